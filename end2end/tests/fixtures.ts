@@ -1,0 +1,51 @@
+import { test as base, expect, type Page } from "@playwright/test";
+
+export const DEMO = {
+  admin: { email: "admin@acme.example", password: "acme-admin-demo", name: "Ada Admin" },
+  manager: { email: "campaigns@acme.example", password: "acme-campaigns-demo", name: "Cam Manager" },
+  globex: { email: "admin@globex.example", password: "globex-admin-demo", name: "Gus Globex" },
+} as const;
+
+/// Every test fails if the page logged an error or threw: hydration mismatches and panics in the
+/// wasm bundle show up there and nowhere else.
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("console", (msg) => {
+        if (msg.type() === "error" || msg.type() === "warning") {
+          const text = msg.text();
+          // A 401/403/404/422 answered to a request the test provoked on purpose is logged by
+          // Chromium as a failed resource load; it is expected, not a page error.
+          if (/Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return;
+          errors.push(`${msg.type()}: ${text}`);
+        }
+      });
+      page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+      await use(errors);
+      expect(errors, "console errors or warnings on the page").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/// Navigates and waits until the wasm bundle has hydrated the page, so clicks do something.
+export async function gotoHydrated(page: Page, path: string) {
+  await page.goto(path);
+  await page.locator("body[data-hydrated]").waitFor({ timeout: 30_000 });
+}
+
+export async function signIn(page: Page, who: { email: string; password: string }, next?: string) {
+  await gotoHydrated(page, next ? `/login?next=${encodeURIComponent(next)}` : "/login");
+  await page.getByLabel("Work email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+}
+
+/// Screenshots land in end2end/screenshots/ for people to look at; they are not compared.
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
+}

@@ -1,0 +1,55 @@
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::shell::AppShell;
+use crate::pages::campaigns::CampaignsPage;
+use crate::pages::help::HelpPage;
+use crate::pages::integrations::IntegrationsPage;
+use crate::pages::login::LoginPage;
+use crate::pages::not_found::NotFound;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/hr-connectors.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Meta name="description" content="Connect your HR system and choose gift recipients."/>
+        <Title formatter=|title: String| {
+            if title.is_empty() { "HR Connectors".to_owned() } else { format!("{title} · HR Connectors") }
+        }/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage/>
+                <ParentRoute path=path!("") view=AppShell>
+                    <Route path=path!("") view=|| view! { <Redirect path="/campaigns"/> }/>
+                    <Route path=path!("campaigns") view=CampaignsPage/>
+                    <Route path=path!("integrations") view=IntegrationsPage/>
+                    <Route path=path!("help") view=HelpPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,6 @@
+//! Types and validators shared by the server and the browser. Everything here compiles to wasm,
+//! so the same rules check a form as the user types and again when the server receives it.
+
+pub mod email;
+pub mod role;
+pub mod user;

@@ -1,0 +1,53 @@
+//! How server functions learn who is calling. The session middleware (`guard`) resolves the
+//! cookie once per request and leaves the result in the request's extensions; leptos_axum hands
+//! those request parts to every server function and every server-side render.
+
+use axum::http::request::Parts;
+use leptos::prelude::use_context;
+
+use crate::domain::user::CurrentUser;
+use crate::error::AppError;
+use crate::server::state::AppState;
+
+/// What the session middleware learned about the request.
+#[derive(Clone, Debug, Default)]
+pub struct RequestSession {
+    pub user: Option<CurrentUser>,
+    pub token: Option<String>,
+    pub client_ip: String,
+}
+
+pub fn request_session() -> Result<RequestSession, AppError> {
+    let parts = use_context::<Parts>().ok_or_else(|| {
+        tracing::error!("server function ran without request parts in context");
+        AppError::Internal
+    })?;
+    Ok(parts
+        .extensions
+        .get::<RequestSession>()
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// The signed-in user, or `Unauthenticated`. The account always comes from here, never from
+/// an argument the browser sent.
+pub fn current_user() -> Result<CurrentUser, AppError> {
+    request_session()?.user.ok_or(AppError::Unauthenticated)
+}
+
+/// The signed-in user if they are an admin of their account, else `Forbidden`.
+pub fn require_admin() -> Result<CurrentUser, AppError> {
+    let user = current_user()?;
+    if user.role.can_manage_integrations() {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("server function ran without application state in context");
+        AppError::Internal
+    })
+}

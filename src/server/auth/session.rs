@@ -1,0 +1,107 @@
+//! Server-side sessions kept in Postgres, so any replica can serve any request.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::user::CurrentUser;
+use crate::server::accounts::{USER_COLUMNS, UserRow};
+use crate::server::error::{Context, ServerError};
+
+/// A session ends after this long without a request...
+pub const IDLE_TIMEOUT_HOURS: i64 = 12;
+/// ...and in any case this long after sign-in.
+pub const ABSOLUTE_TIMEOUT_DAYS: i64 = 7;
+/// `last_seen_at` is refreshed at most this often, to keep reads from turning into writes.
+const TOUCH_EVERY_SECS: i64 = 300;
+
+/// A freshly issued session token. Only its hash is stored.
+pub struct NewSession {
+    pub token: String,
+}
+
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+pub async fn create(pool: &PgPool, user_id: Uuid) -> Result<NewSession, ServerError> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, expires_at)
+         VALUES ($1, $2, now() + make_interval(hours => $3))",
+    )
+    .bind(hash_token(&token))
+    .bind(user_id)
+    .bind(IDLE_TIMEOUT_HOURS as i32)
+    .execute(pool)
+    .await
+    .context("creating a session")?;
+    Ok(NewSession { token })
+}
+
+/// The user behind a live session token, sliding its idle expiry forward.
+pub async fn resolve(pool: &PgPool, token: &str) -> Result<Option<CurrentUser>, ServerError> {
+    let hash = hash_token(token);
+    let row: Option<SessionRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS}, extract(epoch FROM now() - s.last_seen_at)::bigint AS idle_secs
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id
+         JOIN accounts a ON a.id = u.account_id
+         WHERE s.token_hash = $1
+           AND s.expires_at > now()
+           AND s.created_at > now() - make_interval(days => $2)"
+    ))
+    .bind(&hash)
+    .bind(ABSOLUTE_TIMEOUT_DAYS as i32)
+    .fetch_optional(pool)
+    .await
+    .context("resolving a session")?;
+    let Some(row) = row else { return Ok(None) };
+    if row.idle_secs >= TOUCH_EVERY_SECS {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = now(),
+                 expires_at = now() + make_interval(hours => $2)
+             WHERE token_hash = $1",
+        )
+        .bind(&hash)
+        .bind(IDLE_TIMEOUT_HOURS as i32)
+        .execute(pool)
+        .await
+        .context("refreshing a session")?;
+    }
+    row.user.into_current_user().map(Some)
+}
+
+pub async fn revoke(pool: &PgPool, token: &str) -> Result<(), ServerError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(hash_token(token))
+        .execute(pool)
+        .await
+        .context("revoking a session")?;
+    Ok(())
+}
+
+/// Removes expired sessions; called periodically by the server.
+pub async fn purge_expired(pool: &PgPool) -> Result<u64, ServerError> {
+    let done = sqlx::query(
+        "DELETE FROM sessions WHERE expires_at <= now()
+            OR created_at <= now() - make_interval(days => $1)",
+    )
+    .bind(ABSOLUTE_TIMEOUT_DAYS as i32)
+    .execute(pool)
+    .await
+    .context("purging expired sessions")?;
+    Ok(done.rows_affected())
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    idle_secs: i64,
+}

@@ -1,0 +1,70 @@
+//! Signing in with email and password.
+
+use sqlx::PgPool;
+
+use crate::domain::email::EmailAddress;
+use crate::server::accounts;
+use crate::server::error::{Context, ServerError};
+
+use super::{password, session, throttle};
+
+/// Passwords longer than this are refused before hashing, so a huge body cannot pin a CPU.
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// One message for an unknown email and a wrong password, so neither can be probed.
+    #[error("wrong email or password")]
+    WrongCredentials,
+    #[error("too many failed attempts; retry in {0} s")]
+    Throttled(u64),
+    #[error(transparent)]
+    Server(#[from] ServerError),
+}
+
+pub struct SignIn<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub client_ip: &'a str,
+    /// The session the browser already had, if any: it is revoked so the id always changes at
+    /// sign-in (no session fixation).
+    pub previous_token: Option<&'a str>,
+}
+
+pub async fn sign_in(pool: &PgPool, attempt: SignIn<'_>) -> Result<session::NewSession, SignInError> {
+    let throttle_key = attempt.email.trim().to_lowercase();
+    if let Some(wait) = throttle::retry_after(pool, &throttle_key, attempt.client_ip).await? {
+        return Err(SignInError::Throttled(wait));
+    }
+
+    let email = EmailAddress::parse(attempt.email).ok();
+    let found = match &email {
+        Some(email) if attempt.password.len() <= MAX_PASSWORD_LEN => {
+            accounts::credentials_for(pool, email).await?
+        }
+        _ => None,
+    };
+    let (user_id, stored) = match found {
+        Some((id, hash)) => (Some(id), Some(hash)),
+        None => (None, None),
+    };
+    let candidate: String = attempt.password.chars().take(MAX_PASSWORD_LEN).collect();
+    let ok = password::verify(candidate, stored).await?;
+
+    let Some(user_id) = user_id.filter(|_| ok) else {
+        throttle::record_failure(pool, &throttle_key, attempt.client_ip).await?;
+        return Err(SignInError::WrongCredentials);
+    };
+
+    throttle::clear(pool, &throttle_key).await?;
+    if let Some(previous) = attempt.previous_token {
+        session::revoke(pool, previous).await?;
+    }
+    let new = session::create(pool, user_id).await?;
+    sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1")
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .context("recording the sign-in time")?;
+    Ok(new)
+}

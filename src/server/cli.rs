@@ -1,0 +1,33 @@
+//! Command line of the server binary.
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+HR Connectors server
+
+USAGE:
+    hr-connectors [serve]     Run the web app (configuration from environment variables)
+    hr-connectors --help      Show this help
+
+See README.md, \"Configuration\", for the environment variables.";
+
+pub async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("serve") => match super::startup::serve().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("hr-connectors: {err}");
+                ExitCode::FAILURE
+            }
+        },
+        Some("--help") | Some("-h") | Some("help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("hr-connectors: unknown command {other:?}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+/// Liveness and readiness in one: answers 200 only when the database answers.
+pub async fn healthz(State(pool): State<PgPool>) -> (StatusCode, Json<Value>) {
+    let db = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&pool),
+    )
+    .await;
+    match db {
+        Ok(Ok(_)) => (
+            StatusCode::OK,
+            Json(json!({"status": "ok", "database": "ok"})),
+        ),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "health check: database query failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable", "database": "error"})),
+            )
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "database": "timeout"})),
+        ),
+    }
+}

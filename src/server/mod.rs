@@ -1,0 +1,18 @@
+//! Everything that only runs on the server: configuration, the database, sessions, the Merge
+//! client and sandbox, the sync engine, mail. None of it is compiled into the browser bundle.
+
+pub mod accounts;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod secret;
+pub mod seed;
+pub mod site;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,32 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+
+use super::config::Config;
+use super::crypto::SecretBox;
+
+/// What every request handler and server function can reach. Cheap to clone.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    pub secrets: Arc<SecretBox>,
+}
+
+impl AppState {
+    pub fn new(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> Self {
+        let secrets = SecretBox::new(
+            config.secret_key.clone(),
+            config.previous_secret_keys.clone(),
+        );
+        Self {
+            leptos_options,
+            pool,
+            config: Arc::new(config),
+            secrets: Arc::new(secrets),
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Sign-in, sessions and throttling against a real Postgres (one fresh database per test).
+
+mod common;
+
+use axum::http::StatusCode;
+use hr_connectors::domain::role::Role;
+use hr_connectors::server::auth::session;
+use hr_connectors::server::auth::sign_in::{SignIn, SignInError, sign_in};
+use hr_connectors::server::auth::throttle;
+use sqlx::PgPool;
+
+fn attempt<'a>(email: &'a str, password: &'a str, previous: Option<&'a str>) -> SignIn<'a> {
+    SignIn {
+        email,
+        password,
+        client_ip: "203.0.113.9",
+        previous_token: previous,
+    }
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn signs_in_with_the_right_password_only(pool: PgPool) {
+    let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+
+    let new = sign_in(&pool, attempt("  ADA@acme.example ", &u.password, None))
+        .await
+        .expect("right password signs in");
+    let me = session::resolve(&pool, &new.token).await.unwrap().unwrap();
+    assert_eq!(me.user_id, u.user_id);
+    assert_eq!(me.account_id, u.account_id);
+    assert_eq!(me.account_name, "Acme Ltd");
+    assert_eq!(me.role, Role::Admin);
+
+    for (email, password) in [
+        ("ada@acme.example", "wrong"),
+        ("nobody@acme.example", u.password.as_str()),
+        ("not an email", "x"),
+    ] {
+        assert!(matches!(
+            sign_in(&pool, attempt(email, password, None)).await,
+            Err(SignInError::WrongCredentials)
+        ));
+    }
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn signing_in_rotates_the_session_id(pool: PgPool) {
+    let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+    let first = sign_in(&pool, attempt(&u.email, &u.password, None)).await.unwrap();
+    let second = sign_in(&pool, attempt(&u.email, &u.password, Some(&first.token)))
+        .await
+        .unwrap();
+    assert_ne!(first.token, second.token);
+    assert!(session::resolve(&pool, &first.token).await.unwrap().is_none());
+    assert!(session::resolve(&pool, &second.token).await.unwrap().is_some());
+
+    // Only a hash of the token is stored.
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM sessions")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|h| h.as_slice() != second.token.as_bytes()));
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn repeated_failures_for_one_email_are_throttled(pool: PgPool) {
+    let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+    for _ in 0..throttle::MAX_FAILURES_PER_EMAIL {
+        assert!(matches!(
+            sign_in(&pool, attempt(&u.email, "guess", None)).await,
+            Err(SignInError::WrongCredentials)
+        ));
+    }
+    // Even the right password is refused while throttled, so guessing gains nothing.
+    match sign_in(&pool, attempt(&u.email, &u.password, None)).await {
+        Err(SignInError::Throttled(wait)) => assert!(wait > 0 && wait <= 15 * 60),
+        Err(other) => panic!("expected throttling, got {other:?}"),
+        Ok(_) => panic!("expected throttling, got a session"),
+    }
+
+    // Once the failures age out of the window, signing in works again.
+    sqlx::query("UPDATE login_failures SET failed_at = now() - interval '16 minutes'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(sign_in(&pool, attempt(&u.email, &u.password, None)).await.is_ok());
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn repeated_failures_from_one_address_are_throttled(pool: PgPool) {
+    common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+    for i in 0..throttle::MAX_FAILURES_PER_IP {
+        let email = format!("guess{i}@acme.example");
+        let _ = sign_in(&pool, attempt(&email, "x", None)).await;
+    }
+    assert!(matches!(
+        sign_in(&pool, attempt("ada@acme.example", "x", None)).await,
+        Err(SignInError::Throttled(_))
+    ));
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn expired_sessions_resolve_to_nobody_and_are_purged(pool: PgPool) {
+    let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+    let new = sign_in(&pool, attempt(&u.email, &u.password, None)).await.unwrap();
+    sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(session::resolve(&pool, &new.token).await.unwrap().is_none());
+    assert_eq!(session::purge_expired(&pool).await.unwrap(), 1);
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn pages_need_a_session_and_redirect_to_sign_in(pool: PgPool) {
+    let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+    let app = common::app(pool);
+
+    let res = common::send(&app, common::get("/integrations?x=1", None)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        "/login?next=/integrations%3Fx%3D1"
+    );
+
+    let cookie = common::sign_in(&app, &u.email, &u.password).await;
+    let res = common::send(&app, common::get("/integrations", Some(&cookie))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = common::body_text(res).await;
+    assert!(html.contains("Integrations"));
+
+    // Signed in, the sign-in page sends you on.
+    let res = common::send(&app, common::get("/login", Some(&cookie))).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // A forged or expired cookie is cleared and explained.
+    let res = common::send(
+        &app,
+        common::get("/campaigns", Some("hrc_session=forged")),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login?next=/campaigns&expired=1");
+    assert!(
+        res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn sign_in_over_http_sets_a_protected_cookie(pool: PgPool) {
+    let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+    let app = common::app(pool);
+    let form = format!(
+        "email={}&password={}",
+        common::urlencode(&u.email),
+        common::urlencode(&u.password)
+    );
+    let res = common::send(&app, common::form_post("/api/auth/login", &form, None)).await;
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set_cookie.contains("HttpOnly"));
+    assert!(set_cookie.contains("SameSite=Lax"));
+
+    let res = common::send(
+        &app,
+        common::form_post("/api/auth/login", "email=ada%40acme.example&password=nope", None),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = common::body_text(res).await;
+    assert!(body.contains("don't match an account"), "{body}");
+    assert!(!body.contains("sqlx"));
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn bad_requests_get_clear_answers(pool: PgPool) {
+    let app = common::app(pool);
+
+    // Missing fields: a readable message, not a panic.
+    let res = common::send(&app, common::form_post("/api/auth/login", "email=", None)).await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+
+    // Oversized body.
+    let huge = format!("email=a%40b.example&password={}", "x".repeat(400 * 1024));
+    let res = common::send(&app, common::form_post("/api/auth/login", &huge, None)).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // Another site posting a form is refused before anything runs.
+    let req = axum::http::Request::post("/api/auth/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "https://evil.example")
+        .body(axum::body::Body::from("email=a%40b.example&password=x"))
+        .unwrap();
+    assert_eq!(common::send(&app, req).await.status(), StatusCode::FORBIDDEN);
+
+    // Server functions answer 401 without a session.
+    let res = common::send(&app, common::form_post("/api/auth/whoami", "", None)).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn health_check_answers_with_the_database(pool: PgPool) {
+    let app = common::app(pool);
+    let res = common::send(&app, common::get("/healthz", None)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        common::body_text(res).await,
+        r#"{"database":"ok","status":"ok"}"#
+    );
+}

@@ -1,0 +1,143 @@
+//! Helpers shared by the integration tests: configuration, an in-process app, demo users.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response};
+use hr_connectors::domain::email::EmailAddress;
+use hr_connectors::domain::role::Role;
+use hr_connectors::server::accounts::{self, NewUser};
+use hr_connectors::server::config::Config;
+use hr_connectors::server::state::AppState;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+
+pub fn config() -> Config {
+    let secrets = std::env::temp_dir().join(format!("hrc-test-secrets-{}.env", std::process::id()));
+    let secrets = secrets.display().to_string();
+    Config::from_lookup(move |name| match name {
+        "DATABASE_URL" => Some("postgres://unused-by-tests".into()),
+        "DEV_SECRETS_FILE" => Some(secrets.clone()),
+        "SEED_DEMO_DATA" => Some("false".into()),
+        _ => None,
+    })
+    .expect("test configuration")
+}
+
+pub fn state(pool: PgPool) -> AppState {
+    let options = LeptosOptions::builder()
+        .output_name("hr-connectors")
+        .site_root("target/site")
+        .build();
+    AppState::new(options, pool, config())
+}
+
+pub fn app(pool: PgPool) -> Router {
+    hr_connectors::server::startup::router(state(pool))
+}
+
+pub struct TestUser {
+    pub account_id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
+    pub password: String,
+}
+
+pub async fn user(pool: &PgPool, account: &str, email: &str, role: Role) -> TestUser {
+    let account_id = accounts::create_account(pool, account).await.unwrap();
+    user_in(pool, account_id, email, role).await
+}
+
+pub async fn user_in(pool: &PgPool, account_id: Uuid, email: &str, role: Role) -> TestUser {
+    let password = format!("pw-{email}");
+    let parsed = EmailAddress::parse(email).unwrap();
+    let user_id = accounts::create_user(
+        pool,
+        NewUser {
+            account_id,
+            email: &parsed,
+            name: "Test Person",
+            role,
+            password: &password,
+        },
+    )
+    .await
+    .unwrap();
+    TestUser {
+        account_id,
+        user_id,
+        email: email.to_owned(),
+        password,
+    }
+}
+
+pub async fn send(app: &Router, req: Request<Body>) -> Response<Body> {
+    app.clone().oneshot(req).await.unwrap()
+}
+
+pub async fn body_text(res: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(res.into_body(), 10 * 1024 * 1024)
+        .await
+        .unwrap();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+pub fn form_post(path: &str, form: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut builder = Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("content-length", form.len())
+        .header("origin", ORIGIN)
+        .header("host", "127.0.0.1:3000");
+    if let Some(c) = cookie {
+        builder = builder.header("cookie", c);
+    }
+    builder.body(Body::from(form.to_owned())).unwrap()
+}
+
+pub fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut builder = Request::get(path).header("host", "127.0.0.1:3000");
+    if let Some(c) = cookie {
+        builder = builder.header("cookie", c);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+/// Signs in over HTTP and returns the `name=value` session cookie.
+pub async fn sign_in(app: &Router, email: &str, password: &str) -> String {
+    let form = format!(
+        "email={}&password={}",
+        urlencode(email),
+        urlencode(password)
+    );
+    let res = send(app, form_post("/api/auth/login", &form, None)).await;
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "sign-in failed: {}",
+        res.status()
+    );
+    session_cookie(&res).expect("a session cookie")
+}
+
+pub fn session_cookie(res: &Response<Body>) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hrc_session=") && !v.starts_with("hrc_session=;"))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
