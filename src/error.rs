@@ -27,7 +27,9 @@ pub enum AppError {
     /// A dependency (the HR system, Merge, mail) refused or failed; the message says what to do.
     #[error("{0}")]
     Unavailable(String),
-    #[error("Something went wrong on our side. Please try again; if it keeps happening, contact support.")]
+    #[error(
+        "Something went wrong on our side. Please try again; if it keeps happening, contact support."
+    )]
     Internal,
     /// The request never got a proper answer (network down, server restarting, bad encoding).
     #[error("We couldn't reach the server ({0}). Check your connection and try again.")]
@@ -132,7 +134,10 @@ mod tests {
             retry_after_secs: 301,
         }
         .to_string();
-        assert_eq!(msg, "Too many attempts. Please wait 6 minutes and try again.");
+        assert_eq!(
+            msg,
+            "Too many attempts. Please wait 6 minutes and try again."
+        );
     }
 
     #[test]

@@ -46,20 +46,36 @@ async fn signs_in_with_the_right_password_only(pool: PgPool) {
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn signing_in_rotates_the_session_id(pool: PgPool) {
     let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
-    let first = sign_in(&pool, attempt(&u.email, &u.password, None)).await.unwrap();
+    let first = sign_in(&pool, attempt(&u.email, &u.password, None))
+        .await
+        .unwrap();
     let second = sign_in(&pool, attempt(&u.email, &u.password, Some(&first.token)))
         .await
         .unwrap();
     assert_ne!(first.token, second.token);
-    assert!(session::resolve(&pool, &first.token).await.unwrap().is_none());
-    assert!(session::resolve(&pool, &second.token).await.unwrap().is_some());
+    assert!(
+        session::resolve(&pool, &first.token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        session::resolve(&pool, &second.token)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     // Only a hash of the token is stored.
     let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM sessions")
         .fetch_all(&pool)
         .await
         .unwrap();
-    assert!(stored.iter().all(|h| h.as_slice() != second.token.as_bytes()));
+    assert!(
+        stored
+            .iter()
+            .all(|h| h.as_slice() != second.token.as_bytes())
+    );
 }
 
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
@@ -83,7 +99,11 @@ async fn repeated_failures_for_one_email_are_throttled(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    assert!(sign_in(&pool, attempt(&u.email, &u.password, None)).await.is_ok());
+    assert!(
+        sign_in(&pool, attempt(&u.email, &u.password, None))
+            .await
+            .is_ok()
+    );
 }
 
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
@@ -102,7 +122,9 @@ async fn repeated_failures_from_one_address_are_throttled(pool: PgPool) {
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn expired_sessions_resolve_to_nobody_and_are_purged(pool: PgPool) {
     let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
-    let new = sign_in(&pool, attempt(&u.email, &u.password, None)).await.unwrap();
+    let new = sign_in(&pool, attempt(&u.email, &u.password, None))
+        .await
+        .unwrap();
     sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'")
         .execute(&pool)
         .await
@@ -134,13 +156,12 @@ async fn pages_need_a_session_and_redirect_to_sign_in(pool: PgPool) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     // A forged or expired cookie is cleared and explained.
-    let res = common::send(
-        &app,
-        common::get("/campaigns", Some("hrc_session=forged")),
-    )
-    .await;
+    let res = common::send(&app, common::get("/campaigns", Some("hrc_session=forged"))).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(res.headers()["location"], "/login?next=/campaigns&expired=1");
+    assert_eq!(
+        res.headers()["location"],
+        "/login?next=/campaigns&expired=1"
+    );
     assert!(
         res.headers()["set-cookie"]
             .to_str()
@@ -165,7 +186,11 @@ async fn sign_in_over_http_sets_a_protected_cookie(pool: PgPool) {
 
     let res = common::send(
         &app,
-        common::form_post("/api/auth/login", "email=ada%40acme.example&password=nope", None),
+        common::form_post(
+            "/api/auth/login",
+            "email=ada%40acme.example&password=nope",
+            None,
+        ),
     )
     .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -193,7 +218,10 @@ async fn bad_requests_get_clear_answers(pool: PgPool) {
         .header("origin", "https://evil.example")
         .body(axum::body::Body::from("email=a%40b.example&password=x"))
         .unwrap();
-    assert_eq!(common::send(&app, req).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        common::send(&app, req).await.status(),
+        StatusCode::FORBIDDEN
+    );
 
     // Server functions answer 401 without a session.
     let res = common::send(&app, common::form_post("/api/auth/whoami", "", None)).await;

@@ -20,11 +20,7 @@ pub fn safe_return_path(next: Option<&str>) -> String {
 }
 
 #[server(endpoint = "auth/login")]
-pub async fn login(
-    email: String,
-    password: String,
-    next: Option<String>,
-) -> Result<(), AppError> {
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::server::auth::context::{request_session, state};
     use crate::server::auth::cookie;
     use crate::server::auth::sign_in::{SignIn, SignInError, sign_in};
@@ -46,11 +42,9 @@ pub async fn login(
     match result {
         Ok(new) => {
             let response = expect_context::<leptos_axum::ResponseOptions>();
-            let value = HeaderValue::from_str(&cookie::set(
-                &new.token,
-                state.config.secure_cookies(),
-            ))
-            .map_err(|_| AppError::Internal)?;
+            let value =
+                HeaderValue::from_str(&cookie::set(&new.token, state.config.secure_cookies()))
+                    .map_err(|_| AppError::Internal)?;
             response.append_header(SET_COOKIE, value);
             leptos_axum::redirect(&safe_return_path(next.as_deref()));
             Ok(())

@@ -22,7 +22,13 @@ pub fn LoginPage() -> impl IntoView {
 
     let login = ServerAction::<Login>::new();
     let pending = login.pending();
-    let error = move || login.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let error = move || {
+        login
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
 
     // Checked in the browser as the user leaves the field; the server checks again.
     let (email_error, set_email_error) = signal(None::<String>);

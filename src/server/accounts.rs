@@ -88,7 +88,10 @@ impl UserRow {
 pub(crate) const USER_COLUMNS: &str = "u.id AS user_id, u.account_id, a.name AS account_name, \
      u.name, u.email, u.role";
 
-pub async fn current_user(pool: &PgPool, user_id: Uuid) -> Result<Option<CurrentUser>, ServerError> {
+pub async fn current_user(
+    pool: &PgPool,
+    user_id: Uuid,
+) -> Result<Option<CurrentUser>, ServerError> {
     let row: Option<UserRow> = sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.id = $1"
     ))

@@ -69,7 +69,11 @@ impl Config {
     /// Builds the configuration from any variable source, so tests need not touch the process
     /// environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let mode = match get("APP_ENV").as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let mode = match get("APP_ENV")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("development") | Some("dev") => Mode::Development,
             Some("production") | Some("prod") => Mode::Production,
             Some(other) => {
@@ -94,13 +98,13 @@ impl Config {
                 name: "APP_SECRET_KEY",
                 reason: e.to_string(),
             })?,
-            None => Key::parse(&dev.get_or_generate("APP_SECRET_KEY", || {
-                Key::generate().encode()
-            })?)
-            .map_err(|e| ConfigError::Invalid {
-                name: "APP_SECRET_KEY",
-                reason: e.to_string(),
-            })?,
+            None => {
+                Key::parse(&dev.get_or_generate("APP_SECRET_KEY", || Key::generate().encode())?)
+                    .map_err(|e| ConfigError::Invalid {
+                        name: "APP_SECRET_KEY",
+                        reason: e.to_string(),
+                    })?
+            }
         };
         let previous_secret_keys = get("APP_SECRET_KEY_PREVIOUS")
             .map(|list| {
@@ -125,16 +129,18 @@ impl Config {
                     .to_owned(),
                 api_key: Secret::new(key),
             },
-            None if mode == Mode::Production && get("MERGE_USE_SANDBOX").as_deref() != Some("true") => {
+            None if mode == Mode::Production
+                && get("MERGE_USE_SANDBOX").as_deref() != Some("true") =>
+            {
                 return Err(ConfigError::Missing("MERGE_API_KEY"));
             }
             None => MergeBackend::Sandbox,
         };
         let merge_webhook_key = match get("MERGE_WEBHOOK_SECRET") {
             Some(v) => Secret::new(v),
-            None => Secret::new(dev.get_or_generate("MERGE_WEBHOOK_SECRET", || {
-                Key::generate().encode()
-            })?),
+            None => Secret::new(
+                dev.get_or_generate("MERGE_WEBHOOK_SECRET", || Key::generate().encode())?,
+            ),
         };
 
         let public_url = get("PUBLIC_URL")
@@ -311,7 +317,10 @@ mod tests {
     #[test]
     fn development_generates_secrets_once_and_reuses_them() {
         let file = temp_file("dev");
-        let vars = [("DATABASE_URL", "postgres://x"), ("DEV_SECRETS_FILE", file.as_str())];
+        let vars = [
+            ("DATABASE_URL", "postgres://x"),
+            ("DEV_SECRETS_FILE", file.as_str()),
+        ];
         let first = Config::from_lookup(lookup(&vars)).unwrap();
         let second = Config::from_lookup(lookup(&vars)).unwrap();
         assert_eq!(
@@ -347,10 +356,17 @@ mod tests {
             }
             MergeBackend::Sandbox => panic!("expected the remote backend"),
         }
-        assert!(!format!("{:?}", Config::from_lookup(lookup(&[
-            ("DATABASE_URL", "postgres://user:pw@db/x"),
-            ("DEV_SECRETS_FILE", &temp_file("debug")),
-        ])).unwrap()).contains("pw@db"));
+        assert!(
+            !format!(
+                "{:?}",
+                Config::from_lookup(lookup(&[
+                    ("DATABASE_URL", "postgres://user:pw@db/x"),
+                    ("DEV_SECRETS_FILE", &temp_file("debug")),
+                ]))
+                .unwrap()
+            )
+            .contains("pw@db")
+        );
 
         let err = Config::from_lookup(lookup(&[
             ("DATABASE_URL", "postgres://x"),
@@ -358,6 +374,9 @@ mod tests {
             ("DEV_SECRETS_FILE", &temp_file("interval")),
         ]))
         .unwrap_err();
-        assert!(err.to_string().starts_with("SYNC_INTERVAL_SECS is not valid"));
+        assert!(
+            err.to_string()
+                .starts_with("SYNC_INTERVAL_SECS is not valid")
+        );
     }
 }

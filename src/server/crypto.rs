@@ -112,7 +112,11 @@ impl SecretBox {
             .expect("AES-GCM encryption cannot fail for in-memory buffers");
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&sealed);
-        format!("{VERSION}:{}:{}", self.current.fingerprint, B64.encode(blob))
+        format!(
+            "{VERSION}:{}:{}",
+            self.current.fingerprint,
+            B64.encode(blob)
+        )
     }
 
     pub fn decrypt(&self, stored: &str, context: &str) -> Result<Secret, CryptoError> {

@@ -47,7 +47,11 @@ pub async fn origin_check(State(state): State<AppState>, req: Request, next: Nex
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(|host| {
-            let scheme = if state.config.secure_cookies() { "https" } else { "http" };
+            let scheme = if state.config.secure_cookies() {
+                "https"
+            } else {
+                "http"
+            };
             format!("{scheme}://{host}")
         });
     let claimed = req
@@ -92,7 +96,11 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     };
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
-    set(headers, header::REFERRER_POLICY, "strict-origin-when-cross-origin");
+    set(
+        headers,
+        header::REFERRER_POLICY,
+        "strict-origin-when-cross-origin",
+    );
     set(
         headers,
         HeaderName::from_static("permissions-policy"),

@@ -54,7 +54,10 @@ mod tests {
     #[test]
     fn reads_its_own_cookie_among_others() {
         let mut headers = HeaderMap::new();
-        headers.append(COOKIE, HeaderValue::from_static("theme=dark; hrc_session=tok123"));
+        headers.append(
+            COOKIE,
+            HeaderValue::from_static("theme=dark; hrc_session=tok123"),
+        );
         assert_eq!(read(&headers).as_deref(), Some("tok123"));
         let mut headers = HeaderMap::new();
         headers.append(COOKIE, HeaderValue::from_static("hrc_session="));

@@ -26,10 +26,17 @@ fn is_public(path: &str) -> bool {
         || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
-pub async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn session_layer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_owned();
     let is_static = path.starts_with("/pkg/")
-        || path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'));
     let ip = client_ip(&req, state.config.trust_proxy_headers);
     if is_static {
         req.extensions_mut().insert(RequestSession {
@@ -62,7 +69,10 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
         if stale_cookie {
             target.push_str("&expired=1");
         }
-        return redirect(&target, stale_cookie.then(|| cookie::clear(state.config.secure_cookies())));
+        return redirect(
+            &target,
+            stale_cookie.then(|| cookie::clear(state.config.secure_cookies())),
+        );
     }
     if is_page && user.is_some() && path == "/login" {
         return redirect("/campaigns", None);
@@ -74,9 +84,7 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
         client_ip: ip,
     });
     let mut response = next.run(req).await;
-    if stale_cookie
-        && let Ok(v) = cookie::clear(state.config.secure_cookies()).parse()
-    {
+    if stale_cookie && let Ok(v) = cookie::clear(state.config.secure_cookies()).parse() {
         response.headers_mut().append(SET_COOKIE, v);
     }
     response
@@ -121,10 +129,22 @@ mod tests {
 
     #[test]
     fn only_sign_in_assets_and_apis_are_public() {
-        for p in ["/login", "/healthz", "/api/auth/login", "/pkg/app.wasm", "/favicon.svg"] {
+        for p in [
+            "/login",
+            "/healthz",
+            "/api/auth/login",
+            "/pkg/app.wasm",
+            "/favicon.svg",
+        ] {
             assert!(is_public(p), "{p}");
         }
-        for p in ["/", "/campaigns", "/integrations", "/help/which-data", "/outbox"] {
+        for p in [
+            "/",
+            "/campaigns",
+            "/integrations",
+            "/help/which-data",
+            "/outbox",
+        ] {
             assert!(!is_public(p), "{p}");
         }
     }

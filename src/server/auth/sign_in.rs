@@ -31,7 +31,10 @@ pub struct SignIn<'a> {
     pub previous_token: Option<&'a str>,
 }
 
-pub async fn sign_in(pool: &PgPool, attempt: SignIn<'_>) -> Result<session::NewSession, SignInError> {
+pub async fn sign_in(
+    pool: &PgPool,
+    attempt: SignIn<'_>,
+) -> Result<session::NewSession, SignInError> {
     let throttle_key = attempt.email.trim().to_lowercase();
     if let Some(wait) = throttle::retry_after(pool, &throttle_key, attempt.client_ip).await? {
         return Err(SignInError::Throttled(wait));
