@@ -2,7 +2,7 @@ import { test, expect, gotoHydrated, signIn, shot, DEMO } from "./fixtures";
 
 test("a page without a session sends you to sign in, then back where you were going", async ({ page }) => {
   await page.goto("/integrations");
-  await expect(page).toHaveURL(/\/login\?next=%2Fintegrations/);
+  await expect(page).toHaveURL(/\/login\?next=\/integrations$/);
   await page.locator("body[data-hydrated]").waitFor();
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await shot(page, "login-1280");
@@ -69,12 +69,13 @@ test("signing in, moving through the shell, and signing out", async ({ page }) =
 
   // The old session is gone on the server, not just in the browser.
   await page.goto("/campaigns");
-  await expect(page).toHaveURL(/\/login\?next=%2Fcampaigns/);
+  await expect(page).toHaveURL(/\/login\?next=\/campaigns$/);
 });
 
 test("the shell works by keyboard alone", async ({ page }) => {
   await signIn(page, DEMO.manager);
-  await page.locator("body[data-hydrated]").waitFor();
+  // Start from a fresh page load, as someone arriving by keyboard would.
+  await gotoHydrated(page, "/campaigns");
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "Skip to main content" })).toBeFocused();
   await page.keyboard.press("Tab");
@@ -93,7 +94,8 @@ test("the shell fits a 360 px screen", async ({ page }) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await shot(page, "campaigns-360");
-  await page.getByRole("link", { name: "Integrations" }).click();
+  await page.getByRole("link", { name: "Integrations", exact: true }).click();
+  await expect(page).toHaveURL(/\/integrations$/);
   await shot(page, "integrations-360");
 });
 
@@ -107,8 +109,11 @@ test("an unknown address shows a designed not-found page", async ({ page }) => {
 test("an expired session is explained on the sign-in page", async ({ page, context }) => {
   await signIn(page, DEMO.admin);
   const url = new URL(page.url());
-  await context.addCookies([{ name: "hrc_session", value: "expired-or-forged", domain: url.hostname, path: "/" }]);
+  // The server-side session is gone (expired, or revoked elsewhere) while the browser still
+  // holds its cookie.
+  await context.clearCookies();
+  await page.evaluate(() => (document.cookie = "hrc_session=expired-or-forged; path=/"));
   await page.goto("/integrations");
-  await expect(page).toHaveURL(/\/login\?next=%2Fintegrations&expired=1/);
+  await expect(page).toHaveURL(/\/login\?next=\/integrations&expired=1$/);
   await expect(page.getByText("Your session has ended. Please sign in again.")).toBeVisible();
 });

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::empty_state::EmptyState;
+use crate::components::icon::Icon;
 use crate::components::page_header::PageHeader;
 
 #[component]
@@ -14,7 +15,7 @@ pub fn CampaignsPage() -> impl IntoView {
         />
         <EmptyState
             title="No campaigns yet"
-            icon="🎁"
+            icon=Icon::Gift
             message="A campaign's recipients come from your connected HR systems. Connect one on the Integrations page to begin."
         >
             <a class="button button--primary" href="/integrations">"Go to Integrations"</a>
