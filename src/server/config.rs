@@ -34,6 +34,8 @@ pub struct Config {
     pub previous_secret_keys: Vec<Key>,
     pub merge: MergeBackend,
     pub merge_webhook_key: Secret,
+    /// Loopback port of the bundled sandbox; 0 picks a free one.
+    pub sandbox_port: u16,
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
     pub public_url: String,
@@ -177,6 +179,13 @@ impl Config {
             previous_secret_keys,
             merge,
             merge_webhook_key,
+            sandbox_port: match get("MERGE_SANDBOX_PORT") {
+                Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                    name: "MERGE_SANDBOX_PORT",
+                    reason: "must be a port number".into(),
+                })?,
+                None => 0,
+            },
             smtp_url: get("SMTP_URL").map(Secret::new),
             mail_from: get("MAIL_FROM")
                 .unwrap_or_else(|| "&Open HR Connectors <connectors@andopen.example>".to_owned()),

@@ -18,7 +18,7 @@ use crate::app::{App, shell};
 use super::auth::{guard, session};
 use super::config::{Config, ConfigError};
 use super::state::AppState;
-use super::{db, health, http, seed, site, telemetry};
+use super::{db, health, http, merge_backend, seed, site, telemetry};
 
 /// Form posts and server-function calls are small; anything bigger is refused with 413.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -35,6 +35,8 @@ pub enum StartupError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("could not seed the demo data: {0}")]
     Seed(#[source] super::error::ServerError),
+    #[error("could not start the bundled Merge sandbox: {0}")]
+    Sandbox(#[source] std::io::Error),
     #[error("could not listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -56,8 +58,11 @@ pub async fn serve() -> Result<(), StartupError> {
         seed::demo(&pool).await.map_err(StartupError::Seed)?;
     }
 
+    let merge = merge_backend::connect(&config)
+        .await
+        .map_err(StartupError::Sandbox)?;
     let addr = leptos_options.site_addr;
-    let state = AppState::new(leptos_options, pool, config);
+    let state = AppState::new(leptos_options, pool, config, merge);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     spawn_housekeeping(state.clone(), stop_rx.clone());
 

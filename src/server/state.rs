@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use super::config::Config;
 use super::crypto::SecretBox;
+use super::merge::client::MergeClient;
 
 /// What every request handler and server function can reach. Cheap to clone.
 #[derive(Clone, FromRef)]
@@ -14,10 +15,16 @@ pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub secrets: Arc<SecretBox>,
+    pub merge: MergeClient,
 }
 
 impl AppState {
-    pub fn new(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> Self {
+    pub fn new(
+        leptos_options: LeptosOptions,
+        pool: PgPool,
+        config: Config,
+        merge: MergeClient,
+    ) -> Self {
         let secrets = SecretBox::new(
             config.secret_key.clone(),
             config.previous_secret_keys.clone(),
@@ -27,6 +34,7 @@ impl AppState {
             pool,
             config: Arc::new(config),
             secrets: Arc::new(secrets),
+            merge,
         }
     }
 }

@@ -33,7 +33,12 @@ pub fn state(pool: PgPool) -> AppState {
         .output_name("hr-connectors")
         .site_root("target/site")
         .build();
-    AppState::new(options, pool, config())
+    // Nothing in these tests reaches Merge; the discard port makes any attempt fail fast.
+    let merge = hr_connectors::server::merge::client::MergeClient::new(
+        "http://127.0.0.1:9/api",
+        hr_connectors::server::secret::Secret::new("unused"),
+    );
+    AppState::new(options, pool, config(), merge)
 }
 
 pub fn app(pool: PgPool) -> Router {
