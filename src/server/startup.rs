@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderName, Request};
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -18,7 +18,7 @@ use crate::app::{App, shell};
 use super::auth::{guard, session};
 use super::config::{Config, ConfigError};
 use super::state::AppState;
-use super::{db, health, http, merge_backend, seed, site, telemetry};
+use super::{db, health, http, merge_backend, seed, site, sync, telemetry};
 
 /// Form posts and server-function calls are small; anything bigger is refused with 413.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -65,6 +65,12 @@ pub async fn serve() -> Result<(), StartupError> {
     let state = AppState::new(leptos_options, pool, config, merge);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     spawn_housekeeping(state.clone(), stop_rx.clone());
+    sync::worker::spawn(
+        sync_context(&state),
+        4,
+        state.config.sync_interval,
+        stop_rx.clone(),
+    );
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -98,6 +104,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/webhooks/merge", post(sync::webhook::receive))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -133,6 +140,22 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// What a sync worker of this process needs; the worker id names the host and process.
+pub fn sync_context(state: &AppState) -> sync::run::SyncContext {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
+    sync::run::SyncContext {
+        pool: state.pool.clone(),
+        secrets: state.secrets.clone(),
+        merge: state.merge.clone(),
+        worker: format!(
+            "{host}:{}:{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ),
+        policy: sync::run::SyncPolicy::default(),
+    }
 }
 
 fn spawn_housekeeping(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {

@@ -29,15 +29,24 @@ pub fn config() -> Config {
 }
 
 pub fn state(pool: PgPool) -> AppState {
+    // Nothing in these tests reaches Merge; the discard port makes any attempt fail fast.
+    state_with(
+        pool,
+        hr_connectors::server::merge::client::MergeClient::new(
+            "http://127.0.0.1:9/api",
+            hr_connectors::server::secret::Secret::new("unused"),
+        ),
+    )
+}
+
+pub fn state_with(
+    pool: PgPool,
+    merge: hr_connectors::server::merge::client::MergeClient,
+) -> AppState {
     let options = LeptosOptions::builder()
         .output_name("hr-connectors")
         .site_root("target/site")
         .build();
-    // Nothing in these tests reaches Merge; the discard port makes any attempt fail fast.
-    let merge = hr_connectors::server::merge::client::MergeClient::new(
-        "http://127.0.0.1:9/api",
-        hr_connectors::server::secret::Secret::new("unused"),
-    );
     AppState::new(options, pool, config(), merge)
 }
 

@@ -53,7 +53,7 @@ fn sync_statuses(account: &LinkedAccount, faults: &Faults) -> Vec<Value> {
                 "status": status,
                 "sync_status_reason": null,
                 "is_initial_sync": !account.initial_sync_done && syncing,
-                "selective_sync_configurations_usage": null,
+                "selective_sync_configurations_usage": "IN_LAST_SYNC",
             })
         })
         .collect()
@@ -206,7 +206,18 @@ pub async fn linked_accounts(State(s): State<Arc<Sandbox>>, headers: HeaderMap) 
         .into_iter()
         .map(|a| {
             let faults = a.faults.merged(&inner.global_faults);
-            details_json(a, &faults)
+            let mut item = details_json(a, &faults);
+            // The organisation-wide list carries the integration as an object, not a name.
+            item["integration"] = match catalogue::find(&a.integration_slug) {
+                Some(e) => {
+                    let mut integration = catalogue::to_json(&e, &s.root_url());
+                    integration["passthrough_available"] = json!(false);
+                    integration["available_model_operations"] = json!([]);
+                    integration
+                }
+                None => Value::Null,
+            };
+            item
         })
         .collect();
     page_response(results, None, &Faults::default(), 100)

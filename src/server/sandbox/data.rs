@@ -38,7 +38,9 @@ async fn prepare(
     expandable: &[&str],
     model: &str,
 ) -> Result<Request, Response> {
-    let auth = require_account(sandbox, headers).await?;
+    let mut auth = require_account(sandbox, headers).await?;
+    // Rendering reads faults from the account; global ones apply too.
+    auth.account.faults = auth.faults.clone();
     if auth.account.scopes.disabled_models.contains(model) && !auth.faults.leak_sensitive {
         return Err(detail(
             StatusCode::FORBIDDEN,

@@ -120,11 +120,15 @@ pub async fn create_link_token(
         .as_bool()
         .unwrap_or(false)
         .then(|| format!("{}/link/{token}", s.root_url()));
-    json_response(&json!({
-        "link_token": token,
-        "integration_name": integration_name,
-        "magic_link_url": magic,
-    }))
+    // Merge's schema types both optional fields as strings: absent, never null.
+    let mut answer = json!({ "link_token": token });
+    if let Some(name) = integration_name {
+        answer["integration_name"] = json!(name);
+    }
+    if let Some(url) = magic {
+        answer["magic_link_url"] = json!(url);
+    }
+    json_response(&answer)
 }
 
 fn account_token_json(account: &LinkedAccount, base: &str) -> Value {

@@ -110,9 +110,7 @@ impl View<'_> {
             self.id(kind::COMPANY, 0)
         };
         let pay_group = if expand("pay_group") {
-            json!({"id": self.id(kind::PAY_GROUP, 0), "remote_id": "PG1", "pay_group_name": "Monthly salaried",
-                   "created_at": ts(w.linked_at), "modified_at": ts(w.linked_at), "remote_was_deleted": false,
-                   "field_mappings": null, "remote_data": null})
+            self.pay_group()
         } else {
             self.id(kind::PAY_GROUP, 0)
         };
@@ -161,6 +159,13 @@ impl View<'_> {
         }
     }
 
+    fn pay_group(&self) -> Value {
+        let at = ts(self.workforce.linked_at);
+        json!({"id": self.id(kind::PAY_GROUP, 0), "remote_id": "PG1", "pay_group_name": "Monthly salaried",
+               "created_at": at, "modified_at": at, "remote_was_deleted": false,
+               "field_mappings": null, "remote_data": null})
+    }
+
     pub fn employment(&self, p: &Person) -> Value {
         let employee = if self.expands("employee") {
             self.employee_with(p, false)
@@ -178,7 +183,7 @@ impl View<'_> {
             "pay_period": "YEAR",
             "pay_frequency": "MONTHLY",
             "pay_currency": p.pay_currency,
-            "pay_group": self.id(kind::PAY_GROUP, 0),
+            "pay_group": if self.expands("pay_group") { self.pay_group() } else { self.id(kind::PAY_GROUP, 0) },
             "flsa_status": "EXEMPT",
             "effective_date": ts(p.start_date),
             "employment_type": "FULL_TIME",

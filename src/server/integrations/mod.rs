@@ -1,0 +1,4 @@
+//! What an admin does with HR connections: connect (credentials or Merge Link), and the
+//! account-scoped views of them. Server functions in `api::integrations` stay thin over these.
+
+pub mod connect;

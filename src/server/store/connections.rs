@@ -1,0 +1,190 @@
+//! HR-system connections of an account. Merge account tokens are stored encrypted
+//! (AES-256-GCM, bound to the connection id) and decrypted only to call Merge.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::field_policy::Consent;
+use crate::server::crypto::SecretBox;
+use crate::server::error::{Context, ServerError};
+use crate::server::secret::Secret;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::Type, serde::Serialize, serde::Deserialize)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    Syncing,
+    Healthy,
+    NeedsAttention,
+    NeedsRelink,
+    Disconnected,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Connection {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub category: String,
+    pub integration_slug: String,
+    pub integration_name: String,
+    pub label: String,
+    pub origin_id: String,
+    pub merge_account_id: Option<String>,
+    pub status: ConnectionStatus,
+    pub status_reason: Option<String>,
+    #[sqlx(json)]
+    pub consent: Consent,
+    pub consented_by: Option<Uuid>,
+    pub consented_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub data_as_of: Option<DateTime<Utc>>,
+    pub people_count: i32,
+    pub synced_through: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str =
+    "id, account_id, category, integration_slug, integration_name, label, origin_id,
+    merge_account_id, status, status_reason, consent, consented_by, consented_at, created_at,
+    data_as_of, people_count, synced_through";
+
+pub struct NewConnection<'a> {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub integration_slug: &'a str,
+    pub integration_name: &'a str,
+    pub label: &'a str,
+    pub origin_id: &'a str,
+    pub merge_account_id: Option<&'a str>,
+    pub account_token: &'a Secret,
+    pub consent: &'a Consent,
+    pub consented_by: Uuid,
+}
+
+fn token_context(connection_id: Uuid) -> String {
+    format!("merge-account-token:{connection_id}")
+}
+
+/// The origin id Merge gets for a new connection: unique per connection, so one account can
+/// hold several HR systems, and chosen before linking so retries relink instead of duplicating.
+pub fn origin_id(account_id: Uuid, connection_id: Uuid) -> String {
+    format!(
+        "acct_{}_conn_{}",
+        account_id.simple(),
+        connection_id.simple()
+    )
+}
+
+pub async fn create(
+    pool: &PgPool,
+    secrets: &SecretBox,
+    new: NewConnection<'_>,
+) -> Result<Connection, ServerError> {
+    let sealed = secrets.encrypt(new.account_token, &token_context(new.id));
+    sqlx::query_as(&format!(
+        "INSERT INTO connections (id, account_id, integration_slug, integration_name, label, origin_id,
+             merge_account_id, account_token_enc, status, consent, consented_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'syncing', $9, $10)
+         ON CONFLICT (origin_id) DO UPDATE SET
+             account_token_enc = excluded.account_token_enc,
+             merge_account_id = excluded.merge_account_id,
+             status = 'syncing', status_reason = NULL,
+             consent = excluded.consent, consented_by = excluded.consented_by, consented_at = now()
+         RETURNING {COLUMNS}"
+    ))
+    .bind(new.id)
+    .bind(new.account_id)
+    .bind(new.integration_slug)
+    .bind(new.integration_name)
+    .bind(new.label)
+    .bind(new.origin_id)
+    .bind(new.merge_account_id)
+    .bind(sealed)
+    .bind(sqlx::types::Json(new.consent))
+    .bind(new.consented_by)
+    .fetch_one(pool)
+    .await
+    .context("creating a connection")
+}
+
+pub async fn list(pool: &PgPool, account_id: Uuid) -> Result<Vec<Connection>, ServerError> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM connections WHERE account_id = $1 ORDER BY created_at"
+    ))
+    .bind(account_id)
+    .fetch_all(pool)
+    .await
+    .context("listing connections")
+}
+
+pub async fn get(
+    pool: &PgPool,
+    account_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Connection>, ServerError> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM connections WHERE account_id = $1 AND id = $2"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .context("loading a connection")
+}
+
+/// For the sync worker, which acts on a job rather than for a signed-in user.
+pub async fn get_for_sync(pool: &PgPool, id: Uuid) -> Result<Option<Connection>, ServerError> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM connections WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .context("loading a connection for sync")
+}
+
+pub async fn by_merge_account(
+    pool: &PgPool,
+    merge_account_id: &str,
+) -> Result<Option<Connection>, ServerError> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM connections WHERE merge_account_id = $1 AND status <> 'disconnected'"
+    ))
+    .bind(merge_account_id)
+    .fetch_optional(pool)
+    .await
+    .context("finding a connection by Merge account")
+}
+
+pub async fn account_token(
+    pool: &PgPool,
+    secrets: &SecretBox,
+    id: Uuid,
+) -> Result<Option<Secret>, ServerError> {
+    let sealed: Option<Option<String>> =
+        sqlx::query_scalar("SELECT account_token_enc FROM connections WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .context("reading a connection's token")?;
+    match sealed.flatten() {
+        Some(s) => secrets
+            .decrypt(&s, &token_context(id))
+            .map(Some)
+            .context("decrypting a Merge account token"),
+        None => Ok(None),
+    }
+}
+
+pub async fn set_status(
+    pool: &PgPool,
+    id: Uuid,
+    status: ConnectionStatus,
+    reason: Option<&str>,
+) -> Result<(), ServerError> {
+    sqlx::query("UPDATE connections SET status = $2, status_reason = $3 WHERE id = $1")
+        .bind(id)
+        .bind(status)
+        .bind(reason)
+        .execute(pool)
+        .await
+        .context("updating a connection's status")?;
+    Ok(())
+}

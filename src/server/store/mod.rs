@@ -1,0 +1,7 @@
+//! The Postgres-backed stores: connections (with encrypted Merge tokens), the minimised staff
+//! records and the organisation structure they point at. Every query takes the account or
+//! connection it is scoped to.
+
+pub mod connections;
+pub mod org;
+pub mod staff;

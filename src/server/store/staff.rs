@@ -1,0 +1,175 @@
+//! The staff store: one row per (connection, Merge employee), holding only minimised fields.
+
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::server::error::{Context, ServerError};
+use crate::server::sync::minimise::StaffRecord;
+
+/// Separates department ids inside one array element (ids never contain it).
+const SEP: char = '\u{1f}';
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertCounts {
+    pub added: i64,
+    pub updated: i64,
+}
+
+/// Writes one page of records in a single statement. Every record is marked as seen by `job`;
+/// a record counts as updated only when Merge's `modified_at` moved.
+pub async fn upsert_page(
+    conn: &mut PgConnection,
+    account_id: Uuid,
+    connection_id: Uuid,
+    job: Uuid,
+    records: &[StaffRecord],
+) -> Result<UpsertCounts, ServerError> {
+    if records.is_empty() {
+        return Ok(UpsertCounts::default());
+    }
+    macro_rules! col {
+        ($f:expr) => {
+            records.iter().map($f).collect::<Vec<_>>()
+        };
+    }
+    let row: (i64, i64) = sqlx::query_as(
+        "WITH incoming AS (
+             SELECT * FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                 $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+                 $17::text[], $18::text[], $19::date[], $20::text[], $21::date[], $22::text[], $23::text[],
+                 $24::int2[], $25::int2[], $26::bool[], $27::timestamptz[], $28::text[])
+               AS t(merge_id, remote_id, first_name, last_name, preferred_name, display_name, work_email,
+                    personal_email, job_title, team_id, departments, manager_id, location_id, city, country,
+                    start_date, employment_status, termination_date, employee_number, avatar_url,
+                    birthday_month, birthday_day, deleted, modified_at, search_text)
+         ),
+         prev AS (
+             SELECT s.merge_id, s.modified_at, s.deleted, s.removed_at
+             FROM staff s JOIN incoming i ON s.connection_id = $2 AND s.merge_id = i.merge_id
+         ),
+         written AS (
+             INSERT INTO staff (connection_id, merge_id, account_id, remote_id, first_name, last_name,
+                 preferred_name, display_name, work_email, personal_email, job_title, team_id, department_ids,
+                 manager_id, location_id, city, country, start_date, employment_status, termination_date,
+                 employee_number, avatar_url, birthday_month, birthday_day, deleted, modified_at, search_text,
+                 last_seen_job, last_seen_at)
+             SELECT $2, merge_id, $1, remote_id, first_name, last_name, preferred_name, display_name,
+                 work_email, personal_email, job_title, team_id,
+                 CASE WHEN departments = '' THEN '{}'::text[] ELSE string_to_array(departments, chr(31)) END,
+                 manager_id, location_id, city, country, start_date, employment_status, termination_date,
+                 employee_number, avatar_url, birthday_month, birthday_day, deleted, modified_at, search_text,
+                 $3, now()
+             FROM incoming
+             ON CONFLICT (connection_id, merge_id) DO UPDATE SET
+                 remote_id = excluded.remote_id, first_name = excluded.first_name,
+                 last_name = excluded.last_name, preferred_name = excluded.preferred_name,
+                 display_name = excluded.display_name, work_email = excluded.work_email,
+                 personal_email = excluded.personal_email, job_title = excluded.job_title,
+                 team_id = excluded.team_id, department_ids = excluded.department_ids,
+                 manager_id = excluded.manager_id, location_id = excluded.location_id,
+                 city = excluded.city, country = excluded.country, start_date = excluded.start_date,
+                 employment_status = excluded.employment_status,
+                 termination_date = excluded.termination_date,
+                 employee_number = excluded.employee_number, avatar_url = excluded.avatar_url,
+                 birthday_month = excluded.birthday_month, birthday_day = excluded.birthday_day,
+                 deleted = excluded.deleted, modified_at = excluded.modified_at,
+                 search_text = excluded.search_text, last_seen_job = excluded.last_seen_job,
+                 last_seen_at = now(), removed_at = NULL, removal_held = false
+             RETURNING merge_id
+         )
+         SELECT
+             count(*) FILTER (WHERE p.merge_id IS NULL),
+             count(*) FILTER (WHERE p.merge_id IS NOT NULL
+                 AND (p.modified_at IS DISTINCT FROM i.modified_at OR p.deleted <> i.deleted
+                      OR p.removed_at IS NOT NULL))
+         FROM written w
+         JOIN incoming i ON i.merge_id = w.merge_id
+         LEFT JOIN prev p ON p.merge_id = w.merge_id",
+    )
+    .bind(account_id)
+    .bind(connection_id)
+    .bind(job)
+    .bind(col!(|r| r.merge_id.clone()))
+    .bind(col!(|r| r.remote_id.clone()))
+    .bind(col!(|r| r.first_name.clone()))
+    .bind(col!(|r| r.last_name.clone()))
+    .bind(col!(|r| r.preferred_name.clone()))
+    .bind(col!(|r| r.display_name.clone()))
+    .bind(col!(|r| r.work_email.clone()))
+    .bind(col!(|r| r.personal_email.clone()))
+    .bind(col!(|r| r.job_title.clone()))
+    .bind(col!(|r| r.team_id.clone()))
+    .bind(col!(|r| r.department_ids.join(&SEP.to_string())))
+    .bind(col!(|r| r.manager_id.clone()))
+    .bind(col!(|r| r.location_id.clone()))
+    .bind(col!(|r| r.city.clone()))
+    .bind(col!(|r| r.country.clone()))
+    .bind(col!(|r| r.start_date))
+    .bind(col!(|r| r.employment_status.clone()))
+    .bind(col!(|r| r.termination_date))
+    .bind(col!(|r| r.employee_number.clone()))
+    .bind(col!(|r| r.avatar_url.clone()))
+    .bind(col!(|r| r.birthday.map(|(m, _)| m as i16)))
+    .bind(col!(|r| r.birthday.map(|(_, d)| d as i16)))
+    .bind(col!(|r| r.deleted))
+    .bind(col!(|r| r.modified_at))
+    .bind(col!(|r| r.search_text.clone()))
+    .fetch_one(&mut *conn)
+    .await
+    .context("writing a page of staff")?;
+    Ok(UpsertCounts {
+        added: row.0,
+        updated: row.1,
+    })
+}
+
+/// People a completed full sync did not see, who are not yet marked removed.
+pub async fn unseen_count(
+    pool: &PgPool,
+    connection_id: Uuid,
+    job: Uuid,
+) -> Result<i64, ServerError> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM staff
+         WHERE connection_id = $1 AND removed_at IS NULL AND last_seen_job IS DISTINCT FROM $2",
+    )
+    .bind(connection_id)
+    .bind(job)
+    .fetch_one(pool)
+    .await
+    .context("counting unseen staff")
+}
+
+/// Marks unseen people removed, or holds them for an admin's review.
+pub async fn remove_unseen(
+    pool: &PgPool,
+    connection_id: Uuid,
+    job: Uuid,
+    hold: bool,
+) -> Result<u64, ServerError> {
+    let sql = if hold {
+        "UPDATE staff SET removal_held = true
+         WHERE connection_id = $1 AND removed_at IS NULL AND last_seen_job IS DISTINCT FROM $2"
+    } else {
+        "UPDATE staff SET removed_at = now(), removal_held = false
+         WHERE connection_id = $1 AND removed_at IS NULL AND last_seen_job IS DISTINCT FROM $2"
+    };
+    Ok(sqlx::query(sql)
+        .bind(connection_id)
+        .bind(job)
+        .execute(pool)
+        .await
+        .context("removing unseen staff")?
+        .rows_affected())
+}
+
+/// People who count: present in the HR system and not deleted (leavers included).
+pub async fn present_count(pool: &PgPool, connection_id: Uuid) -> Result<i64, ServerError> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM staff WHERE connection_id = $1 AND removed_at IS NULL AND NOT deleted",
+    )
+    .bind(connection_id)
+    .fetch_one(pool)
+    .await
+    .context("counting staff")
+}

@@ -1,0 +1,401 @@
+//! One sync job, start to finish: wait for Merge's own sync, read teams and departments, read
+//! employees page by page (each page written and checkpointed in one transaction), then apply
+//! removals and update the connection. A failure at any point leaves what was synced before.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::PgPool;
+
+use super::jobs::{self, Job, Outcome, PageProgress};
+use super::minimise::minimise;
+use crate::server::crypto::SecretBox;
+use crate::server::error::{Context, ServerError};
+use crate::server::merge::client::{MergeClient, Resource};
+use crate::server::merge::error::MergeError;
+use crate::server::merge::models::{
+    Employee, Group, IssueStatus, LinkedAccountStatus, Page, SyncState, Team,
+};
+use crate::server::merge::query::ListQuery;
+use crate::server::secret::Secret;
+use crate::server::store::connections::{self, Connection, ConnectionStatus};
+use crate::server::store::{org, staff};
+
+#[derive(Clone)]
+pub struct SyncContext {
+    pub pool: PgPool,
+    pub secrets: std::sync::Arc<SecretBox>,
+    pub merge: MergeClient,
+    pub worker: String,
+    pub policy: SyncPolicy,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SyncPolicy {
+    /// A full sync that would remove more than this share of a connection's people holds the
+    /// removals for an admin instead.
+    pub removal_hold_ratio: f64,
+    /// How long to wait for Merge's own initial sync before reading what it has.
+    pub wait_for_merge: Duration,
+    pub poll_merge_every: Duration,
+    /// Transient failures are retried this many times, with growing delays, before the job fails.
+    pub max_attempts: i32,
+}
+
+impl Default for SyncPolicy {
+    fn default() -> Self {
+        Self {
+            removal_hold_ratio: 0.2,
+            wait_for_merge: Duration::from_secs(600),
+            poll_merge_every: Duration::from_secs(1),
+            max_attempts: 5,
+        }
+    }
+}
+
+enum Failure {
+    Relink,
+    Transient(String),
+    Fatal(String),
+    Superseded,
+    Server(ServerError),
+}
+
+impl From<ServerError> for Failure {
+    fn from(e: ServerError) -> Self {
+        Failure::Server(e)
+    }
+}
+
+impl From<MergeError> for Failure {
+    fn from(e: MergeError) -> Self {
+        if e.needs_relink() {
+            return Failure::Relink;
+        }
+        match &e {
+            MergeError::Transport { .. } => {
+                Failure::Transient("Merge could not be reached.".into())
+            }
+            MergeError::Status { status, .. }
+                if status.is_server_error() || status.as_u16() == 429 =>
+            {
+                Failure::Transient(format!("Merge answered {status}."))
+            }
+            MergeError::Status { status, .. } => {
+                tracing::warn!(error = %e, "Merge refused a sync request");
+                Failure::Fatal(format!("Merge refused a request ({status})."))
+            }
+            MergeError::Decode { .. } => {
+                tracing::warn!(error = %e, "unreadable Merge answer");
+                Failure::Fatal("Merge sent an answer we could not read.".into())
+            }
+        }
+    }
+}
+
+/// Runs a claimed job to its end, recording the outcome on the job and the connection.
+pub async fn run(ctx: &SyncContext, job: Job) -> Result<(), ServerError> {
+    let connection = match connections::get_for_sync(&ctx.pool, job.connection_id).await? {
+        Some(c) if c.status != ConnectionStatus::Disconnected => c,
+        _ => {
+            return jobs::finish(
+                &ctx.pool,
+                job.id,
+                &ctx.worker,
+                Outcome {
+                    state: "failed",
+                    removed: 0,
+                    held_removals: 0,
+                    error: Some("The connection was disconnected."),
+                },
+            )
+            .await;
+        }
+    };
+    match sync(ctx, &job, &connection).await {
+        Ok(()) => Ok(()),
+        Err(Failure::Superseded) => {
+            tracing::info!(job = %job.id, "another worker took this sync over");
+            Ok(())
+        }
+        Err(Failure::Relink) => {
+            let reason =
+                "The HR system no longer accepts the stored credentials. Relink to continue.";
+            connections::set_status(
+                &ctx.pool,
+                connection.id,
+                ConnectionStatus::NeedsRelink,
+                Some(reason),
+            )
+            .await?;
+            jobs::finish(
+                &ctx.pool,
+                job.id,
+                &ctx.worker,
+                Outcome {
+                    state: "failed",
+                    removed: 0,
+                    held_removals: 0,
+                    error: Some(reason),
+                },
+            )
+            .await
+        }
+        Err(Failure::Transient(msg)) if job.attempts < ctx.policy.max_attempts => {
+            let delay = 5i64 * 2i64.pow(job.attempts.clamp(0, 8) as u32);
+            tracing::warn!(job = %job.id, attempt = job.attempts, delay, "sync interrupted: {msg}");
+            jobs::retry_later(&ctx.pool, job.id, &ctx.worker, delay, &msg).await
+        }
+        Err(Failure::Transient(msg)) | Err(Failure::Fatal(msg)) => {
+            let reason = if connection.data_as_of.is_some() {
+                format!(
+                    "The last sync failed: {msg} Your staff list still shows the last good sync. Try \"Resync now\" later."
+                )
+            } else {
+                format!(
+                    "The first sync failed: {msg} Try \"Resync now\"; if it keeps failing, relink the connection."
+                )
+            };
+            connections::set_status(
+                &ctx.pool,
+                connection.id,
+                ConnectionStatus::NeedsAttention,
+                Some(&reason),
+            )
+            .await?;
+            jobs::finish(
+                &ctx.pool,
+                job.id,
+                &ctx.worker,
+                Outcome {
+                    state: "failed",
+                    removed: 0,
+                    held_removals: 0,
+                    error: Some(&msg),
+                },
+            )
+            .await
+        }
+        Err(Failure::Server(err)) => {
+            tracing::error!(job = %job.id, error = %err, "sync failed");
+            jobs::retry_later(
+                &ctx.pool,
+                job.id,
+                &ctx.worker,
+                30,
+                "An internal error interrupted the sync.",
+            )
+            .await?;
+            Err(err)
+        }
+    }
+}
+
+async fn phase(ctx: &SyncContext, job: &Job, name: &str) -> Result<(), Failure> {
+    if jobs::set_phase(&ctx.pool, job.id, &ctx.worker, name).await? {
+        Ok(())
+    } else {
+        Err(Failure::Superseded)
+    }
+}
+
+async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(), Failure> {
+    let token = connections::account_token(&ctx.pool, &ctx.secrets, connection.id)
+        .await?
+        .ok_or_else(|| Failure::Fatal("The connection has no Merge account yet.".into()))?;
+    let resuming = job.cursor.is_some();
+    if !resuming {
+        phase(ctx, job, "connecting").await?;
+        wait_for_merge(ctx, &token).await?;
+    }
+    let window_end = job.window_end.unwrap_or_else(Utc::now);
+    let window_start = if job.full_sync {
+        None
+    } else {
+        job.window_start.or(connection.synced_through)
+    };
+    let expected =
+        (job.full_sync && connection.people_count > 0).then_some(connection.people_count);
+    jobs::begin(
+        &ctx.pool,
+        job.id,
+        &ctx.worker,
+        window_start,
+        window_end,
+        expected,
+    )
+    .await?;
+
+    phase(ctx, job, "reading").await?;
+    let teams: Vec<Team> = ctx
+        .merge
+        .list_all(&token, Resource::Teams, &ListQuery::default())
+        .await?;
+    org::replace_teams(&ctx.pool, connection.id, &teams).await?;
+    let groups: Vec<Group> = ctx
+        .merge
+        .list_all(&token, Resource::Groups, &ListQuery::default())
+        .await?;
+    org::replace_departments(&ctx.pool, connection.id, &groups).await?;
+
+    let mut expand = vec!["work_location"];
+    if connection.consent.allows("job_title") {
+        expand.push("employments");
+    }
+    let query = ListQuery {
+        modified_after: window_start,
+        modified_before: window_start.map(|_| window_end),
+        include_deleted_data: true,
+        expand,
+        ..ListQuery::default()
+    };
+    let mut cursor = job.cursor.clone();
+    loop {
+        let page: Page<Employee> = ctx
+            .merge
+            .list_page(&token, Resource::Employees, &query, cursor.as_deref())
+            .await?;
+        let mut records = Vec::with_capacity(page.results.len());
+        let mut skipped: BTreeMap<String, i64> = BTreeMap::new();
+        for e in &page.results {
+            match minimise(e, &connection.consent) {
+                Ok(r) => records.push(r),
+                Err(reason) => *skipped.entry(reason.key().to_owned()).or_default() += 1,
+            }
+        }
+        let next = page.next_cursor().map(str::to_owned);
+        let mut tx = ctx.pool.begin().await.context("starting a page write")?;
+        let counts = staff::upsert_page(
+            &mut tx,
+            connection.account_id,
+            connection.id,
+            job.id,
+            &records,
+        )
+        .await?;
+        let still_ours = jobs::checkpoint(
+            &mut tx,
+            job.id,
+            &ctx.worker,
+            PageProgress {
+                next_cursor: next.as_deref(),
+                received: page.results.len() as i32,
+                added: counts.added,
+                updated: counts.updated,
+                skipped: &skipped,
+            },
+        )
+        .await?;
+        if !still_ours {
+            return Err(Failure::Superseded);
+        }
+        tx.commit().await.context("committing a page")?;
+        match next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+
+    phase(ctx, job, "filtering").await?;
+    let (mut removed, mut held) = (0i64, 0i64);
+    if job.full_sync {
+        let unseen = staff::unseen_count(&ctx.pool, connection.id, job.id).await?;
+        if unseen > 0 {
+            let before = staff::present_count(&ctx.pool, connection.id).await?;
+            let hold = (unseen as f64) > ctx.policy.removal_hold_ratio * before as f64;
+            let n = staff::remove_unseen(&ctx.pool, connection.id, job.id, hold).await? as i64;
+            if hold { held = n } else { removed = n }
+        }
+    }
+    let people = staff::present_count(&ctx.pool, connection.id).await?;
+    let issue = open_issue(ctx, connection).await;
+    let (status, reason) = if held > 0 {
+        (
+            ConnectionStatus::NeedsAttention,
+            Some(format!(
+                "This sync would remove {held} people. Review before they leave your staff list."
+            )),
+        )
+    } else if let Some(issue) = issue {
+        (ConnectionStatus::NeedsAttention, Some(issue))
+    } else {
+        (ConnectionStatus::Healthy, None)
+    };
+    sqlx::query(
+        "UPDATE connections SET status = $2, status_reason = $3, data_as_of = $4, synced_through = $4,
+             people_count = $5
+         WHERE id = $1 AND status <> 'disconnected'",
+    )
+    .bind(connection.id)
+    .bind(status.clone())
+    .bind(reason.as_deref())
+    .bind(window_end)
+    .bind(people as i32)
+    .execute(&ctx.pool)
+    .await
+    .context("recording a finished sync")?;
+    let state = if status == ConnectionStatus::Healthy {
+        "succeeded"
+    } else {
+        "partial"
+    };
+    jobs::finish(
+        &ctx.pool,
+        job.id,
+        &ctx.worker,
+        Outcome {
+            state,
+            removed,
+            held_removals: held,
+            error: None,
+        },
+    )
+    .await?;
+    tracing::info!(job = %job.id, people, removed, held, "sync finished");
+    Ok(())
+}
+
+/// Waits while Merge is still running its own initial sync, so the first read is complete.
+async fn wait_for_merge(ctx: &SyncContext, token: &Secret) -> Result<(), Failure> {
+    let details = ctx.merge.account_details(token).await?;
+    if details.status == Some(LinkedAccountStatus::RelinkNeeded) {
+        return Err(Failure::Relink);
+    }
+    let deadline = tokio::time::Instant::now() + ctx.policy.wait_for_merge;
+    loop {
+        let statuses = ctx.merge.sync_status(token).await?;
+        let employee = statuses.iter().find(|s| {
+            s.model_id.as_deref() == Some("hris.Employee")
+                || s.model_name.as_deref() == Some("Employee")
+        });
+        let initial_running = employee.is_some_and(|s| {
+            s.status == Some(SyncState::Syncing) && s.last_sync_finished.is_none()
+        });
+        if !initial_running || tokio::time::Instant::now() >= deadline {
+            return Ok(());
+        }
+        tokio::time::sleep(ctx.policy.poll_merge_every).await;
+    }
+}
+
+/// Merge's description of an ongoing issue (missing permissions, …), if any.
+async fn open_issue(ctx: &SyncContext, connection: &Connection) -> Option<String> {
+    let id = connection.merge_account_id.as_deref()?;
+    match ctx.merge.issues(id).await {
+        Ok(issues) => issues
+            .into_iter()
+            .find(|i| i.status == Some(IssueStatus::Ongoing) && i.is_muted != Some(true))
+            .map(|i| {
+                let what = i.error_description.unwrap_or_else(|| "A problem".into());
+                match i.error_details.first() {
+                    Some(d) => format!("{what}: {d}"),
+                    None => what,
+                }
+            }),
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read Merge issues");
+            None
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Background workers: claim due jobs and run several connections in parallel, and queue an
+//! incremental sync for every connection whose data is older than the sync interval.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+use super::jobs::{self, JobKind};
+use super::run::{SyncContext, run};
+use crate::server::error::{Context, ServerError};
+
+/// Jobs that heartbeat less often than this are considered abandoned by a stopped worker.
+pub const STALE_AFTER_SECS: i64 = 300;
+
+/// Claims and runs one job, if any is due. Returns its id.
+pub async fn run_one(ctx: &SyncContext) -> Result<Option<Uuid>, ServerError> {
+    let Some(job) = jobs::claim(&ctx.pool, &ctx.worker, STALE_AFTER_SECS).await? else {
+        return Ok(None);
+    };
+    let id = job.id;
+    run(ctx, job).await?;
+    Ok(Some(id))
+}
+
+/// Queues incremental syncs for connections whose data is older than `interval`.
+pub async fn schedule_due(ctx: &SyncContext, interval: Duration) -> Result<u64, ServerError> {
+    let due: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM connections
+         WHERE status IN ('healthy', 'needs_attention')
+           AND data_as_of IS NOT NULL
+           AND data_as_of < now() - make_interval(secs => $1)",
+    )
+    .bind(interval.as_secs_f64())
+    .fetch_all(&ctx.pool)
+    .await
+    .context("finding connections due for a sync")?;
+    let mut queued = 0;
+    for id in due {
+        if jobs::enqueue(&ctx.pool, id, JobKind::Incremental).await? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// Runs until `stop` turns true: up to `parallel` jobs at once, plus the periodic scheduler.
+pub fn spawn(
+    ctx: SyncContext,
+    parallel: usize,
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    tokio::spawn(async move {
+        let mut running: JoinSet<()> = JoinSet::new();
+        let mut poll = tokio::time::interval(Duration::from_millis(500));
+        let mut schedule = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = poll.tick() => {
+                    while running.len() < parallel {
+                        match jobs::claim(&ctx.pool, &ctx.worker, STALE_AFTER_SECS).await {
+                            Ok(Some(job)) => {
+                                let ctx = ctx.clone();
+                                running.spawn(async move {
+                                    if let Err(err) = run(&ctx, job).await {
+                                        tracing::error!(error = %err, "sync job failed");
+                                    }
+                                });
+                            }
+                            Ok(None) => break,
+                            Err(err) => {
+                                tracing::warn!(error = %err, "could not claim sync jobs");
+                                break;
+                            }
+                        }
+                    }
+                }
+                Some(_) = running.join_next(), if !running.is_empty() => {}
+                _ = schedule.tick() => {
+                    match schedule_due(&ctx, interval).await {
+                        Ok(n) if n > 0 => tracing::info!(queued = n, "queued periodic syncs"),
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!(error = %err, "could not queue periodic syncs"),
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+        // Jobs still running keep their checkpoints; another start resumes them.
+        running.abort_all();
+    });
+}

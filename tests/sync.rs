@@ -1,0 +1,599 @@
+//! The sync engine against a real Postgres and the sandbox over HTTP.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use hr_connectors::domain::role::Role;
+use hr_connectors::domain::user::CurrentUser;
+use hr_connectors::error::AppError;
+use hr_connectors::server::integrations::connect::{ConnectInput, connect_with_credentials};
+use hr_connectors::server::merge::client::MergeClient;
+use hr_connectors::server::merge::retry::RetryPolicy;
+use hr_connectors::server::merge::signature;
+use hr_connectors::server::sandbox::state::SandboxConfig;
+use hr_connectors::server::sandbox::{self, SandboxHandle};
+use hr_connectors::server::secret::Secret;
+use hr_connectors::server::state::AppState;
+use hr_connectors::server::store::connections::{self, Connection, ConnectionStatus};
+use hr_connectors::server::sync::jobs::{self, JobKind};
+use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
+use hr_connectors::server::sync::worker::run_one;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const KEY: &str = "sync-test-key";
+
+struct Env {
+    state: AppState,
+    sandbox: SandboxHandle,
+    admin: CurrentUser,
+}
+
+async fn env(pool: PgPool) -> Env {
+    let sandbox = sandbox::spawn(
+        SandboxConfig {
+            api_key: Some(KEY.into()),
+            initial_sync: Duration::from_millis(200),
+            hires_per_generation: 5,
+            change_bp: 300,
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let merge = MergeClient::with_policy(
+        &sandbox.api_url(),
+        Secret::new(KEY),
+        RetryPolicy {
+            max_retries: 10,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(1100),
+        },
+    );
+    let state = common::state_with(pool.clone(), merge);
+    let user = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+    let admin = CurrentUser {
+        user_id: user.user_id,
+        account_id: user.account_id,
+        account_name: "Acme Ltd".into(),
+        name: "Ada Admin".into(),
+        email: user.email.clone(),
+        role: Role::Admin,
+    };
+    Env {
+        state,
+        sandbox,
+        admin,
+    }
+}
+
+fn ctx(env: &Env, worker: &str) -> SyncContext {
+    SyncContext {
+        pool: env.state.pool.clone(),
+        secrets: env.state.secrets.clone(),
+        merge: env.state.merge.clone(),
+        worker: worker.into(),
+        policy: SyncPolicy {
+            poll_merge_every: Duration::from_millis(50),
+            ..SyncPolicy::default()
+        },
+    }
+}
+
+fn sage(subdomain: &str, key: &str) -> ConnectInput {
+    ConnectInput {
+        slug: "sage-hr".into(),
+        label: "UK division".into(),
+        optional_fields: vec!["job_title".into()],
+        credentials: BTreeMap::from([
+            ("subdomain".into(), subdomain.into()),
+            ("api_key".into(), key.into()),
+        ]),
+    }
+}
+
+async fn drain(env: &Env) {
+    let ctx = ctx(env, "test-worker");
+    while run_one(&ctx).await.unwrap().is_some() {}
+}
+
+async fn connect_and_sync(env: &Env, subdomain: &str) -> Connection {
+    let c = connect_with_credentials(&env.state, &env.admin, sage(subdomain, "demo-api-key"))
+        .await
+        .unwrap();
+    drain(env).await;
+    connections::get(&env.state.pool, env.admin.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn sandbox_put(env: &Env, path: &str, body: Value) {
+    let res = reqwest::Client::new()
+        .put(format!("{}{path}", env.sandbox.root_url()))
+        .bearer_auth(KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{path}: {}", res.status());
+}
+
+async fn advance(env: &Env, merge_account: &str) -> Value {
+    reqwest::Client::new()
+        .post(format!(
+            "{}/sandbox/v1/linked-accounts/{merge_account}/advance",
+            env.sandbox.root_url()
+        ))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Everything the staff table says about a connection, for comparing runs.
+async fn snapshot(pool: &PgPool, connection: Uuid) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT concat_ws('|', merge_id, display_name, work_email, job_title, team_id, manager_id,
+                 country, start_date::text, employment_status, termination_date::text, deleted::text,
+                 removed_at IS NOT NULL)
+         FROM staff WHERE connection_id = $1 ORDER BY merge_id",
+    )
+    .bind(connection)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn initial_sync_stores_the_workforce(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_and_sync(&env, "acme").await;
+    assert_eq!(c.status, ConnectionStatus::Healthy);
+    assert_eq!(c.people_count, 240);
+    assert!(c.data_as_of.is_some());
+    let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
+    assert_eq!(job.state, "succeeded");
+    assert_eq!(job.phase, "ready");
+    assert_eq!(job.received, 240);
+    assert_eq!(job.added, 240);
+    assert_eq!(job.pages, 3);
+    let teams: i64 = sqlx::query_scalar("SELECT count(*) FROM teams WHERE connection_id = $1")
+        .bind(c.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(teams, 73);
+    let with_title: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM staff WHERE connection_id = $1 AND job_title IS NOT NULL AND country IS NOT NULL",
+    )
+    .bind(c.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(with_title, 240);
+    // The token is encrypted at rest.
+    let sealed: String =
+        sqlx::query_scalar("SELECT account_token_enc FROM connections WHERE id = $1")
+            .bind(c.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let token = connections::account_token(&pool, &env.state.secrets, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!sealed.contains(token.expose()));
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn wrong_credentials_are_reported_next_to_the_field(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let err = connect_with_credentials(&env.state, &env.admin, sage("acme", "wrong-key-123"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.field_message("api_key").unwrap().contains("rejected"),
+        "{err:?}"
+    );
+    let err = connect_with_credentials(&env.state, &env.admin, sage("nowhere", "demo-api-key"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.field_message("subdomain")
+            .unwrap()
+            .contains("nowhere.sage.hr"),
+        "{err:?}"
+    );
+    let err = connect_with_credentials(&env.state, &env.admin, sage("bad domain", "demo-api-key"))
+        .await
+        .unwrap_err();
+    assert!(err.field_message("subdomain").is_some());
+    let manager = CurrentUser {
+        role: Role::CampaignManager,
+        ..env.admin.clone()
+    };
+    let err = connect_with_credentials(&env.state, &manager, sage("acme", "demo-api-key"))
+        .await
+        .unwrap_err();
+    assert_eq!(err, AppError::Forbidden);
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM connections")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn incremental_sync_finds_hires_changes_leavers_and_deletions(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_and_sync(&env, "globex").await;
+    let summary = advance(&env, c.merge_account_id.as_deref().unwrap()).await;
+    jobs::enqueue(&pool, c.id, JobKind::Incremental)
+        .await
+        .unwrap();
+    drain(&env).await;
+    let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
+    assert_eq!(job.kind, "incremental");
+    assert_eq!(job.state, "succeeded");
+    let hired = summary["hired"].as_i64().unwrap();
+    let changed = summary["changed"].as_i64().unwrap() + summary["left"].as_i64().unwrap();
+    let deleted = summary["deleted"].as_i64().unwrap();
+    assert_eq!(job.added as i64, hired);
+    assert_eq!(job.updated as i64, changed + deleted);
+    assert_eq!(job.received as i64, hired + changed + deleted);
+    let after = connections::get(&pool, env.admin.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.people_count as i64, 1200 + hired - deleted);
+    let flagged: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM staff WHERE connection_id = $1 AND deleted")
+            .bind(c.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(flagged, deleted);
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn mass_removals_are_held_small_ones_applied(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_and_sync(&env, "acme").await;
+    let ghost = |n: i64| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(
+                "INSERT INTO staff (connection_id, merge_id, account_id, display_name)
+                 SELECT $1, 'ghost-' || g, $2, 'Ghost ' || g FROM generate_series(1, $3) g",
+            )
+            .bind(c.id)
+            .bind(c.account_id)
+            .bind(n)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    // 10 people gone: applied.
+    ghost(10).await;
+    jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap();
+    drain(&env).await;
+    let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
+    assert_eq!((job.removed, job.held_removals), (10, 0));
+    // 100 of 340 gone at once: held for review, nobody removed.
+    sqlx::query("DELETE FROM staff WHERE merge_id LIKE 'ghost-%'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    ghost(100).await;
+    jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap();
+    drain(&env).await;
+    let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
+    assert_eq!((job.removed, job.held_removals), (0, 100));
+    let c = connections::get(&pool, c.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.status, ConnectionStatus::NeedsAttention);
+    assert!(c.status_reason.unwrap().contains("remove 100 people"));
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn a_crashed_sync_resumes_from_its_checkpoint(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let clean = connect_and_sync(&env, "globex").await;
+    let expected = snapshot(&pool, clean.id).await;
+
+    // A second connection to the same linked account, synced by a worker that dies mid-way.
+    let token = connections::account_token(&pool, &env.state.secrets, clean.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let crashed = connections::create(
+        &pool,
+        &env.state.secrets,
+        connections::NewConnection {
+            id: Uuid::new_v4(),
+            account_id: clean.account_id,
+            integration_slug: "sage-hr",
+            integration_name: "Sage HR",
+            label: "Copy",
+            origin_id: "copy",
+            merge_account_id: clean.merge_account_id.as_deref(),
+            account_token: &token,
+            consent: &clean.consent,
+            consented_by: env.admin.user_id,
+        },
+    )
+    .await
+    .unwrap();
+    jobs::enqueue(&pool, crashed.id, JobKind::Initial)
+        .await
+        .unwrap();
+    let dying = ctx(&env, "dying-worker");
+    let handle = tokio::spawn(async move { run_one(&dying).await });
+    loop {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let job = jobs::latest(&pool, crashed.id).await.unwrap().unwrap();
+        if job.pages >= 3 {
+            break;
+        }
+    }
+    handle.abort();
+    let _ = handle.await;
+    let job = jobs::latest(&pool, crashed.id).await.unwrap().unwrap();
+    assert_eq!(job.state, "running");
+    assert!(job.pages < 12, "the crash should interrupt the sync");
+    // Its heartbeat goes stale; another worker takes over and finishes from the checkpoint.
+    sqlx::query("UPDATE sync_jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1")
+        .bind(job.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    drain(&env).await;
+    let job = jobs::get(&pool, job.id).await.unwrap().unwrap();
+    assert_eq!(job.state, "succeeded");
+    assert_eq!(
+        job.received, 1200,
+        "each page read exactly once across both workers"
+    );
+    assert_eq!(snapshot(&pool, crashed.id).await, expected);
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn faults_end_in_the_same_data_as_a_clean_run(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let clean = connect_and_sync(&env, "globex").await;
+    let expected = snapshot(&pool, clean.id).await;
+    sandbox_put(
+        &env,
+        "/sandbox/v1/faults",
+        json!({"rate_limit_pct": 10, "retry_after_secs": 1, "server_error_pct": 10, "drop_pct": 10}),
+    )
+    .await;
+    sqlx::query("DELETE FROM staff WHERE connection_id = $1")
+        .bind(clean.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    jobs::enqueue(&pool, clean.id, JobKind::Manual)
+        .await
+        .unwrap();
+    drain(&env).await;
+    let job = jobs::latest(&pool, clean.id).await.unwrap().unwrap();
+    assert_eq!(job.state, "succeeded", "{:?}", job.error);
+    assert_eq!(snapshot(&pool, clean.id).await, expected);
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn two_workers_never_run_one_connection_twice(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_with_credentials(&env.state, &env.admin, sage("globex", "demo-api-key"))
+        .await
+        .unwrap();
+    assert!(
+        !jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap(),
+        "one active job per connection"
+    );
+    let (a, b) = (ctx(&env, "worker-a"), ctx(&env, "worker-b"));
+    let (ra, rb) = tokio::join!(run_one(&a), run_one(&b));
+    let ran = [ra.unwrap(), rb.unwrap()]
+        .iter()
+        .filter(|r| r.is_some())
+        .count();
+    assert_eq!(ran, 1);
+    let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
+    assert_eq!(
+        (job.state.as_str(), job.received, job.added),
+        ("succeeded", 1200, 1200)
+    );
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn relink_needed_keeps_the_staff(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_and_sync(&env, "acme").await;
+    let before = snapshot(&pool, c.id).await;
+    let id = c.merge_account_id.clone().unwrap();
+    sandbox_put(
+        &env,
+        &format!("/sandbox/v1/linked-accounts/{id}/faults"),
+        json!({"relink_needed": true}),
+    )
+    .await;
+    jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap();
+    drain(&env).await;
+    let after = connections::get(&pool, c.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.status, ConnectionStatus::NeedsRelink);
+    assert_eq!(after.people_count, 240);
+    assert_eq!(snapshot(&pool, c.id).await, before);
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn webhooks_need_a_valid_signature_and_count_once(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_and_sync(&env, "initech").await;
+    let app = hr_connectors::server::startup::router(env.state.clone());
+    let body = json!({
+        "hook": {"event": "LinkedAccount.sync_completed"},
+        "linked_account": {"id": c.merge_account_id},
+        "data": {"is_initial_sync": false}
+    })
+    .to_string();
+    let post = |sig: Option<String>| {
+        let mut req = Request::post("/webhooks/merge").header("content-type", "application/json");
+        if let Some(s) = sig {
+            req = req.header(signature::HEADER, s);
+        }
+        req.body(Body::from(body.clone())).unwrap()
+    };
+    let key = env
+        .state
+        .config
+        .merge_webhook_key
+        .expose()
+        .as_bytes()
+        .to_vec();
+    assert_eq!(
+        common::send(&app, post(None)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        common::send(&app, post(Some("bad".into()))).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(jobs::latest(&pool, c.id).await.unwrap().unwrap().state == "succeeded");
+
+    let good = signature::sign(&key, body.as_bytes());
+    assert_eq!(
+        common::send(&app, post(Some(good.clone()))).await.status(),
+        StatusCode::OK
+    );
+    let queued = jobs::latest(&pool, c.id).await.unwrap().unwrap();
+    assert_eq!(
+        (queued.kind.as_str(), queued.state.as_str()),
+        ("webhook", "queued")
+    );
+    drain(&env).await;
+    // The same delivery again is acknowledged but not processed.
+    assert_eq!(
+        common::send(&app, post(Some(format!("{good}="))))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        jobs::latest(&pool, c.id).await.unwrap().unwrap().id,
+        queued.id
+    );
+}
+
+/// BRIEF §3: after syncing data that carries every sensitive field, no table holds any of it.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn privacy_no_blocked_value_is_stored_anywhere(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    sandbox_put(&env, "/sandbox/v1/faults", json!({"leak_sensitive": true})).await;
+    let c = connect_and_sync(&env, "acme").await;
+    assert_eq!(c.people_count, 240);
+
+    // What the HR system sent, sensitive fields included.
+    let token = connections::account_token(&pool, &env.state.secrets, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut sensitive: Vec<String> = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Value = reqwest::Client::new()
+            .get(format!(
+                "{}/hris/v1/employees?page_size=100&expand=home_location,employments{cursor}",
+                env.sandbox.api_url()
+            ))
+            .bearer_auth(KEY)
+            .header("X-Account-Token", token.expose())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for e in page["results"].as_array().unwrap() {
+            for f in [
+                "ssn",
+                "mobile_phone_number",
+                "personal_email",
+                "date_of_birth",
+            ] {
+                sensitive.push(e[f].as_str().expect(f).to_owned());
+            }
+            // Full birth dates in any form.
+            sensitive.push(e["date_of_birth"].as_str().unwrap()[..10].to_owned());
+            sensitive.push(e["home_location"]["street_1"].as_str().unwrap().to_owned());
+            sensitive.push(e["home_location"]["zip_code"].as_str().unwrap().to_owned());
+            sensitive.push(format!("{}", e["employments"][0]["pay_rate"]));
+        }
+        match page["next"].as_str() {
+            Some(n) => cursor = format!("&cursor={n}"),
+            None => break,
+        }
+    }
+    assert_eq!(sensitive.len(), 240 * 8);
+    let enum_values = [
+        "NON-BINARY",
+        "PREFER_NOT_TO_DISCLOSE",
+        "FEMALE",
+        "ASIAN_OR_INDIAN_SUBCONTINENT",
+        "BLACK_OR_AFRICAN_AMERICAN",
+        "HISPANIC_OR_LATINO",
+        "TWO_OR_MORE_RACES",
+        "MARRIED_FILING_JOINTLY",
+        "HEAD_OF_HOUSEHOLD",
+        "Acacia Avenue",
+        "allergies",
+        "t_shirt_size",
+    ];
+
+    // Every row of every table in the schema, as text.
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut dump = String::new();
+    for t in &tables {
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT row_to_json(x)::text FROM \"{t}\" x"))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        for r in rows {
+            dump.push_str(&r);
+            dump.push('\n');
+        }
+    }
+    assert!(
+        dump.contains("Acme") && dump.len() > 10_000,
+        "the dump should hold the synced staff"
+    );
+    for value in sensitive.iter().map(String::as_str).chain(enum_values) {
+        assert!(
+            !dump.contains(value),
+            "found blocked value {value:?} in the database"
+        );
+    }
+}
