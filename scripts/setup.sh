@@ -35,7 +35,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   # Not --locked: that lockfile names a webpki-roots release the registry no longer serves.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
-if ! cargo leptos --version >/dev/null 2>&1; then
+if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
   say "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 13 minutes on 2 cores, once)"
   # no_downloads: fail clearly instead of fetching tools from GitHub, which is unreachable here.
   cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION" --features no_downloads
@@ -48,6 +48,10 @@ if [ -z "$(pg_bin_dir)" ] || [ ! -x "$(pg_bin_dir)/initdb" ]; then
 fi
 if [ "${SKIP_BROWSER:-0}" != 1 ] && ! command -v chromium >/dev/null; then
   apt_install chromium
+fi
+# Python with venv runs Merge's official SDK against the sandbox (tests only).
+if [ "${SKIP_BROWSER:-0}" != 1 ] && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  apt_install python3 python3-venv
 fi
 
 # 3. npm packages for the end-to-end tests (Playwright drives Debian's Chromium; it never

@@ -37,6 +37,10 @@ cargo clippy --features hydrate --lib --target wasm32-unknown-unknown -- -D warn
 step "Unit and integration tests (cargo test)"
 cargo test --features ssr
 
+step "Merge conformance: official Python SDK and OpenAPI schemas against the sandbox"
+cargo build --features ssr --bin merge-sandbox
+scripts/conformance.sh
+
 step "Building the app (cargo leptos build)"
 cargo leptos build
 
