@@ -3,3 +3,4 @@
 //! security tests can enumerate and call every one of them.
 
 pub mod auth;
+pub mod integrations;

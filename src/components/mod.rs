@@ -1,6 +1,10 @@
 //! Reusable pieces of the interface, shared by the server render and the browser.
 
+pub mod connect;
 pub mod empty_state;
 pub mod icon;
 pub mod page_header;
 pub mod shell;
+pub mod sync_progress;
+pub mod system_logo;
+pub mod ticker;

@@ -4,5 +4,6 @@
 pub mod credentials;
 pub mod email;
 pub mod field_policy;
+pub mod integration;
 pub mod role;
 pub mod user;

@@ -2,3 +2,4 @@
 //! account-scoped views of them. Server functions in `api::integrations` stay thin over these.
 
 pub mod connect;
+pub mod views;

@@ -28,7 +28,7 @@ pub async fn run_one(ctx: &SyncContext) -> Result<Option<Uuid>, ServerError> {
 pub async fn schedule_due(ctx: &SyncContext, interval: Duration) -> Result<u64, ServerError> {
     let due: Vec<Uuid> = sqlx::query_scalar(
         "SELECT id FROM connections
-         WHERE status IN ('healthy', 'needs_attention')
+         WHERE category = 'hris' AND status IN ('healthy', 'needs_attention')
            AND data_as_of IS NOT NULL
            AND data_as_of < now() - make_interval(secs => $1)",
     )

@@ -1,0 +1,132 @@
+import AxeBuilder from "@axe-core/playwright";
+import { test, expect, gotoHydrated, signIn, shot, DEMO } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+/// No serious or critical accessibility violations on the page as it is now.
+async function axe(page: Page, step: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(bad.map((v) => `${step}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+}
+
+async function step(page: Page, name: string) {
+  await axe(page, name);
+  await shot(page, name);
+}
+
+async function tabTo(page: Page, name: string | RegExp) {
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press("Tab");
+    const label = await page.evaluate(() => {
+      const el = document.activeElement as HTMLInputElement | null;
+      if (!el) return "";
+      return (el.getAttribute("aria-label") ?? el.labels?.[0]?.innerText ?? el.innerText ?? "").trim();
+    });
+    if (typeof name === "string" ? label === name : name.test(label)) return;
+  }
+  throw new Error(`could not reach ${name} by keyboard`);
+}
+
+for (const width of [1280, 360]) {
+  test(`an admin connects Sage HR end to end at ${width} px`, async ({ page }) => {
+    await page.setViewportSize({ width, height: width === 360 ? 740 : 860 });
+    await signIn(page, DEMO.admin, "/integrations");
+    await page.locator("body[data-hydrated]").waitFor();
+    await expect(page.getByRole("heading", { name: "Sales pipeline" })).toBeVisible();
+    await step(page, `connect-0-integrations-${width}`);
+
+    const opener = page.getByRole("button", { name: "Connect new integration" });
+    await opener.click();
+    const dialog = page.getByRole("dialog");
+    await expect(page.getByRole("dialog", { name: "Connect an HR system" })).toBeVisible();
+    const search = dialog.getByRole("combobox", { name: "Search for your HR system" });
+    await expect(search).toBeFocused();
+    await search.fill("sage");
+    await expect(dialog.getByRole("option", { name: /Sage HR/ })).toBeVisible();
+    await expect(dialog.getByRole("option", { name: /BambooHR/ })).toHaveCount(0);
+    await step(page, `connect-1-picker-${width}`);
+    await dialog.getByRole("option", { name: /Sage HR/ }).click();
+
+    await expect(dialog.getByRole("heading", { name: "&Open would like to access your Sage HR" })).toBeVisible();
+    await expect(dialog.getByRole("checkbox", { name: /Work email/ })).toBeDisabled();
+    await expect(dialog.getByText("Social security / national insurance number")).toBeVisible();
+    const birthday = dialog.getByRole("checkbox", { name: /Birthday/ });
+    await expect(birthday).not.toBeChecked();
+    await birthday.check();
+    await step(page, `connect-2-consent-${width}`);
+    await dialog.getByRole("button", { name: "Allow access" }).click();
+
+    await dialog.getByRole("textbox", { name: "Subdomain" }).fill("acme");
+    await dialog.getByLabel("API key").fill("wrong-key-123");
+    await dialog.getByRole("button", { name: "Connect", exact: true }).click();
+    await expect(dialog.getByText(/Sage HR rejected this api key/)).toBeVisible({ timeout: 20_000 });
+    await expect(dialog.getByRole("textbox", { name: "Subdomain" })).toHaveValue("acme");
+    await step(page, `connect-3-wrong-key-${width}`);
+
+    await dialog.getByLabel("API key").fill("demo-api-key");
+    await dialog.getByRole("button", { name: "Connect", exact: true }).click();
+    await expect(dialog.getByRole("progressbar")).toBeVisible({ timeout: 20_000 });
+    await step(page, `connect-4-progress-${width}`);
+    await expect(dialog.getByRole("heading", { name: "Sage HR is connected" })).toBeVisible({ timeout: 45_000 });
+    await expect(dialog.getByText("240 people are ready for your campaigns.")).toBeVisible();
+    await step(page, `connect-5-ready-${width}`);
+    await dialog.getByRole("button", { name: "Done" }).click();
+    await expect(dialog).toBeHidden();
+    await expect(opener).toBeFocused();
+    await expect(page.getByText("240 people").first()).toBeVisible();
+    await step(page, `connect-6-card-${width}`);
+  });
+}
+
+test("the whole connect flow works by keyboard alone", async ({ page }) => {
+  await signIn(page, DEMO.admin);
+  await gotoHydrated(page, "/integrations");
+  await tabTo(page, "Connect new integration");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("sage");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: /would like to access your Sage HR/ })).toBeVisible();
+  await tabTo(page, "Allow access");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("textbox", { name: "Subdomain" })).toBeFocused();
+  await page.keyboard.type("initech");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("demo-api-key");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Sage HR is connected" })).toBeVisible({ timeout: 45_000 });
+  await tabTo(page, "Done");
+  await page.keyboard.press("Enter");
+  await expect(page.getByText("60 people").first()).toBeVisible();
+});
+
+test("Esc closes the dialog and Decline goes back to the picker", async ({ page }) => {
+  await signIn(page, DEMO.admin);
+  await gotoHydrated(page, "/integrations");
+  await page.getByRole("button", { name: "Connect new integration" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByRole("combobox").fill("personio");
+  await page.keyboard.press("Enter");
+  await dialog.getByRole("button", { name: "Decline" }).click();
+  await expect(dialog.getByRole("combobox", { name: "Search for your HR system" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+});
+
+test("a campaign manager sees integrations read-only and the server refuses to connect", async ({ page }) => {
+  await signIn(page, DEMO.manager);
+  await gotoHydrated(page, "/integrations");
+  await expect(page.getByText("Only an admin of your account can connect or change integrations.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Connect new integration" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Resync now" })).toHaveCount(0);
+  const status = await page.evaluate(async () => {
+    const res = await fetch("/api/integrations/connect", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ slug: "sage-hr", label: "", optional_fields: [], credentials: { subdomain: "acme", api_key: "demo-api-key" } }),
+    });
+    return res.status;
+  });
+  expect(status).toBe(403);
+});

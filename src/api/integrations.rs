@@ -1,0 +1,142 @@
+//! Server functions of the Integrations page. Each checks the session, takes the account from
+//! it, and calls `server::integrations`.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+use crate::domain::integration::{CatalogueItem, ConnectionView};
+use crate::error::AppError;
+
+#[server(endpoint = "integrations/list")]
+pub async fn list_connections() -> Result<Vec<ConnectionView>, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    Ok(crate::server::integrations::views::list(&state.pool, user.account_id).await?)
+}
+
+#[server(endpoint = "integrations/catalogue")]
+pub async fn catalogue() -> Result<Vec<CatalogueItem>, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    current_user()?;
+    let state = state()?;
+    let all = state
+        .merge
+        .organization_integrations()
+        .await
+        .map_err(|err| {
+            tracing::warn!(error = %err, "could not load the integration catalogue");
+            AppError::Unavailable(
+                "The list of HR systems could not be loaded. Try again in a minute.".into(),
+            )
+        })?;
+    let mut items: Vec<CatalogueItem> = all
+        .into_iter()
+        .filter(|i| i.categories.iter().any(|c| c == "hris"))
+        .map(|i| CatalogueItem {
+            color: i
+                .color
+                .filter(|c| {
+                    c.len() == 7
+                        && c.starts_with('#')
+                        && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
+                })
+                .unwrap_or_else(|| "#4338ca".into()),
+            slug: i.slug,
+            name: i.name,
+            abbreviated: i.abbreviated_name,
+        })
+        .collect();
+    items.sort_by_key(|i| i.name.to_lowercase());
+    Ok(items)
+}
+
+#[server(endpoint = "integrations/connect", input = Json)]
+pub async fn connect(
+    slug: String,
+    label: String,
+    optional_fields: Vec<String>,
+    credentials: BTreeMap<String, String>,
+) -> Result<ConnectionView, AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    use crate::server::integrations::{connect, views};
+    let user = require_admin()?;
+    let state = state()?;
+    let c = connect::connect_with_credentials(
+        &state,
+        &user,
+        connect::ConnectInput {
+            slug,
+            label,
+            optional_fields,
+            credentials,
+        },
+    )
+    .await?;
+    Ok(views::view(&state.pool, &c).await?)
+}
+
+#[server(endpoint = "integrations/get")]
+pub async fn get_connection(id: Uuid) -> Result<ConnectionView, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    use crate::server::store::connections;
+    let user = current_user()?;
+    let state = state()?;
+    let c = connections::get(&state.pool, user.account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That connection"))?;
+    Ok(crate::server::integrations::views::view(&state.pool, &c).await?)
+}
+
+#[server(endpoint = "integrations/resync")]
+pub async fn resync(id: Uuid) -> Result<(), AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    use crate::server::store::connections::{self, ConnectionStatus};
+    use crate::server::sync::jobs::{self, JobKind};
+    let user = require_admin()?;
+    let state = state()?;
+    let c = connections::get(&state.pool, user.account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That connection"))?;
+    if c.status == ConnectionStatus::Disconnected {
+        return Err(AppError::Conflict(
+            "This connection is disconnected. Connect it again to sync.".into(),
+        ));
+    }
+    if !jobs::enqueue(&state.pool, c.id, JobKind::Manual).await? {
+        return Err(AppError::Conflict(
+            "A sync is already running for this connection.".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[server(endpoint = "integrations/rename")]
+pub async fn rename(id: Uuid, label: String) -> Result<(), AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    use crate::server::integrations::connect::check_label;
+    let user = require_admin()?;
+    let state = state()?;
+    if label.trim().is_empty() {
+        return Err(AppError::invalid(
+            "label",
+            "Enter a name, for example \"UK division\".",
+        ));
+    }
+    let label = check_label(&label, "")?;
+    let n = sqlx::query("UPDATE connections SET label = $3 WHERE account_id = $1 AND id = $2")
+        .bind(user.account_id)
+        .bind(id)
+        .bind(&label)
+        .execute(&state.pool)
+        .await
+        .map_err(crate::server::error::ServerError::from)?
+        .rows_affected();
+    if n == 0 {
+        return Err(AppError::not_found("That connection"));
+    }
+    Ok(())
+}

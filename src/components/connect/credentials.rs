@@ -1,0 +1,197 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use leptos::prelude::*;
+
+use crate::api::integrations::connect;
+use crate::domain::credentials::{CredentialField, FieldKind, SignIn, sign_in_for, validate};
+use crate::domain::integration::{CatalogueItem, ConnectionView};
+use crate::error::AppError;
+
+/// The form for a system's details, generated from its credential schema. The shared validators
+/// check each field as it is left and again on the server; errors sit next to their field and
+/// nothing typed is lost.
+#[component]
+pub fn CredentialsStep(
+    system: CatalogueItem,
+    optional_on: RwSignal<BTreeSet<String>>,
+    on_connected: Callback<ConnectionView>,
+    on_back: Callback<()>,
+) -> impl IntoView {
+    let sign_in = sign_in_for(&system.slug);
+    let SignIn::Fields { fields, steps } = sign_in else {
+        return view! {
+            <div class="credentials">
+                <h3 tabindex="-1" data-autofocus>"Sign in to " {system.name.clone()}</h3>
+                <p>
+                    {system.name.clone()} " signs in on its own page, through Merge, rather than with an API key. "
+                    "Ask your &Open account manager to send you a secure connection link for " {system.name.clone()}
+                    " — it opens that sign-in page with the data choices you made here."
+                </p>
+                <div class="button-row dialog-actions">
+                    <button type="button" class="button button--secondary" on:click=move |_| on_back.run(())>"Back"</button>
+                </div>
+            </div>
+        }
+        .into_any();
+    };
+    let values = RwSignal::new(BTreeMap::<String, String>::new());
+    let errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let label = RwSignal::new(String::new());
+    let form_error = RwSignal::new(None::<String>);
+    let slug = system.slug.clone();
+    let action = Action::new(
+        move |(label, values): &(String, BTreeMap<String, String>)| {
+            let (slug, label, values) = (slug.clone(), label.clone(), values.clone());
+            let optional = optional_on.get_untracked().into_iter().collect::<Vec<_>>();
+            async move { connect(slug, label, optional, values).await }
+        },
+    );
+    let pending = action.pending();
+    Effect::new(move |_| {
+        if let Some(result) = action.value().get() {
+            match result {
+                Ok(view) => on_connected.run(view),
+                Err(err) => {
+                    let field = fields
+                        .iter()
+                        .find_map(|f| err.field_message(f.key).map(|m| (f.key, m)));
+                    match (field, &err) {
+                        (Some((key, message)), _) => errors.update(|e| {
+                            e.insert(key.to_owned(), message);
+                        }),
+                        (
+                            None,
+                            AppError::Invalid {
+                                field: Some(f),
+                                message,
+                            },
+                        ) if f == "label" => errors.update(|e| {
+                            e.insert("label".into(), message.clone());
+                        }),
+                        _ => form_error.set(Some(err.to_string())),
+                    }
+                }
+            }
+        }
+    });
+    let check = move |field: &CredentialField| {
+        let value = values.with_untracked(|v| v.get(field.key).cloned().unwrap_or_default());
+        let result = validate(field, &value);
+        errors.update(|e| match result {
+            Ok(_) => {
+                e.remove(field.key);
+            }
+            Err(err) => {
+                e.insert(field.key.to_owned(), err.to_string());
+            }
+        });
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        fields.iter().for_each(check);
+        if errors.with_untracked(|e| e.is_empty()) {
+            action.dispatch((label.get_untracked(), values.get_untracked()));
+        } else if let Some(first) = fields
+            .iter()
+            .find(|f| errors.with_untracked(|e| e.contains_key(f.key)))
+            && let Some(el) = document().get_element_by_id(&format!("cred-{}", first.key))
+        {
+            use leptos::wasm_bindgen::JsCast;
+            if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    };
+    let name = system.name.clone();
+    view! {
+        <form class="credentials form" on:submit=submit novalidate>
+            <h3>"Connect " {name.clone()}</h3>
+            <details class="where-to-find">
+                <summary>"Where do I find this?"</summary>
+                <ol>{steps.iter().map(|s| view! { <li>{*s}</li> }).collect_view()}</ol>
+            </details>
+            {fields.iter().enumerate().map(|(i, field)| {
+                let key = field.key;
+                let id = format!("cred-{key}");
+                let err_id = format!("cred-{key}-error");
+                let hint_id = format!("cred-{key}-hint");
+                let (shown, set_shown) = signal(false);
+                let is_secret = matches!(field.kind, FieldKind::Secret);
+                let suffix = match field.kind { FieldKind::Subdomain { suffix } => Some(suffix), _ => None };
+                let f = *field;
+                view! {
+                    <div class="field">
+                        <label for=id.clone()>{field.label}</label>
+                        <div class="input-group" class:input-group--suffix=suffix.is_some()>
+                            <input
+                                id=id.clone()
+                                name=key
+                                data-autofocus=(i == 0).then_some("")
+                                type=move || if is_secret && !shown.get() { "password" } else { "text" }
+                                autocomplete="off"
+                                spellcheck="false"
+                                aria-invalid=move || errors.with(|e| e.contains_key(key)).to_string()
+                                aria-describedby=format!("{hint_id} {err_id}")
+                                prop:value=move || values.with(|v| v.get(key).cloned().unwrap_or_default())
+                                on:input=move |ev| {
+                                    let v = event_target_value(&ev);
+                                    values.update(|m| { m.insert(key.to_owned(), v); });
+                                    if errors.with_untracked(|e| e.contains_key(key)) { check(&f); }
+                                }
+                                on:blur=move |_| {
+                                    // Blur also fires while the form is being replaced by the next
+                                    // step, after its signals are gone.
+                                    let filled = values.try_with_untracked(|v| v.get(key).is_some_and(|s| !s.is_empty()));
+                                    if filled == Some(true) { check(&f); }
+                                }
+                            />
+                            {suffix.map(|s| view! { <span class="input-suffix">{s}</span> })}
+                            {is_secret.then(|| view! {
+                                <button
+                                    type="button"
+                                    class="button button--ghost button--small input-toggle"
+                                    aria-pressed=move || shown.get().to_string()
+                                    aria-controls=id.clone()
+                                    on:click=move |_| set_shown.update(|s| *s = !*s)
+                                >
+                                    {move || if shown.get() { "Hide" } else { "Show" }}
+                                </button>
+                            })}
+                        </div>
+                        <p class="field-hint" id=hint_id>{field.hint}</p>
+                        <p class="field-error" id=err_id aria-live="polite">
+                            {move || errors.with(|e| e.get(key).cloned())}
+                        </p>
+                    </div>
+                }
+            }).collect_view()}
+            <div class="field">
+                <label for="cred-label">"Name this connection " <span class="muted">"(optional)"</span></label>
+                <input
+                    id="cred-label"
+                    type="text"
+                    maxlength="80"
+                    placeholder=format!("{name}, e.g. UK division")
+                    aria-describedby="cred-label-error"
+                    prop:value=label
+                    on:input=move |ev| label.set(event_target_value(&ev))
+                />
+                <p class="field-error" id="cred-label-error" aria-live="polite">
+                    {move || errors.with(|e| e.get("label").cloned())}
+                </p>
+            </div>
+            <div class="form-error" role="alert">{move || form_error.get().map(|e| view! { <p>{e}</p> })}</div>
+            <div class="button-row dialog-actions">
+                <button type="button" class="button button--secondary" on:click=move |_| on_back.run(()) disabled=pending>"Back"</button>
+                <button type="submit" class="button button--primary" disabled=pending aria-busy=move || pending.get().to_string()>
+                    {move || if pending.get() { "Checking the connection…" } else { "Connect" }}
+                </button>
+            </div>
+        </form>
+    }
+    .into_any()
+}

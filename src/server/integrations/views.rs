@@ -1,0 +1,88 @@
+//! Connections as the Integrations page shows them, always for one account.
+
+use chrono::Utc;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::integration::{ConnectionView, Health, Phase, SyncProgress};
+use crate::server::error::ServerError;
+use crate::server::sandbox::catalogue;
+use crate::server::store::connections::{self, Connection, ConnectionStatus};
+use crate::server::sync::jobs::{self, Job};
+
+pub fn progress(job: &Job) -> SyncProgress {
+    let phase = Phase::parse(&job.phase, &job.state);
+    let end = job.finished_at.unwrap_or_else(Utc::now);
+    let elapsed = job
+        .started_at
+        .map(|s| (end - s).num_seconds().max(0))
+        .unwrap_or(0);
+    SyncProgress {
+        phase,
+        received: job.received as i64,
+        expected: job.expected.map(i64::from),
+        elapsed_secs: elapsed,
+        error: job.error.clone().filter(|_| phase == Phase::Failed),
+        added: job.added as i64,
+        updated: job.updated as i64,
+        removed: job.removed as i64,
+        skipped: job.skipped as i64,
+    }
+}
+
+fn health(status: &ConnectionStatus) -> Health {
+    match status {
+        ConnectionStatus::Syncing => Health::Syncing,
+        ConnectionStatus::Healthy => Health::Healthy,
+        ConnectionStatus::NeedsAttention => Health::NeedsAttention,
+        ConnectionStatus::NeedsRelink => Health::NeedsRelink,
+        ConnectionStatus::Disconnected => Health::Disconnected,
+    }
+}
+
+pub async fn view(pool: &PgPool, c: &Connection) -> Result<ConnectionView, ServerError> {
+    let latest = jobs::latest(pool, c.id).await?;
+    let progress = latest.as_ref().map(progress);
+    let running = progress.as_ref().is_some_and(|p| p.phase.is_running());
+    let consented_by: Option<String> = match c.consented_by {
+        Some(u) => {
+            sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+                .bind(u)
+                .fetch_optional(pool)
+                .await?
+        }
+        None => None,
+    };
+    let mut h = health(&c.status);
+    if running && c.status != ConnectionStatus::Disconnected {
+        h = Health::Syncing;
+    }
+    Ok(ConnectionView {
+        id: c.id,
+        category: c.category.clone(),
+        slug: c.integration_slug.clone(),
+        system: c.integration_name.clone(),
+        label: c.label.clone(),
+        color: catalogue::color(&c.integration_name),
+        health: h,
+        reason: c.status_reason.clone(),
+        people: c.people_count as i64,
+        data_as_of: c.data_as_of,
+        progress,
+        consented_by,
+        consented_at: c.consented_at,
+        fields_enabled: c
+            .consent
+            .enabled_fields()
+            .map(|f| f.label.to_owned())
+            .collect(),
+    })
+}
+
+pub async fn list(pool: &PgPool, account_id: Uuid) -> Result<Vec<ConnectionView>, ServerError> {
+    let mut out = Vec::new();
+    for c in connections::list(pool, account_id).await? {
+        out.push(view(pool, &c).await?);
+    }
+    Ok(out)
+}
