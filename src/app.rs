@@ -6,9 +6,12 @@ use leptos_router::path;
 use crate::components::shell::AppShell;
 use crate::pages::campaigns::CampaignsPage;
 use crate::pages::help::HelpPage;
+use crate::pages::help_data::HelpDataPage;
+use crate::pages::help_guide::HelpGuidePage;
 use crate::pages::integrations::IntegrationsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFound;
+use crate::pages::outbox::OutboxPage;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -48,6 +51,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("campaigns") view=CampaignsPage/>
                     <Route path=path!("integrations") view=IntegrationsPage/>
                     <Route path=path!("help") view=HelpPage/>
+                    <Route path=path!("help/data") view=HelpDataPage/>
+                    <Route path=path!("help/connect/:slug") view=HelpGuidePage/>
+                    <Route path=path!("outbox") view=OutboxPage/>
                 </ParentRoute>
             </Routes>
         </Router>

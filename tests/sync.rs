@@ -83,6 +83,7 @@ fn ctx(env: &Env, worker: &str) -> SyncContext {
             poll_merge_every: Duration::from_millis(50),
             ..SyncPolicy::default()
         },
+        public_url: "http://127.0.0.1:3000".into(),
     }
 }
 
@@ -193,6 +194,19 @@ async fn initial_sync_stores_the_workforce(pool: PgPool) {
         .unwrap()
         .unwrap();
     assert!(!sealed.contains(token.expose()));
+    // The admin who connected gets one summary email.
+    let mail = hr_connectors::server::mail::outbox::list(&pool, c.account_id, 10)
+        .await
+        .unwrap();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].subject, "Sage HR is connected: 240 people synced");
+    assert_eq!(mail[0].to_address, "ada@acme.example");
+    assert!(mail[0].body_text.contains("People skipped: none"));
+    assert!(
+        mail[0]
+            .body_text
+            .contains("Never requested: Social security")
+    );
 }
 
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]

@@ -75,6 +75,11 @@ for (const width of [1280, 360]) {
     await expect(opener).toBeFocused();
     await expect(page.getByText("240 people").first()).toBeVisible();
     await step(page, `connect-6-card-${width}`);
+
+    // The confirmation email waits in the built-in outbox (no SMTP server in tests).
+    await gotoHydrated(page, "/outbox");
+    await expect(page.getByRole("heading", { name: "Sage HR is connected: 240 people synced" }).first()).toBeVisible();
+    await step(page, `connect-7-outbox-${width}`);
   });
 }
 
@@ -129,4 +134,19 @@ test("a campaign manager sees integrations read-only and the server refuses to c
     return res.status;
   });
   expect(status).toBe(403);
+});
+
+test("help explains every field and how to connect each system", async ({ page }) => {
+  await signIn(page, DEMO.manager);
+  await gotoHydrated(page, "/help");
+  await page.getByRole("link", { name: "Read the data guide" }).click();
+  await expect(page.getByRole("heading", { name: "Which data should I enable?" })).toBeVisible();
+  await expect(page.getByRole("rowheader", { name: "Birthday (day and month only)" })).toBeVisible();
+  await expect(page.getByText("Social security / national insurance number")).toBeVisible();
+  await step(page, "help-data-1280");
+  for (const [slug, name] of [["sage-hr", "Sage HR"], ["bamboohr", "BambooHR"], ["personio", "Personio"], ["peoplehr", "PeopleHR"], ["hibob", "HiBob"]]) {
+    await gotoHydrated(page, `/help/connect/${slug}`);
+    await expect(page.getByRole("heading", { name: `Connect ${name}` })).toBeVisible();
+  }
+  await step(page, "help-guide-hibob-1280");
 });

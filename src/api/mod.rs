@@ -4,3 +4,4 @@
 
 pub mod auth;
 pub mod integrations;
+pub mod mail;

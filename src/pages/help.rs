@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::page_header::PageHeader;
+use crate::pages::help_guide::GUIDES;
 
 #[component]
 pub fn HelpPage() -> impl IntoView {
@@ -9,6 +10,17 @@ pub fn HelpPage() -> impl IntoView {
         <Title text="Help"/>
         <PageHeader title="Help" description="How HR Connectors work and what they share."/>
         <div class="help-grid">
+            <article class="card">
+                <h2>"Which data should I enable?"</h2>
+                <p>"Every field HR Connectors can read, why, and what is never requested."</p>
+                <p><a href="/help/data">"Read the data guide"</a></p>
+            </article>
+            <article class="card">
+                <h2>"Connection guides"</h2>
+                <ul class="guide-links">
+                    {GUIDES.iter().map(|(slug, name)| view! { <li><a href=format!("/help/connect/{slug}")>{*name}</a></li> }).collect_view()}
+                </ul>
+            </article>
             <article class="card">
                 <h2>"Before you connect"</h2>
                 <p>
@@ -27,7 +39,8 @@ pub fn HelpPage() -> impl IntoView {
                 <h2>"After you connect"</h2>
                 <p>
                     "Your staff list starts synchronising at once and usually finishes within minutes. "
-                    "You'll see its progress on the Integrations page and get an email when it's done."
+                    "You'll see its progress on the Integrations page and get an email when it's done. "
+                    "Without a mail server configured, emails wait in the " <a href="/outbox">"Outbox"</a> "."
                 </p>
             </article>
         </div>

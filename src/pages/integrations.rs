@@ -117,11 +117,8 @@ fn ConnectionCard(
             on_change.run(());
         }
     });
-    let category = if c.category == "crm" {
-        "CRM"
-    } else {
-        "HR system"
-    };
+    let is_hris = c.category == "hris";
+    let category = if is_hris { "HR system" } else { "CRM" };
     let syncing = c.health == Health::Syncing;
     let title = format!("{} · {}", c.system, c.label);
     view! {

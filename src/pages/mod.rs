@@ -2,6 +2,9 @@
 
 pub mod campaigns;
 pub mod help;
+pub mod help_data;
+pub mod help_guide;
 pub mod integrations;
 pub mod login;
 pub mod not_found;
+pub mod outbox;

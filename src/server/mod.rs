@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod integrations;
+pub mod mail;
 pub mod merge;
 pub mod merge_backend;
 pub mod sandbox;

@@ -18,7 +18,7 @@ use crate::app::{App, shell};
 use super::auth::{guard, session};
 use super::config::{Config, ConfigError};
 use super::state::AppState;
-use super::{db, health, http, merge_backend, seed, site, sync, telemetry};
+use super::{db, health, http, mail, merge_backend, seed, site, sync, telemetry};
 
 /// Form posts and server-function calls are small; anything bigger is refused with 413.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -35,6 +35,8 @@ pub enum StartupError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("could not seed the demo data: {0}")]
     Seed(#[source] super::error::ServerError),
+    #[error("{0}")]
+    Mail(#[from] mail::outbox::MailerError),
     #[error("could not start the bundled Merge sandbox: {0}")]
     Sandbox(#[source] std::io::Error),
     #[error("could not listen on {addr}: {source}")]
@@ -65,6 +67,11 @@ pub async fn serve() -> Result<(), StartupError> {
     let state = AppState::new(leptos_options, pool, config, merge);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     spawn_housekeeping(state.clone(), stop_rx.clone());
+    if let Some(url) = &state.config.smtp_url {
+        let mailer =
+            mail::outbox::Mailer::new(url, &state.config.mail_from).map_err(StartupError::Mail)?;
+        mail::outbox::spawn(state.pool.clone(), mailer, stop_rx.clone());
+    }
     sync::worker::spawn(
         sync_context(&state),
         4,
@@ -155,6 +162,7 @@ pub fn sync_context(state: &AppState) -> sync::run::SyncContext {
             uuid::Uuid::new_v4().simple()
         ),
         policy: sync::run::SyncPolicy::default(),
+        public_url: state.config.public_url.clone(),
     }
 }
 

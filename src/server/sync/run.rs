@@ -29,6 +29,8 @@ pub struct SyncContext {
     pub merge: MergeClient,
     pub worker: String,
     pub policy: SyncPolicy,
+    /// For links in the emails a first sync sends.
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -175,7 +177,8 @@ pub async fn run(ctx: &SyncContext, job: Job) -> Result<(), ServerError> {
                     error: Some(&msg),
                 },
             )
-            .await
+            .await?;
+            notify_first_sync(ctx, &job, &connection, connection.people_count as i64).await
         }
         Err(Failure::Server(err)) => {
             tracing::error!(job = %job.id, error = %err, "sync failed");
@@ -353,6 +356,31 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
     )
     .await?;
     tracing::info!(job = %job.id, people, removed, held, "sync finished");
+    notify_first_sync(ctx, job, connection, people).await?;
+    Ok(())
+}
+
+/// The first sync of a connection (finished or failed) emails the admin who connected it.
+async fn notify_first_sync(
+    ctx: &SyncContext,
+    job: &Job,
+    connection: &Connection,
+    people: i64,
+) -> Result<(), ServerError> {
+    if job.kind != "initial" {
+        return Ok(());
+    }
+    let Some(done) = jobs::get(&ctx.pool, job.id).await? else {
+        return Ok(());
+    };
+    crate::server::mail::compose::first_sync_finished(
+        &ctx.pool,
+        connection,
+        &done,
+        people,
+        &ctx.public_url,
+    )
+    .await?;
     Ok(())
 }
 

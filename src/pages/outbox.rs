@@ -1,0 +1,48 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::mail::outbox_messages;
+use crate::components::empty_state::EmptyState;
+use crate::components::icon::Icon;
+use crate::components::page_header::PageHeader;
+
+/// Mail sent for this account. Without SMTP configured this is where it is delivered.
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let mail = Resource::new(|| (), |_| outbox_messages());
+    view! {
+        <Title text="Outbox"/>
+        <PageHeader title="Outbox" description="Emails HR Connectors sent for your account."/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match mail.await {
+                    Ok(o) => view! {
+                        <p class="notice notice--info">
+                            {if o.smtp_configured {
+                                "These messages are also delivered by email."
+                            } else {
+                                "No mail server is configured (SMTP_URL), so messages are kept here instead of being emailed."
+                            }}
+                        </p>
+                        {if o.messages.is_empty() {
+                            view! { <EmptyState title="No emails yet" icon=Icon::Plug message="Connecting an HR system sends a confirmation when its first sync finishes."/> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="outbox-list">
+                                    {o.messages.into_iter().map(|m| view! {
+                                        <li class="card outbox-message">
+                                            <h2>{m.subject}</h2>
+                                            <p class="muted">{format!("To {} · {}", m.to, m.created_at.format("%-d %b %Y, %H:%M UTC"))}</p>
+                                            <pre class="mail-body">{m.body}</pre>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    }.into_any(),
+                    Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

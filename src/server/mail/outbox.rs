@@ -1,0 +1,171 @@
+//! The durable outbox and its delivery worker.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::server::error::{Context, ServerError};
+use crate::server::secret::Secret;
+
+pub struct NewMail<'a> {
+    pub account_id: Uuid,
+    /// One message per key, ever: a retried sync or a second worker cannot send it twice.
+    pub dedupe_key: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
+/// Queues a message; returns false if one with the same key already exists.
+pub async fn enqueue(pool: &PgPool, mail: NewMail<'_>) -> Result<bool, ServerError> {
+    let n = sqlx::query(
+        "INSERT INTO mail_outbox (id, account_id, dedupe_key, to_address, subject, body_text)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(Uuid::new_v4())
+    .bind(mail.account_id)
+    .bind(mail.dedupe_key)
+    .bind(mail.to)
+    .bind(mail.subject)
+    .bind(mail.body)
+    .execute(pool)
+    .await
+    .context("queueing mail")?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub to_address: String,
+    pub subject: String,
+    pub body_text: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+pub async fn list(
+    pool: &PgPool,
+    account_id: Uuid,
+    limit: i64,
+) -> Result<Vec<OutboxMessage>, ServerError> {
+    sqlx::query_as(
+        "SELECT id, to_address, subject, body_text, created_at, sent_at FROM mail_outbox
+         WHERE account_id = $1 ORDER BY created_at DESC LIMIT $2",
+    )
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .context("listing the outbox")
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("SMTP_URL is not a valid SMTP address: {0}")]
+    Url(String),
+    #[error("MAIL_FROM is not a valid address: {0}")]
+    From(String),
+}
+
+impl Mailer {
+    pub fn new(smtp_url: &Secret, from: &str) -> Result<Self, MailerError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url.expose())
+            // The URL can hold a password; never echo it.
+            .map_err(|_| MailerError::Url("check the scheme, host and port".into()))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailerError::From(e.to_string()))?;
+        Ok(Self { transport, from })
+    }
+}
+
+/// Sends due messages. Without a mailer nothing is sent: the outbox page is the delivery.
+/// Returns how many were sent.
+pub async fn deliver_due(pool: &PgPool, mailer: &Mailer) -> Result<usize, ServerError> {
+    let mut tx = pool.begin().await.context("starting mail delivery")?;
+    let due: Vec<(Uuid, String, String, String, i32)> = sqlx::query_as(
+        "SELECT id, to_address, subject, body_text, attempts FROM mail_outbox
+         WHERE sent_at IS NULL AND next_attempt_at <= now() AND attempts < 10
+         ORDER BY created_at LIMIT 20 FOR UPDATE SKIP LOCKED",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("claiming mail")?;
+    let mut sent = 0;
+    for (id, to, subject, body, attempts) in due {
+        let result = match to.parse::<Mailbox>() {
+            Ok(to) => match Message::builder()
+                .from(mailer.from.clone())
+                .to(to)
+                .subject(subject)
+                .body(body)
+            {
+                Ok(message) => mailer
+                    .transport
+                    .send(message)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+            Err(e) => Err(e.to_string()),
+        };
+        match result {
+            Ok(()) => {
+                sqlx::query("UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .context("marking mail sent")?;
+                sent += 1;
+            }
+            Err(err) => {
+                tracing::warn!(mail = %id, attempt = attempts + 1, error = %err, "mail delivery failed; will retry");
+                sqlx::query(
+                    "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2,
+                         next_attempt_at = now() + make_interval(secs => $3)
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .bind(&err)
+                .bind(30.0 * 2f64.powi(attempts.min(8)))
+                .execute(&mut *tx)
+                .await
+                .context("rescheduling mail")?;
+            }
+        }
+    }
+    tx.commit().await.context("finishing mail delivery")?;
+    Ok(sent)
+}
+
+/// Delivers mail every few seconds until `stop`.
+pub fn spawn(pool: PgPool, mailer: Mailer, mut stop: tokio::sync::watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(err) = deliver_due(&pool, &mailer).await {
+                        tracing::warn!(error = %err, "mail delivery round failed");
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+    });
+}
