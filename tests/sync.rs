@@ -611,3 +611,85 @@ async fn privacy_no_blocked_value_is_stored_anywhere(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPool) {
+    use hr_connectors::server::integrations::disconnect::{Retention, disconnect};
+    let env = env(pool.clone()).await;
+    let keep = connect_and_sync(&env, "acme").await;
+    let purge = connect_and_sync(&env, "initech").await;
+    let staff = |id: Uuid| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM staff WHERE connection_id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let token = connections::account_token(&pool, &env.state.secrets, keep.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let s = &env.state;
+    disconnect(
+        &pool,
+        &s.secrets,
+        &s.merge,
+        env.admin.account_id,
+        keep.id,
+        Retention::KeepReadOnly,
+    )
+    .await
+    .unwrap();
+    disconnect(
+        &pool,
+        &s.secrets,
+        &s.merge,
+        env.admin.account_id,
+        purge.id,
+        Retention::DeleteNow,
+    )
+    .await
+    .unwrap();
+    assert_eq!(staff(keep.id).await, 240);
+    assert_eq!(staff(purge.id).await, 0);
+    let kept = connections::get(&pool, keep.account_id, keep.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.status, ConnectionStatus::Disconnected);
+    assert!(
+        connections::account_token(&pool, &s.secrets, keep.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Merge no longer knows the linked account.
+    assert!(s.merge.account_details(&token).await.is_err());
+    // Another account cannot disconnect what is not theirs.
+    let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
+    let err = disconnect(
+        &pool,
+        &s.secrets,
+        &s.merge,
+        other.account_id,
+        keep.id,
+        Retention::DeleteNow,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, AppError::NotFound(_)));
+    assert_eq!(staff(keep.id).await, 240);
+    // After the read-only period the kept staff is deleted too.
+    sqlx::query("UPDATE connections SET read_only_until = now() - interval '1 day' WHERE id = $1")
+        .bind(keep.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    hr_connectors::server::integrations::disconnect::purge_expired(&pool)
+        .await
+        .unwrap();
+    assert_eq!(staff(keep.id).await, 0);
+}

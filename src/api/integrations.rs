@@ -127,16 +127,30 @@ pub async fn rename(id: Uuid, label: String) -> Result<(), AppError> {
         ));
     }
     let label = check_label(&label, "")?;
-    let n = sqlx::query("UPDATE connections SET label = $3 WHERE account_id = $1 AND id = $2")
-        .bind(user.account_id)
-        .bind(id)
-        .bind(&label)
-        .execute(&state.pool)
-        .await
-        .map_err(crate::server::error::ServerError::from)?
-        .rows_affected();
-    if n == 0 {
+    if !crate::server::store::connections::rename(&state.pool, user.account_id, id, &label).await? {
         return Err(AppError::not_found("That connection"));
     }
     Ok(())
+}
+
+#[server(endpoint = "integrations/disconnect")]
+pub async fn disconnect(id: Uuid, delete_now: bool) -> Result<(), AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    use crate::server::integrations::disconnect::{Retention, disconnect};
+    let user = require_admin()?;
+    let state = state()?;
+    let retention = if delete_now {
+        Retention::DeleteNow
+    } else {
+        Retention::KeepReadOnly
+    };
+    disconnect(
+        &state.pool,
+        &state.secrets,
+        &state.merge,
+        user.account_id,
+        id,
+        retention,
+    )
+    .await
 }

@@ -1,6 +1,7 @@
 //! Reusable pieces of the interface, shared by the server render and the browser.
 
 pub mod connect;
+pub mod disconnect_dialog;
 pub mod empty_state;
 pub mod icon;
 pub mod page_header;

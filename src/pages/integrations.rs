@@ -5,6 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::integrations::{Rename, Resync, list_connections};
 use crate::components::connect::dialog::ConnectDialog;
+use crate::components::disconnect_dialog::DisconnectButton;
 use crate::components::empty_state::EmptyState;
 use crate::components::icon::Icon;
 use crate::components::page_header::PageHeader;
@@ -165,6 +166,9 @@ fn ConnectionCard(
                     <button type="button" class="button button--ghost button--small" on:click=move |_| renaming.update(|r| *r = !*r)>
                         "Rename"
                     </button>
+                    {(is_hris && c.health != Health::Disconnected).then(|| view! {
+                        <DisconnectButton id system=c.system.clone() on_done=on_change/>
+                    })}
                 </div>
                 {move || resync.value().get().and_then(|r| r.err()).map(|e| view! { <p class="field-error" role="alert">{e.to_string()}</p> })}
                 {move || renaming.get().then(|| view! {

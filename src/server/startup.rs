@@ -172,6 +172,11 @@ fn spawn_housekeeping(state: AppState, mut stop: tokio::sync::watch::Receiver<bo
         loop {
             tokio::select! {
                 _ = tick.tick() => {
+                    match crate::server::integrations::disconnect::purge_expired(&state.pool).await {
+                        Ok(n) if n > 0 => tracing::info!(connections = n, "deleted staff kept after disconnecting"),
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!(error = %err, "could not purge disconnected staff"),
+                    }
                     match session::purge_expired(&state.pool).await {
                         Ok(n) if n > 0 => tracing::info!(removed = n, "purged expired sessions"),
                         Ok(_) => {}

@@ -2,4 +2,5 @@
 //! account-scoped views of them. Server functions in `api::integrations` stay thin over these.
 
 pub mod connect;
+pub mod disconnect;
 pub mod views;

@@ -188,3 +188,21 @@ pub async fn set_status(
         .context("updating a connection's status")?;
     Ok(())
 }
+
+/// Renames one of the account's connections; false if there is no such connection.
+pub async fn rename(
+    pool: &PgPool,
+    account_id: Uuid,
+    id: Uuid,
+    label: &str,
+) -> Result<bool, ServerError> {
+    let n = sqlx::query("UPDATE connections SET label = $3 WHERE account_id = $1 AND id = $2")
+        .bind(account_id)
+        .bind(id)
+        .bind(label)
+        .execute(pool)
+        .await
+        .context("renaming a connection")?
+        .rows_affected();
+    Ok(n == 1)
+}

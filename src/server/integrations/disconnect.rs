@@ -1,0 +1,113 @@
+//! Disconnecting an HR system: Merge's linked account is deleted either way, so the HR system
+//! is no longer read; the synced staff is either kept read-only for 30 days or purged now.
+
+use chrono::Utc;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::server::crypto::SecretBox;
+use crate::server::error::{Context, ServerError};
+use crate::server::merge::client::MergeClient;
+use crate::server::store::connections::{self, ConnectionStatus};
+
+/// Days a disconnected connection's staff stays available, read-only.
+pub const KEEP_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Retention {
+    KeepReadOnly,
+    DeleteNow,
+}
+
+pub async fn disconnect(
+    pool: &PgPool,
+    secrets: &SecretBox,
+    merge: &MergeClient,
+    account_id: Uuid,
+    id: Uuid,
+    retention: Retention,
+) -> Result<(), AppError> {
+    let c = connections::get(pool, account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That connection"))?;
+    if c.category != "hris" {
+        return Err(AppError::Conflict(
+            "CRM integrations are managed by your &Open account team.".into(),
+        ));
+    }
+    if let Some(token) = connections::account_token(pool, secrets, id).await? {
+        match merge.delete_account(&token).await {
+            Ok(()) => {}
+            // Already gone at Merge (or its credentials were revoked): nothing left to delete.
+            Err(e)
+                if e.status()
+                    .is_some_and(|s| s.as_u16() == 401 || s.as_u16() == 404) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not delete the linked account at Merge");
+                return Err(AppError::Unavailable(
+                    "We couldn't reach the connection service to disconnect. Nothing was changed; try again in a minute.".into(),
+                ));
+            }
+        }
+    }
+    purge(pool, id, retention).await?;
+    tracing::info!(connection = %id, ?retention, "HR system disconnected");
+    Ok(())
+}
+
+async fn purge(pool: &PgPool, id: Uuid, retention: Retention) -> Result<(), ServerError> {
+    let mut tx = pool.begin().await.context("starting a disconnect")?;
+    sqlx::query(
+        "DELETE FROM sync_jobs WHERE connection_id = $1 AND state IN ('queued', 'running')",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .context("cancelling syncs")?;
+    let keep_until = (retention == Retention::KeepReadOnly)
+        .then(|| Utc::now() + chrono::Duration::days(KEEP_DAYS));
+    if retention == Retention::DeleteNow {
+        for table in ["staff", "teams", "departments"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE connection_id = $1"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .context("purging a connection's data")?;
+        }
+    }
+    sqlx::query(
+        "UPDATE connections SET status = $2, status_reason = $3, account_token_enc = NULL,
+             disconnected_at = now(), read_only_until = $4,
+             people_count = CASE WHEN $4 IS NULL THEN 0 ELSE people_count END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(ConnectionStatus::Disconnected)
+    .bind(match keep_until {
+        Some(until) => format!(
+            "Disconnected. The last synced staff stays available, read-only, until {}.",
+            until.format("%-d %b %Y")
+        ),
+        None => "Disconnected. All synced staff data was deleted.".to_owned(),
+    })
+    .bind(keep_until)
+    .execute(&mut *tx)
+    .await
+    .context("marking a connection disconnected")?;
+    tx.commit().await.context("finishing a disconnect")
+}
+
+/// Deletes the staff of connections whose read-only period is over.
+pub async fn purge_expired(pool: &PgPool) -> Result<u64, ServerError> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM connections WHERE status = 'disconnected' AND read_only_until < now()",
+    )
+    .fetch_all(pool)
+    .await
+    .context("finding expired disconnected connections")?;
+    for id in &ids {
+        purge(pool, *id, Retention::DeleteNow).await?;
+    }
+    Ok(ids.len() as u64)
+}
