@@ -5,3 +5,4 @@
 pub mod auth;
 pub mod integrations;
 pub mod mail;
+pub mod staff;

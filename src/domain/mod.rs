@@ -6,4 +6,5 @@ pub mod email;
 pub mod field_policy;
 pub mod integration;
 pub mod role;
+pub mod staff_filter;
 pub mod user;

@@ -5,3 +5,4 @@
 pub mod connections;
 pub mod org;
 pub mod staff;
+pub mod staff_query;

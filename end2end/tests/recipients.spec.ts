@@ -1,0 +1,83 @@
+import AxeBuilder from "@axe-core/playwright";
+import { test, expect, gotoHydrated, signIn, shot, DEMO } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+/// Connects the sandbox's "globex" Sage HR (1,200 people) through the server function the
+/// connect dialog uses, and waits for its first sync.
+async function connectGlobex(page: Page) {
+  const status = await page.evaluate(async () => {
+    const res = await fetch("/api/integrations/connect", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ slug: "sage-hr", label: "Globex", optional_fields: ["job_title"], credentials: { subdomain: "globex", api_key: "demo-api-key" } }),
+    });
+    return res.status;
+  });
+  expect(status).toBe(200);
+  await expect
+    .poll(async () => {
+      return page.evaluate(async () => {
+        const res = await fetch("/api/integrations/list", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" } });
+        const list = await res.json();
+        return list.some((c: { label: string; health: string }) => c.label === "Globex" && c.health === "Healthy");
+      });
+    }, { timeout: 60_000 })
+    .toBe(true);
+}
+
+async function count(page: Page): Promise<number> {
+  const text = await page.getByRole("status").filter({ hasText: /match/ }).innerText();
+  return Number(text.match(/^(\d+)/)![1]);
+}
+
+test("a campaign manager filters staff, the URL keeps the filters and Back works", async ({ page }) => {
+  await signIn(page, DEMO.admin);
+  await gotoHydrated(page, "/integrations");
+  await connectGlobex(page);
+
+  await gotoHydrated(page, "/campaigns");
+  await expect(page.getByRole("heading", { name: "Choose recipients" })).toBeVisible();
+  const everyone = await count(page);
+  expect(everyone).toBeGreaterThan(1000);
+
+  await page.getByLabel("Joined").selectOption("30");
+  await expect(page).toHaveURL(/joined=30/);
+  await expect.poll(() => count(page)).toBeLessThan(everyone);
+  const recent = await count(page);
+  expect(recent).toBeGreaterThan(0);
+
+  const team = page.getByLabel("Team");
+  const firstTeam = await team.locator("option").nth(2).getAttribute("value");
+  await team.selectOption(firstTeam!);
+  await expect(page).toHaveURL(/team=/);
+  await expect.poll(() => count(page)).toBeLessThanOrEqual(recent);
+  const rows = await page.locator(".staff-table tbody tr").count();
+  expect(rows).toBe(Math.min(await count(page), 50));
+  await shot(page, "recipients-filtered-1280");
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+
+  await page.goBack();
+  await expect(page).toHaveURL(/joined=30$/);
+  await expect.poll(() => count(page)).toBe(recent);
+
+  await page.getByLabel("Search").fill("jose");
+  await expect(page).toHaveURL(/q=jose/);
+  await expect(page.locator(".staff-table").getByText(/José/).first()).toBeVisible();
+
+  // Leavers are excluded unless asked for.
+  await gotoHydrated(page, "/campaigns");
+  const active = await count(page);
+  await page.getByLabel("Include people who have left").check();
+  await expect.poll(() => count(page)).toBeGreaterThan(active);
+});
+
+test("the recipients view fits a 360 px screen", async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await signIn(page, DEMO.manager);
+  await gotoHydrated(page, "/campaigns?joined=90");
+  await expect(page.getByRole("heading", { name: "Choose recipients" })).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await shot(page, "recipients-360");
+});

@@ -1,0 +1,239 @@
+//! The recipients query: every filter of the staff view in one SQL statement, scoped to one
+//! account, with one row per person even when they appear in several HR systems.
+//!
+//! Source-of-truth rule: when the same work email (case-insensitive) appears in several
+//! connections, the record from the connection that was connected first is shown; the row says
+//! in how many other systems the person also appears. People without a work email are never
+//! merged.
+
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::domain::staff_filter::{FilterOptions, PAGE_SIZE, StaffFilter, StaffPage, StaffRow};
+use crate::server::error::{Context, ServerError};
+use crate::server::sync::minimise::search_text;
+
+fn split_ref(r: &str) -> Option<(Uuid, &str)> {
+    let (c, id) = r.split_once('/')?;
+    Some((Uuid::parse_str(c).ok()?, id))
+}
+
+/// Appends the filtered, de-duplicated people as CTE `people`.
+fn push_people(qb: &mut QueryBuilder<'_, Postgres>, account_id: Uuid, f: &StaffFilter) {
+    let teams: Vec<(Uuid, String)> = f
+        .teams
+        .iter()
+        .filter_map(|t| split_ref(t).map(|(c, id)| (c, id.to_owned())))
+        .collect();
+    let manager = f.manager.as_deref().and_then(split_ref);
+    qb.push("WITH RECURSIVE team_tree AS (SELECT connection_id, merge_id FROM teams WHERE (connection_id, merge_id) IN (SELECT * FROM UNNEST(");
+    qb.push_bind(teams.iter().map(|t| t.0).collect::<Vec<_>>());
+    qb.push("::uuid[], ");
+    qb.push_bind(teams.iter().map(|t| t.1.clone()).collect::<Vec<_>>());
+    qb.push("::text[])) UNION SELECT t.connection_id, t.merge_id FROM teams t JOIN team_tree tt ON t.connection_id = tt.connection_id AND t.parent_id = tt.merge_id), ");
+    qb.push(
+        "reports AS (SELECT connection_id, merge_id, 1 AS depth FROM staff WHERE account_id = ",
+    );
+    qb.push_bind(account_id);
+    qb.push(" AND connection_id = ");
+    qb.push_bind(manager.map(|m| m.0));
+    qb.push(" AND manager_id = ");
+    qb.push_bind(manager.map(|m| m.1.to_owned()));
+    qb.push(" UNION SELECT s.connection_id, s.merge_id, r.depth + 1 FROM staff s JOIN reports r ON s.connection_id = r.connection_id AND s.manager_id = r.merge_id WHERE NOT ");
+    qb.push_bind(f.direct_only);
+    qb.push(" AND r.depth < 50), ");
+    qb.push(
+        "visible AS (SELECT s.*, c.created_at AS connected_at, c.integration_name, c.label
+         FROM staff s JOIN connections c ON c.id = s.connection_id
+         WHERE s.account_id = ",
+    );
+    qb.push_bind(account_id);
+    qb.push(
+        " AND s.removed_at IS NULL AND NOT s.deleted
+          AND (c.status <> 'disconnected' OR c.read_only_until > now())), ",
+    );
+    qb.push(
+        "ranked AS (SELECT v.*,
+             row_number() OVER (PARTITION BY coalesce(lower(v.work_email), v.connection_id::text || '/' || v.merge_id)
+                                ORDER BY v.connected_at, v.connection_id) AS rank,
+             count(*) OVER (PARTITION BY coalesce(lower(v.work_email), v.connection_id::text || '/' || v.merge_id)) - 1 AS also_in
+         FROM visible v), ",
+    );
+    qb.push("people AS (SELECT * FROM ranked p WHERE p.rank = 1");
+    let q = search_text(&[Some(f.q.trim())]);
+    if !q.is_empty() {
+        qb.push(" AND (p.search_text LIKE '%' || ");
+        qb.push_bind(
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_"),
+        );
+        qb.push(" || '%' OR word_similarity(");
+        qb.push_bind(q);
+        qb.push(", p.search_text) >= 0.35)");
+    }
+    if !teams.is_empty() {
+        qb.push(
+            " AND (p.connection_id, p.team_id) IN (SELECT connection_id, merge_id FROM team_tree)",
+        );
+    }
+    if manager.is_some() {
+        qb.push(
+            " AND (p.connection_id, p.merge_id) IN (SELECT connection_id, merge_id FROM reports)",
+        );
+    }
+    if let Some(days) = f.joined_within {
+        qb.push(" AND p.start_date <= current_date AND p.start_date > current_date - ");
+        qb.push_bind(days as i32);
+    }
+    if !f.countries.is_empty() {
+        qb.push(" AND p.country = ANY(");
+        qb.push_bind(f.countries.clone());
+        qb.push(")");
+    }
+    if !f.include_leavers {
+        qb.push(" AND coalesce(p.employment_status, '') <> 'INACTIVE' AND (p.termination_date IS NULL OR p.termination_date > current_date)");
+    }
+    if !f.include_pending {
+        qb.push(" AND coalesce(p.employment_status, '') <> 'PENDING' AND (p.start_date IS NULL OR p.start_date <= current_date)");
+    }
+    qb.push(") ");
+}
+
+pub async fn search(
+    pool: &PgPool,
+    account_id: Uuid,
+    f: &StaffFilter,
+) -> Result<StaffPage, ServerError> {
+    let mut qb = QueryBuilder::new("");
+    push_people(&mut qb, account_id, f);
+    qb.push(
+        "SELECT p.connection_id::text || '/' || p.merge_id, p.display_name, p.work_email, p.job_title,
+             t.name, p.country, p.city, p.start_date,
+             CASE WHEN p.employment_status = 'INACTIVE' OR p.termination_date <= current_date THEN 'Left'
+                  WHEN p.employment_status = 'PENDING' OR p.start_date > current_date THEN 'Starting soon'
+                  ELSE 'Active' END,
+             p.integration_name || ' · ' || p.label, p.also_in, count(*) OVER ()
+         FROM people p LEFT JOIN teams t ON t.connection_id = p.connection_id AND t.merge_id = p.team_id
+         ORDER BY lower(p.display_name), p.connection_id, p.merge_id LIMIT ",
+    );
+    qb.push_bind(PAGE_SIZE as i64);
+    qb.push(" OFFSET ");
+    qb.push_bind(f.page as i64 * PAGE_SIZE as i64);
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<chrono::NaiveDate>,
+        String,
+        String,
+        i64,
+        i64,
+    );
+    let rows: Vec<Row> = qb
+        .build_query_as()
+        .fetch_all(pool)
+        .await
+        .context("searching staff")?;
+    let total = match rows.first() {
+        Some(r) => r.11,
+        None if f.page > 0 => count(pool, account_id, f).await?,
+        None => 0,
+    };
+    Ok(StaffPage {
+        total,
+        rows: rows
+            .into_iter()
+            .map(|r| StaffRow {
+                key: r.0,
+                display_name: r.1,
+                work_email: r.2,
+                job_title: r.3,
+                team: r.4,
+                country: r.5,
+                city: r.6,
+                start_date: r.7,
+                status: r.8,
+                source: r.9,
+                also_in: r.10,
+            })
+            .collect(),
+    })
+}
+
+pub async fn count(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<i64, ServerError> {
+    let mut qb = QueryBuilder::new("");
+    push_people(&mut qb, account_id, f);
+    qb.push("SELECT count(*) FROM people");
+    qb.build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .context("counting staff")
+}
+
+/// Every matching person's key, for CSV export and saving an audience.
+pub async fn keys(
+    pool: &PgPool,
+    account_id: Uuid,
+    f: &StaffFilter,
+) -> Result<Vec<StaffRow>, ServerError> {
+    let mut all = Vec::new();
+    let mut page = StaffFilter {
+        page: 0,
+        ..f.clone()
+    };
+    loop {
+        let chunk = search(pool, account_id, &page).await?;
+        let done = chunk.rows.len() < PAGE_SIZE as usize;
+        all.extend(chunk.rows);
+        if done || all.len() >= 100_000 {
+            return Ok(all);
+        }
+        page.page += 1;
+    }
+}
+
+pub async fn options(pool: &PgPool, account_id: Uuid) -> Result<FilterOptions, ServerError> {
+    let teams: Vec<(String, String, i32)> = sqlx::query_as(
+        "WITH RECURSIVE tree AS (
+             SELECT t.connection_id, t.merge_id, t.name, 0 AS depth, t.name::text AS path
+             FROM teams t JOIN connections c ON c.id = t.connection_id
+             WHERE c.account_id = $1 AND (t.parent_id IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM teams p WHERE p.connection_id = t.connection_id AND p.merge_id = t.parent_id))
+             UNION ALL
+             SELECT t.connection_id, t.merge_id, t.name, tree.depth + 1, tree.path || ' / ' || t.name
+             FROM teams t JOIN tree ON t.connection_id = tree.connection_id AND t.parent_id = tree.merge_id
+             WHERE tree.depth < 20)
+         SELECT connection_id::text || '/' || merge_id, name, depth FROM tree ORDER BY path",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await
+    .context("listing teams")?;
+    let countries: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT country FROM staff WHERE account_id = $1 AND country IS NOT NULL ORDER BY country",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await
+    .context("listing countries")?;
+    let (connections, syncing): (i64, bool) = sqlx::query_as(
+        "SELECT count(*), coalesce(bool_or(c.status = 'syncing' OR j.id IS NOT NULL), false)
+         FROM connections c LEFT JOIN sync_jobs j ON j.connection_id = c.id AND j.state IN ('queued', 'running')
+         WHERE c.account_id = $1 AND c.category = 'hris' AND c.status <> 'disconnected'",
+    )
+    .bind(account_id)
+    .fetch_one(pool)
+    .await
+    .context("checking connections")?;
+    Ok(FilterOptions {
+        teams,
+        countries,
+        connections: connections as usize,
+        syncing,
+    })
+}
