@@ -4,13 +4,12 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use serde_json::Value;
+use axum::response::{IntoResponse, Response};
 
 use super::Sandbox;
 use super::params::{ListParams, encode_cursor};
 use super::render::{DEPARTMENT_COUNT, View, kind, parse_uuid};
-use super::routes::{Authorized, detail, json_response, page_response, require_account};
+use super::routes::{Authorized, detail, page_response_raw, require_account};
 use super::workforce::{OFFICES, index_from};
 
 type Q = Query<Vec<(String, String)>>;
@@ -62,7 +61,7 @@ fn view<'a>(req: &'a Request) -> View<'a> {
 }
 
 /// Walks record indices from the cursor, keeping those inside the window, until a page is full.
-fn scan_people(req: &Request, render: impl Fn(&View, u64) -> Value) -> Response {
+fn scan_people(req: &Request, render: impl Fn(&View, u64) -> String) -> Response {
     let v = view(req);
     let w = &v.workforce;
     let size = w.size();
@@ -78,11 +77,11 @@ fn scan_people(req: &Request, render: impl Fn(&View, u64) -> Value) -> Response 
         i += 1;
     }
     let next = (i < size).then(|| encode_cursor(i));
-    page_response(results, next, &req.auth.faults, req.auth.roll)
+    page_response_raw(results, next, &req.auth.faults, req.auth.roll)
 }
 
 /// Small, static lists (teams, offices, departments) created at link time.
-fn static_page(req: &Request, count: u64, render: impl Fn(&View, u64) -> Value) -> Response {
+fn static_page(req: &Request, count: u64, render: impl Fn(&View, u64) -> String) -> Response {
     let v = view(req);
     let created = v.workforce.linked_at;
     let start = req.params.start.min(count);
@@ -93,7 +92,7 @@ fn static_page(req: &Request, count: u64, render: impl Fn(&View, u64) -> Value) 
         Vec::new()
     };
     let next = (end < count && req.params.in_window(created)).then(|| encode_cursor(end));
-    page_response(results, next, &req.auth.faults, req.auth.roll)
+    page_response_raw(results, next, &req.auth.faults, req.auth.roll)
 }
 
 pub async fn employees(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(q): Q) -> Response {
@@ -116,7 +115,11 @@ pub async fn employee(
     let v = view(&req);
     let index = parse_uuid(&id).and_then(|u| index_from(req.auth.account.seed, kind::EMPLOYEE, &u));
     match index.filter(|i| *i < v.workforce.size()) {
-        Some(i) => json_response(&v.employee(&v.workforce.person(i))),
+        Some(i) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            v.employee(&v.workforce.person(i)),
+        )
+            .into_response(),
         None => detail(
             StatusCode::NOT_FOUND,
             "No Employee matches the given query.",

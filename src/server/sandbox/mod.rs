@@ -184,7 +184,7 @@ impl Sandbox {
             if events < MAX_CHANGE_EVENTS {
                 events += 1;
                 self.webhooks
-                    .send(event, &account, view.employee(&w.person(i)));
+                    .send(event, &account, view.employee_value(&w.person(i)));
             }
         };
         for i in 0..w.size() {

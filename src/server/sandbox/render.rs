@@ -1,9 +1,14 @@
 //! Generated records as Merge's JSON: every documented field present, relations as ids unless
 //! expanded, fields switched off by scopes (and `ssn` without `include_sensitive_fields`) `null`.
+//!
+//! Records are written straight into JSON text rather than built as `serde_json::Value` trees:
+//! building and freeing a map per record was most of the sandbox's time per page.
+
+use std::fmt::Write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{Map, Value, json};
-use uuid::Uuid;
+use serde::Serialize;
+use serde_json::Value;
 
 use super::state::{LinkedAccount, Scopes};
 use super::workforce::{OFFICES, Person, Workforce, uuid_from};
@@ -23,7 +28,76 @@ pub mod kind {
 pub const DEPARTMENT_COUNT: u64 = 8;
 
 pub fn ts(at: DateTime<Utc>) -> Value {
-    Value::String(at.to_rfc3339_opts(SecondsFormat::Micros, true))
+    Value::String(ts_str(at))
+}
+
+fn ts_str(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// A JSON object being written; fields the scopes switch off are written as `null`.
+struct Obj<'v, 'a> {
+    out: Vec<u8>,
+    view: &'v View<'a>,
+    model: &'static str,
+}
+
+impl<'v, 'a> Obj<'v, 'a> {
+    fn new(view: &'v View<'a>, model: &'static str) -> Self {
+        let mut out = Vec::with_capacity(512);
+        out.push(b'{');
+        Self { out, view, model }
+    }
+
+    fn key(&mut self, key: &str) -> bool {
+        if self.out.len() > 1 {
+            self.out.push(b',');
+        }
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        let enabled = self.view.leaking()
+            || matches!(key, "id" | "remote_id" | "created_at" | "modified_at")
+            || self.view.scopes().field_enabled(self.model, key);
+        if !enabled {
+            self.out.extend_from_slice(b"null");
+        }
+        enabled
+    }
+
+    /// A plain value.
+    fn val<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> &mut Self {
+        if self.key(key) {
+            // Writing into memory cannot fail.
+            let _ = serde_json::to_writer(&mut self.out, value);
+        }
+        self
+    }
+
+    /// Already-serialized JSON (a nested object, an array, `null`).
+    fn raw(&mut self, key: &str, json: &str) -> &mut Self {
+        if self.key(key) {
+            self.out.extend_from_slice(json.as_bytes());
+        }
+        self
+    }
+
+    fn time(&mut self, key: &str, at: Option<DateTime<Utc>>) -> &mut Self {
+        match at {
+            Some(at) => self.val(key, &ts_str(at)),
+            None => self.raw(key, "null"),
+        }
+    }
+
+    fn finish(&mut self) -> String {
+        self.out.push(b'}');
+        // Only serde_json output and UTF-8 strings were written, so this never falls back.
+        String::from_utf8(std::mem::take(&mut self.out)).unwrap_or_default()
+    }
+}
+
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
 }
 
 /// How records are shown to one request.
@@ -35,8 +109,14 @@ pub struct View<'a> {
 }
 
 impl View<'_> {
-    fn id(&self, kind: u64, index: u64) -> Value {
-        Value::String(uuid_from(self.account.seed, kind, index).to_string())
+    fn id(&self, kind: u64, index: u64) -> String {
+        uuid_from(self.account.seed, kind, index).to_string()
+    }
+
+    fn id_json(&self, kind: u64, index: u64) -> String {
+        let mut out = String::with_capacity(38);
+        let _ = write!(out, "\"{}\"", uuid_from(self.account.seed, kind, index));
+        out
     }
 
     fn leaking(&self) -> bool {
@@ -47,282 +127,292 @@ impl View<'_> {
         &self.account.scopes
     }
 
-    /// Nulls fields the scopes switch off, as Merge does, unless the account is set to leak.
-    fn apply_scopes(&self, model: &str, mut obj: Map<String, Value>) -> Value {
-        if !self.leaking() {
-            for (field, value) in obj.iter_mut() {
-                if !matches!(
-                    field.as_str(),
-                    "id" | "remote_id" | "created_at" | "modified_at"
-                ) && !self.scopes().field_enabled(model, field)
-                {
-                    *value = Value::Null;
-                }
-            }
-        }
-        Value::Object(obj)
-    }
-
     fn expands(&self, field: &str) -> bool {
         self.expand.iter().any(|e| e == field)
     }
 
-    pub fn employee(&self, p: &Person) -> Value {
+    /// The record metadata every Common Model ends with.
+    fn tail(o: &mut Obj<'_, '_>, deleted: bool) {
+        o.val("remote_was_deleted", &deleted)
+            .raw("field_mappings", "null")
+            .raw("remote_data", "null");
+    }
+
+    pub fn employee(&self, p: &Person) -> String {
         self.employee_with(p, true)
     }
 
-    fn employee_with(&self, p: &Person, allow_expand: bool) -> Value {
+    /// The same record as a `Value`, for webhook payloads.
+    pub fn employee_value(&self, p: &Person) -> Value {
+        serde_json::from_str(&self.employee(p)).unwrap_or(Value::Null)
+    }
+
+    fn employee_with(&self, p: &Person, allow_expand: bool) -> String {
         let w = &self.workforce;
         let expand = |field: &str| allow_expand && self.expands(field);
         let manager = match p.manager {
-            None => Value::Null,
+            None => "null".to_owned(),
             Some(m) if expand("manager") => self.employee_with(&w.person(m), false),
-            Some(m) => self.id(kind::EMPLOYEE, m),
+            Some(m) => self.id_json(kind::EMPLOYEE, m),
         };
         let team = if expand("team") {
             self.team(p.team)
         } else {
-            self.id(kind::TEAM, p.team)
+            self.id_json(kind::TEAM, p.team)
         };
         let work_location = if expand("work_location") {
             self.office(p.office as u64)
         } else {
-            self.id(kind::OFFICE, p.office as u64)
+            self.id_json(kind::OFFICE, p.office as u64)
         };
         let home_location = if expand("home_location") {
             self.home(p)
         } else {
-            self.id(kind::HOME, p.index)
+            self.id_json(kind::HOME, p.index)
         };
         let groups = if expand("groups") {
-            json!([self.group(p.department)])
+            format!("[{}]", self.group(p.department))
         } else {
-            json!([self.id(kind::GROUP, p.department)])
+            format!("[{}]", self.id_json(kind::GROUP, p.department))
         };
         let employments = if expand("employments") {
-            json!([self.employment(p)])
+            format!("[{}]", self.employment(p))
         } else {
-            json!([self.id(kind::EMPLOYMENT, p.index)])
+            format!("[{}]", self.id_json(kind::EMPLOYMENT, p.index))
         };
         let company = if expand("company") {
             self.company()
         } else {
-            self.id(kind::COMPANY, 0)
+            self.id_json(kind::COMPANY, 0)
         };
         let pay_group = if expand("pay_group") {
             self.pay_group()
         } else {
-            self.id(kind::PAY_GROUP, 0)
+            self.id_json(kind::PAY_GROUP, 0)
         };
         let sensitive = self.include_sensitive || self.leaking();
-        let obj = json!({
-            "id": p.id.to_string(),
-            "remote_id": p.remote_id,
-            "created_at": ts(p.created_at),
-            "modified_at": ts(p.modified_at),
-            "employee_number": p.employee_number,
-            "company": company,
-            "first_name": p.first_name,
-            "last_name": p.last_name,
-            "preferred_name": p.preferred_name,
-            "display_full_name": p.display_full_name,
-            "username": p.username,
-            "groups": groups,
-            "work_email": p.work_email,
-            "personal_email": p.personal_email,
-            "mobile_phone_number": p.mobile_phone_number,
-            "employments": employments,
-            "home_location": home_location,
-            "work_location": work_location,
-            "manager": manager,
-            "team": team,
-            "pay_group": pay_group,
-            "ssn": if sensitive { Value::String(p.ssn.clone()) } else { Value::Null },
-            "gender": p.gender,
-            "ethnicity": p.ethnicity,
-            "marital_status": p.marital_status,
-            "date_of_birth": ts(p.date_of_birth),
-            "hire_date": ts(p.hire_date),
-            "start_date": ts(p.start_date),
-            "remote_created_at": ts(p.created_at),
-            "employment_status": p.status,
-            "termination_date": p.termination_date.map(ts),
-            "avatar": format!("https://avatars.sandbox.invalid/{}.png", p.remote_id),
-            "custom_fields": {"t_shirt_size": "M", "allergies": "peanuts"},
-            "remote_was_deleted": p.deleted,
-            "field_mappings": {"organization_defined_targets": {}, "linked_account_defined_targets": {}},
-            "remote_data": null,
-        });
-        match obj {
-            Value::Object(map) => self.apply_scopes("Employee", map),
-            other => other,
-        }
+        let mut o = Obj::new(self, "Employee");
+        o.val("id", &p.id.to_string())
+            .val("remote_id", &p.remote_id)
+            .time("created_at", Some(p.created_at))
+            .time("modified_at", Some(p.modified_at))
+            .val("employee_number", &p.employee_number)
+            .raw("company", &company)
+            .val("first_name", &p.first_name)
+            .val("last_name", &p.last_name)
+            .val("preferred_name", &p.preferred_name)
+            .val("display_full_name", &p.display_full_name)
+            .val("username", &p.username)
+            .raw("groups", &groups)
+            .val("work_email", &p.work_email)
+            .val("personal_email", &p.personal_email)
+            .val("mobile_phone_number", &p.mobile_phone_number)
+            .raw("employments", &employments)
+            .raw("home_location", &home_location)
+            .raw("work_location", &work_location)
+            .raw("manager", &manager)
+            .raw("team", &team)
+            .raw("pay_group", &pay_group)
+            .val("ssn", &sensitive.then_some(&p.ssn))
+            .val("gender", p.gender)
+            .val("ethnicity", p.ethnicity)
+            .val("marital_status", p.marital_status)
+            .time("date_of_birth", Some(p.date_of_birth))
+            .time("hire_date", Some(p.hire_date))
+            .time("start_date", Some(p.start_date))
+            .time("remote_created_at", Some(p.created_at))
+            .val("employment_status", p.status)
+            .time("termination_date", p.termination_date)
+            .val(
+                "avatar",
+                &format!("https://avatars.sandbox.invalid/{}.png", p.remote_id),
+            )
+            .raw(
+                "custom_fields",
+                r#"{"t_shirt_size":"M","allergies":"peanuts"}"#,
+            )
+            .val("remote_was_deleted", &p.deleted)
+            .raw(
+                "field_mappings",
+                r#"{"organization_defined_targets":{},"linked_account_defined_targets":{}}"#,
+            )
+            .raw("remote_data", "null");
+        o.finish()
     }
 
-    fn pay_group(&self) -> Value {
-        let at = ts(self.workforce.linked_at);
-        json!({"id": self.id(kind::PAY_GROUP, 0), "remote_id": "PG1", "pay_group_name": "Monthly salaried",
-               "created_at": at, "modified_at": at, "remote_was_deleted": false,
-               "field_mappings": null, "remote_data": null})
+    fn pay_group(&self) -> String {
+        let at = Some(self.workforce.linked_at);
+        let mut o = Obj::new(self, "PayGroup");
+        o.val("id", &self.id(kind::PAY_GROUP, 0))
+            .val("remote_id", "PG1")
+            .val("pay_group_name", "Monthly salaried")
+            .time("created_at", at)
+            .time("modified_at", at);
+        Self::tail(&mut o, false);
+        o.finish()
     }
 
-    pub fn employment(&self, p: &Person) -> Value {
+    pub fn employment(&self, p: &Person) -> String {
         let employee = if self.expands("employee") {
             self.employee_with(p, false)
         } else {
-            Value::String(p.id.to_string())
+            quoted(&p.id.to_string())
         };
-        let obj = json!({
-            "id": self.id(kind::EMPLOYMENT, p.index),
-            "remote_id": format!("EMP-{}", p.remote_id),
-            "created_at": ts(p.created_at),
-            "modified_at": ts(p.modified_at),
-            "employee": employee,
-            "job_title": p.job_title,
-            "pay_rate": p.pay_rate,
-            "pay_period": "YEAR",
-            "pay_frequency": "MONTHLY",
-            "pay_currency": p.pay_currency,
-            "pay_group": if self.expands("pay_group") { self.pay_group() } else { self.id(kind::PAY_GROUP, 0) },
-            "flsa_status": "EXEMPT",
-            "effective_date": ts(p.start_date),
-            "employment_type": "FULL_TIME",
-            "remote_was_deleted": p.deleted,
-            "field_mappings": null,
-            "remote_data": null,
-        });
-        match obj {
-            Value::Object(map) => self.apply_scopes("Employment", map),
-            other => other,
-        }
+        let pay_group = if self.expands("pay_group") {
+            self.pay_group()
+        } else {
+            self.id_json(kind::PAY_GROUP, 0)
+        };
+        let mut o = Obj::new(self, "Employment");
+        o.val("id", &self.id(kind::EMPLOYMENT, p.index))
+            .val("remote_id", &format!("EMP-{}", p.remote_id))
+            .time("created_at", Some(p.created_at))
+            .time("modified_at", Some(p.modified_at))
+            .raw("employee", &employee)
+            .val("job_title", &p.job_title)
+            .val("pay_rate", &p.pay_rate)
+            .val("pay_period", "YEAR")
+            .val("pay_frequency", "MONTHLY")
+            .val("pay_currency", p.pay_currency)
+            .raw("pay_group", &pay_group)
+            .val("flsa_status", "EXEMPT")
+            .time("effective_date", Some(p.start_date))
+            .val("employment_type", "FULL_TIME");
+        Self::tail(&mut o, p.deleted);
+        o.finish()
     }
 
-    pub fn team(&self, t: u64) -> Value {
+    pub fn team(&self, t: u64) -> String {
         let w = &self.workforce;
+        let at = Some(w.linked_at);
         let parent = match w.team_parent(t) {
-            Some(parent) if self.expands("parent_team") => json!({
-                "id": self.id(kind::TEAM, parent), "remote_id": format!("T{parent}"),
-                "name": w.team_name(parent), "parent_team": w.team_parent(parent).map(|pp| self.id(kind::TEAM, pp)),
-                "created_at": ts(w.linked_at), "modified_at": ts(w.linked_at),
-                "remote_was_deleted": false, "field_mappings": null, "remote_data": null,
-            }),
-            Some(parent) => self.id(kind::TEAM, parent),
-            None => Value::Null,
+            Some(parent) if self.expands("parent_team") => {
+                let grand = w
+                    .team_parent(parent)
+                    .map_or_else(|| "null".to_owned(), |pp| self.id_json(kind::TEAM, pp));
+                let mut o = Obj::new(self, "Team");
+                o.val("id", &self.id(kind::TEAM, parent))
+                    .val("remote_id", &format!("T{parent}"))
+                    .time("created_at", at)
+                    .time("modified_at", at)
+                    .val("name", &w.team_name(parent))
+                    .raw("parent_team", &grand);
+                Self::tail(&mut o, false);
+                o.finish()
+            }
+            Some(parent) => self.id_json(kind::TEAM, parent),
+            None => "null".to_owned(),
         };
-        let obj = json!({
-            "id": self.id(kind::TEAM, t),
-            "remote_id": format!("T{t}"),
-            "created_at": ts(w.linked_at),
-            "modified_at": ts(w.linked_at),
-            "name": w.team_name(t),
-            "parent_team": parent,
-            "remote_was_deleted": false,
-            "field_mappings": null,
-            "remote_data": null,
-        });
-        match obj {
-            Value::Object(map) => self.apply_scopes("Team", map),
-            other => other,
-        }
+        let mut o = Obj::new(self, "Team");
+        o.val("id", &self.id(kind::TEAM, t))
+            .val("remote_id", &format!("T{t}"))
+            .time("created_at", at)
+            .time("modified_at", at)
+            .val("name", &w.team_name(t))
+            .raw("parent_team", &parent);
+        Self::tail(&mut o, false);
+        o.finish()
     }
 
-    pub fn office(&self, o: u64) -> Value {
+    pub fn office(&self, o: u64) -> String {
         let office = &OFFICES[o as usize];
-        self.location(
-            self.id(kind::OFFICE, o),
-            format!("OFF{o}"),
-            json!({
-                "name": office.name,
-                "phone_number": format!("+44 20 7946 0{o:03}"),
-                "street_1": format!("{} Market Street", 10 + o),
-                "street_2": "Floor 3",
-                "city": office.city,
-                "state": office.state,
-                "zip_code": format!("{:05}", 10_000 + o * 37),
-                "country": office.country,
-                "location_type": "WORK",
-            }),
-        )
+        self.location(LocationFields {
+            id: self.id(kind::OFFICE, o),
+            remote_id: format!("OFF{o}"),
+            name: office.name,
+            phone: format!("+44 20 7946 0{o:03}"),
+            street_1: format!("{} Market Street", 10 + o),
+            street_2: "Floor 3".to_owned(),
+            city: office.city,
+            state: office.state,
+            zip: format!("{:05}", 10_000 + o * 37),
+            country: office.country,
+            kind: "WORK",
+        })
     }
 
-    pub fn home(&self, p: &Person) -> Value {
+    pub fn home(&self, p: &Person) -> String {
         let office = &OFFICES[p.office];
-        self.location(
-            self.id(kind::HOME, p.index),
-            format!("HOME{}", p.remote_id),
-            json!({
-                "name": "Home",
-                "phone_number": p.mobile_phone_number,
-                "street_1": format!("{} Acacia Avenue", 1 + p.index % 200),
-                "street_2": format!("Flat {}", 1 + p.index % 12),
-                "city": office.city,
-                "state": office.state,
-                "zip_code": format!("HX{}", 100 + p.index % 900),
-                "country": office.country,
-                "location_type": "HOME",
-            }),
-        )
+        self.location(LocationFields {
+            id: self.id(kind::HOME, p.index),
+            remote_id: format!("HOME{}", p.remote_id),
+            name: "Home",
+            phone: p.mobile_phone_number.clone(),
+            street_1: format!("{} Acacia Avenue", 1 + p.index % 200),
+            street_2: format!("Flat {}", 1 + p.index % 12),
+            city: office.city,
+            state: office.state,
+            zip: format!("HX{}", 100 + p.index % 900),
+            country: office.country,
+            kind: "HOME",
+        })
     }
 
-    fn location(&self, id: Value, remote_id: String, fields: Value) -> Value {
-        let at = ts(self.workforce.linked_at);
-        let mut obj = Map::new();
-        obj.insert("id".into(), id);
-        obj.insert("remote_id".into(), Value::String(remote_id));
-        obj.insert("created_at".into(), at.clone());
-        obj.insert("modified_at".into(), at);
-        if let Value::Object(f) = fields {
-            obj.extend(f);
-        }
-        obj.insert("remote_was_deleted".into(), Value::Bool(false));
-        obj.insert("field_mappings".into(), Value::Null);
-        obj.insert("remote_data".into(), Value::Null);
-        self.apply_scopes("Location", obj)
+    fn location(&self, f: LocationFields) -> String {
+        let at = Some(self.workforce.linked_at);
+        let mut o = Obj::new(self, "Location");
+        o.val("id", &f.id)
+            .val("remote_id", &f.remote_id)
+            .time("created_at", at)
+            .time("modified_at", at)
+            .val("name", f.name)
+            .val("phone_number", &f.phone)
+            .val("street_1", &f.street_1)
+            .val("street_2", &f.street_2)
+            .val("city", f.city)
+            .val("state", f.state)
+            .val("zip_code", &f.zip)
+            .val("country", f.country)
+            .val("location_type", f.kind);
+        Self::tail(&mut o, false);
+        o.finish()
     }
 
-    pub fn group(&self, d: u64) -> Value {
-        let at = ts(self.workforce.linked_at);
-        let obj = json!({
-            "id": self.id(kind::GROUP, d),
-            "remote_id": format!("D{d}"),
-            "created_at": at,
-            "modified_at": at,
-            "parent_group": null,
-            "name": Workforce::department_name(d),
-            "type": "DEPARTMENT",
-            "is_commonly_used_as_team": false,
-            "remote_was_deleted": false,
-            "field_mappings": null,
-            "remote_data": null,
-        });
-        match obj {
-            Value::Object(map) => self.apply_scopes("Group", map),
-            other => other,
-        }
+    pub fn group(&self, d: u64) -> String {
+        let at = Some(self.workforce.linked_at);
+        let mut o = Obj::new(self, "Group");
+        o.val("id", &self.id(kind::GROUP, d))
+            .val("remote_id", &format!("D{d}"))
+            .time("created_at", at)
+            .time("modified_at", at)
+            .raw("parent_group", "null")
+            .val("name", Workforce::department_name(d))
+            .val("type", "DEPARTMENT")
+            .val("is_commonly_used_as_team", &false);
+        Self::tail(&mut o, false);
+        o.finish()
     }
 
-    pub fn company(&self) -> Value {
-        let at = ts(self.workforce.linked_at);
+    pub fn company(&self) -> String {
+        let at = Some(self.workforce.linked_at);
         let name = &self.account.end_user.organization_name;
-        let obj = json!({
-            "id": self.id(kind::COMPANY, 0),
-            "remote_id": "C1",
-            "created_at": at,
-            "modified_at": at,
-            "legal_name": name,
-            "display_name": name,
-            "eins": ["12-3456789"],
-            "remote_was_deleted": false,
-            "field_mappings": null,
-            "remote_data": null,
-        });
-        match obj {
-            Value::Object(map) => self.apply_scopes("Company", map),
-            other => other,
-        }
+        let mut o = Obj::new(self, "Company");
+        o.val("id", &self.id(kind::COMPANY, 0))
+            .val("remote_id", "C1")
+            .time("created_at", at)
+            .time("modified_at", at)
+            .val("legal_name", name)
+            .val("display_name", name)
+            .raw("eins", r#"["12-3456789"]"#);
+        Self::tail(&mut o, false);
+        o.finish()
     }
 }
 
-pub fn parse_uuid(raw: &str) -> Option<Uuid> {
-    Uuid::parse_str(raw).ok()
+struct LocationFields {
+    id: String,
+    remote_id: String,
+    name: &'static str,
+    phone: String,
+    street_1: String,
+    street_2: String,
+    city: &'static str,
+    state: &'static str,
+    zip: String,
+    country: &'static str,
+    kind: &'static str,
+}
+
+pub fn parse_uuid(raw: &str) -> Option<uuid::Uuid> {
+    uuid::Uuid::parse_str(raw).ok()
 }

@@ -182,8 +182,28 @@ pub fn page_response(
     faults: &Faults,
     roll: u8,
 ) -> Response {
-    let body = json!({ "next": next, "previous": null, "results": results });
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let items = results.iter().map(|v| v.to_string()).collect();
+    page_response_raw(items, next, faults, roll)
+}
+
+/// The same, from records already written as JSON text.
+pub fn page_response_raw(
+    results: Vec<String>,
+    next: Option<String>,
+    faults: &Faults,
+    roll: u8,
+) -> Response {
+    let mut bytes = Vec::with_capacity(results.iter().map(String::len).sum::<usize>() + 64);
+    bytes.extend_from_slice(b"{\"next\":");
+    let _ = serde_json::to_writer(&mut bytes, &next);
+    bytes.extend_from_slice(b",\"previous\":null,\"results\":[");
+    for (i, r) in results.iter().enumerate() {
+        if i > 0 {
+            bytes.push(b',');
+        }
+        bytes.extend_from_slice(r.as_bytes());
+    }
+    bytes.extend_from_slice(b"]}");
     if roll < faults.drop_pct {
         let half = Bytes::from(bytes[..bytes.len() / 2].to_vec());
         let stream = futures::stream::iter(vec![
