@@ -9,6 +9,7 @@ use crate::pages::help::HelpPage;
 use crate::pages::help_data::HelpDataPage;
 use crate::pages::help_guide::HelpGuidePage;
 use crate::pages::integrations::IntegrationsPage;
+use crate::pages::linked::LinkedPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::outbox::OutboxPage;
@@ -50,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=|| view! { <Redirect path="/campaigns"/> }/>
                     <Route path=path!("campaigns") view=CampaignsPage/>
                     <Route path=path!("integrations") view=IntegrationsPage/>
+                    <Route path=path!("integrations/linked") view=LinkedPage/>
                     <Route path=path!("help") view=HelpPage/>
                     <Route path=path!("help/data") view=HelpDataPage/>
                     <Route path=path!("help/connect/:slug") view=HelpGuidePage/>

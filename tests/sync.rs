@@ -693,3 +693,74 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
         .unwrap();
     assert_eq!(staff(keep.id).await, 0);
 }
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn oauth_systems_connect_through_link_and_a_public_token(pool: PgPool) {
+    use hr_connectors::server::integrations::link;
+    let env = env(pool.clone()).await;
+    let url = link::start(&env.state, &env.admin, "gusto", "US payroll", &[])
+        .await
+        .unwrap();
+    assert!(
+        url.contains("/link/") && url.contains("return_to="),
+        "{url}"
+    );
+    // The admin signs in on the (emulated) Link page, which sends them back with a token.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (page, query) = url.split_once('?').unwrap();
+    let return_to = query.strip_prefix("return_to=").unwrap();
+    let return_to = return_to
+        .replace("%3A", ":")
+        .replace("%2F", "/")
+        .replace("%3F", "?")
+        .replace("%3D", "=");
+    let res = http
+        .post(page)
+        .form(&[("action", "authorize"), ("return_to", return_to.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let back = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        back.starts_with("http://127.0.0.1:3000/integrations/linked?pending="),
+        "{back}"
+    );
+    let pending: Uuid = back.split("pending=").nth(1).unwrap()[..36]
+        .parse()
+        .unwrap();
+    let token = back.split("public_token=").nth(1).unwrap();
+    // Only an admin of the same account can finish it, and only once.
+    let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
+    let outsider = CurrentUser {
+        account_id: other.account_id,
+        user_id: other.user_id,
+        ..env.admin.clone()
+    };
+    assert!(
+        link::complete(&env.state, &outsider, pending, token)
+            .await
+            .is_err()
+    );
+    let c = link::complete(&env.state, &env.admin, pending, token)
+        .await
+        .unwrap();
+    assert_eq!(
+        (c.integration_slug.as_str(), c.label.as_str()),
+        ("gusto", "US payroll")
+    );
+    assert!(
+        link::complete(&env.state, &env.admin, pending, token)
+            .await
+            .is_err()
+    );
+    drain(&env).await;
+    let c = connections::get(&pool, c.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.status, ConnectionStatus::Healthy);
+    assert_eq!(c.people_count, 240);
+}

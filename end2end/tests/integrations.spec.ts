@@ -150,3 +150,24 @@ test("help explains every field and how to connect each system", async ({ page }
   }
   await step(page, "help-guide-hibob-1280");
 });
+
+test("an OAuth system hands off to Merge Link and comes back connected", async ({ page }) => {
+  await signIn(page, DEMO.admin);
+  await gotoHydrated(page, "/integrations");
+  await page.getByRole("button", { name: "Connect new integration" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByRole("combobox").fill("gusto");
+  await page.keyboard.press("Enter");
+  await dialog.getByRole("button", { name: "Allow access" }).click();
+  await dialog.getByRole("button", { name: "Continue to Gusto" }).click();
+  // The sandbox's emulated Merge Link page.
+  await expect(page.getByRole("heading", { name: "Connect Gusto" })).toBeVisible();
+  await shot(page, "oauth-1-link-1280");
+  await page.getByRole("button", { name: "Sign in with Gusto" }).click();
+  await expect(page).toHaveURL(/\/integrations\/linked\?pending=/);
+  await page.locator("body[data-hydrated]").waitFor();
+  await expect(page.getByText("Gusto is connected.")).toBeVisible();
+  await step(page, "oauth-2-back-1280");
+  await page.getByRole("link", { name: "See its progress" }).click();
+  await expect(page.getByRole("heading", { name: "Gusto" }).first()).toBeVisible();
+});

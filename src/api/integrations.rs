@@ -154,3 +154,28 @@ pub async fn disconnect(id: Uuid, delete_now: bool) -> Result<(), AppError> {
     )
     .await
 }
+
+#[server(endpoint = "integrations/start-link", input = Json)]
+pub async fn start_link(
+    slug: String,
+    label: String,
+    optional_fields: Vec<String>,
+) -> Result<String, AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    let user = require_admin()?;
+    let state = state()?;
+    crate::server::integrations::link::start(&state, &user, &slug, &label, &optional_fields).await
+}
+
+#[server(endpoint = "integrations/complete-link")]
+pub async fn complete_link(
+    pending: Uuid,
+    public_token: String,
+) -> Result<ConnectionView, AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    let user = require_admin()?;
+    let state = state()?;
+    let c =
+        crate::server::integrations::link::complete(&state, &user, pending, &public_token).await?;
+    Ok(crate::server::integrations::views::view(&state.pool, &c).await?)
+}

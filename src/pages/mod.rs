@@ -5,6 +5,7 @@ pub mod help;
 pub mod help_data;
 pub mod help_guide;
 pub mod integrations;
+pub mod linked;
 pub mod login;
 pub mod not_found;
 pub mod outbox;

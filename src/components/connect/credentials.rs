@@ -2,7 +2,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
 
-use crate::api::integrations::connect;
+use crate::api::integrations::{connect, start_link};
 use crate::domain::credentials::{CredentialField, FieldKind, SignIn, sign_in_for, validate};
 use crate::domain::integration::{CatalogueItem, ConnectionView};
 use crate::error::AppError;
@@ -19,16 +19,31 @@ pub fn CredentialsStep(
 ) -> impl IntoView {
     let sign_in = sign_in_for(&system.slug);
     let SignIn::Fields { fields, steps } = sign_in else {
+        let slug = system.slug.clone();
+        let start = Action::new(move |_: &()| {
+            let slug = slug.clone();
+            let optional = optional_on.get_untracked().into_iter().collect::<Vec<_>>();
+            async move { start_link(slug, String::new(), optional).await }
+        });
+        Effect::new(move |_| {
+            if let Some(Ok(url)) = start.value().get() {
+                let _ = window().location().set_href(&url);
+            }
+        });
+        let name = system.name.clone();
         return view! {
             <div class="credentials">
-                <h3 tabindex="-1" data-autofocus>"Sign in to " {system.name.clone()}</h3>
+                <h3 tabindex="-1" data-autofocus>"Sign in to " {name.clone()}</h3>
                 <p>
-                    {system.name.clone()} " signs in on its own page, through Merge, rather than with an API key. "
-                    "Ask your &Open account manager to send you a secure connection link for " {system.name.clone()}
-                    " — it opens that sign-in page with the data choices you made here."
+                    {name.clone()} " connects by signing in on its own page, through Merge's secure Link. "
+                    "You'll be asked to sign in to " {name.clone()} " and allow the access you chose here, then brought back."
                 </p>
+                <p class="form-error" role="alert">{move || start.value().get().and_then(|r| r.err()).map(|e| e.to_string())}</p>
                 <div class="button-row dialog-actions">
                     <button type="button" class="button button--secondary" on:click=move |_| on_back.run(())>"Back"</button>
+                    <button type="button" class="button button--primary" disabled=start.pending() on:click=move |_| { start.dispatch(()); }>
+                        {move || if start.pending().get() { "Opening…".to_owned() } else { format!("Continue to {name}") }}
+                    </button>
                 </div>
             </div>
         }

@@ -3,4 +3,5 @@
 
 pub mod connect;
 pub mod disconnect;
+pub mod link;
 pub mod views;

@@ -156,6 +156,9 @@ impl MergeClient {
             "categories": ["hris"],
             "integration": integration,
             "link_expiry_mins": 30,
+            // A hosted Link page the admin can be sent to, rather than Merge's embeddable
+            // script, which this app does not load.
+            "should_create_magic_link_url": true,
             "common_models": scopes::common_models(consent),
             "category_common_model_scopes": scopes::category_common_model_scopes(consent),
         });

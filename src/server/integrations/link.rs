@@ -1,0 +1,162 @@
+//! Connecting a system that signs in with OAuth: our picker and consent run first, then the
+//! admin is sent to Merge Link (the sandbox's emulated Link locally), preselected on the system
+//! with the consented scopes, and comes back with a public token that is exchanged here.
+
+use uuid::Uuid;
+
+use super::connect::{check_label, find_integration};
+use crate::domain::credentials::{SignIn, sign_in_for};
+use crate::domain::field_policy::Consent;
+use crate::domain::user::CurrentUser;
+use crate::error::AppError;
+use crate::server::error::{Context, ServerError};
+use crate::server::merge::client::EndUser;
+use crate::server::secret::Secret;
+use crate::server::state::AppState;
+use crate::server::store::connections::{self, Connection, NewConnection};
+use crate::server::sync::jobs::{self, JobKind};
+
+/// How long a started Link hand-off can be completed.
+const PENDING_HOURS: i32 = 2;
+
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Starts the hand-off and returns the Link address to send the admin to.
+pub async fn start(
+    state: &AppState,
+    user: &CurrentUser,
+    slug: &str,
+    label: &str,
+    optional_fields: &[String],
+) -> Result<String, AppError> {
+    if !user.role.can_manage_integrations() {
+        return Err(AppError::Forbidden);
+    }
+    let integration = find_integration(state, slug).await?;
+    if sign_in_for(&integration.slug) != SignIn::OAuth {
+        return Err(AppError::invalid(
+            "integration",
+            "This system connects with the details form.",
+        ));
+    }
+    let label = check_label(label, &integration.name)?;
+    let consent = Consent::from_optional(optional_fields)
+        .map_err(|e| AppError::invalid("consent", e.to_string()))?;
+    let id = Uuid::new_v4();
+    let origin_id = connections::origin_id(user.account_id, id);
+    let link = state
+        .merge
+        .create_link_token(
+            &EndUser {
+                email: user.email.clone(),
+                organization_name: user.account_name.clone(),
+                origin_id: origin_id.clone(),
+            },
+            &integration.slug,
+            &consent,
+        )
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "could not create a Merge link token");
+            AppError::Unavailable(
+                "We couldn't open the sign-in page just now. Try again in a minute.".into(),
+            )
+        })?;
+    let url = link.magic_link_url.ok_or_else(|| {
+        tracing::error!("Merge returned no hosted Link address; Magic Link must be enabled for the organisation");
+        AppError::Unavailable("Signing in with this system is not available for your account yet. Contact &Open support.".into())
+    })?;
+    sqlx::query(
+        "INSERT INTO pending_links (id, account_id, user_id, integration_slug, integration_name, label, consent, origin_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(user.account_id)
+    .bind(user.user_id)
+    .bind(&integration.slug)
+    .bind(&integration.name)
+    .bind(&label)
+    .bind(sqlx::types::Json(&consent))
+    .bind(&origin_id)
+    .execute(&state.pool)
+    .await
+    .map_err(ServerError::from)?;
+    let back = format!(
+        "{}/integrations/linked?pending={id}",
+        state.config.public_url
+    );
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{sep}return_to={}", encode(&back)))
+}
+
+/// Finishes the hand-off: exchanges the public token, stores the connection and starts its sync.
+pub async fn complete(
+    state: &AppState,
+    user: &CurrentUser,
+    pending: Uuid,
+    public_token: &str,
+) -> Result<Connection, AppError> {
+    if !user.role.can_manage_integrations() {
+        return Err(AppError::Forbidden);
+    }
+    type Row = (String, String, String, sqlx::types::Json<Consent>, String);
+    let row: Option<Row> = sqlx::query_as(
+        "DELETE FROM pending_links
+         WHERE id = $1 AND account_id = $2 AND created_at > now() - make_interval(hours => $3)
+         RETURNING integration_slug, integration_name, label, consent, origin_id",
+    )
+    .bind(pending)
+    .bind(user.account_id)
+    .bind(PENDING_HOURS)
+    .fetch_optional(&state.pool)
+    .await
+    .context("finding a pending link")?;
+    let Some((slug, name, label, consent, origin_id)) = row else {
+        return Err(AppError::NotFound(
+            "This sign-in has expired or was already finished. Start again from Connect new integration.".into(),
+        ));
+    };
+    let account = state
+        .merge
+        .exchange_public_token(public_token)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "public token exchange failed");
+            AppError::Unavailable(
+                "The sign-in could not be confirmed. Start again from Connect new integration."
+                    .into(),
+            )
+        })?;
+    let id = origin_id
+        .rsplit_once("_conn_")
+        .and_then(|(_, c)| Uuid::parse_str(c).ok())
+        .unwrap_or_else(Uuid::new_v4);
+    let connection = connections::create(
+        &state.pool,
+        &state.secrets,
+        NewConnection {
+            id,
+            account_id: user.account_id,
+            integration_slug: &slug,
+            integration_name: &name,
+            label: &label,
+            origin_id: &origin_id,
+            merge_account_id: account.id.as_deref(),
+            account_token: &Secret::new(account.account_token.clone()),
+            consent: &consent.0,
+            consented_by: user.user_id,
+        },
+    )
+    .await?;
+    jobs::enqueue(&state.pool, connection.id, JobKind::Initial).await?;
+    Ok(connection)
+}
