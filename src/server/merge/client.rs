@@ -114,27 +114,15 @@ impl MergeClient {
 
     /// Every integration enabled for the Merge organisation, all pages.
     pub async fn organization_integrations(&self) -> Result<Vec<Integration>, MergeError> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut query = vec![("page_size", PAGE_SIZE.to_string())];
-            if let Some(c) = &cursor {
-                query.push(("cursor", c.clone()));
-            }
-            let page: Page<Integration> = self
-                .get_json(
-                    "organization integrations",
-                    "/organizations/integrations",
-                    None,
-                    &query,
-                )
-                .await?;
-            out.extend(page.results.into_iter().filter(|i| !i.slug.is_empty()));
-            match page.next.filter(|c| !c.is_empty()) {
-                Some(next) => cursor = Some(next),
-                None => return Ok(out),
-            }
-        }
+        let all: Vec<Integration> = self
+            .all_pages(
+                "organization integrations",
+                "/organizations/integrations",
+                None,
+                &[],
+            )
+            .await?;
+        Ok(all.into_iter().filter(|i| !i.slug.is_empty()).collect())
     }
 
     /// Merge's whole public catalogue (not paginated).
@@ -268,28 +256,13 @@ impl MergeClient {
     }
 
     pub async fn sync_status(&self, account_token: &Secret) -> Result<Vec<SyncStatus>, MergeError> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut query = vec![("page_size", PAGE_SIZE.to_string())];
-            if let Some(c) = &cursor {
-                query.push(("cursor", c.clone()));
-            }
-            let page: Page<SyncStatus> = self
-                .get_json(
-                    "sync status",
-                    "/hris/v1/sync-status",
-                    Some(account_token),
-                    &query,
-                )
-                .await?;
-            let next = page.next_cursor().map(str::to_owned);
-            out.extend(page.results);
-            match next {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
-        }
+        self.all_pages(
+            "sync status",
+            "/hris/v1/sync-status",
+            Some(account_token),
+            &[],
+        )
+        .await
     }
 
     pub async fn force_resync(
@@ -336,19 +309,32 @@ impl MergeClient {
 
     /// Open issues of one linked account.
     pub async fn issues(&self, linked_account_id: &str) -> Result<Vec<Issue>, MergeError> {
+        self.all_pages(
+            "issues",
+            "/hris/v1/issues",
+            None,
+            &[("linked_account_id", linked_account_id.to_owned())],
+        )
+        .await
+    }
+
+    /// Follows a paginated list to its end, with identical parameters on every page.
+    async fn all_pages<T: DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        account_token: Option<&Secret>,
+        params: &[(&'static str, String)],
+    ) -> Result<Vec<T>, MergeError> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut query = vec![
-                ("linked_account_id", linked_account_id.to_owned()),
-                ("page_size", PAGE_SIZE.to_string()),
-            ];
+            let mut query = params.to_vec();
+            query.push(("page_size", PAGE_SIZE.to_string()));
             if let Some(c) = &cursor {
                 query.push(("cursor", c.clone()));
             }
-            let page: Page<Issue> = self
-                .get_json("issues", "/hris/v1/issues", None, &query)
-                .await?;
+            let page: Page<T> = self.get_json(endpoint, path, account_token, &query).await?;
             let next = page.next_cursor().map(str::to_owned);
             out.extend(page.results);
             match next {

@@ -93,7 +93,8 @@ pub async fn resync(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Respon
     json_response(&Value::Array(sync_statuses(&account, &auth.faults)))
 }
 
-fn details_json(account: &LinkedAccount, faults: &Faults) -> Value {
+/// The linked account as Merge describes it (account details, webhook payloads).
+pub fn details_json(account: &LinkedAccount, faults: &Faults) -> Value {
     let integration = catalogue::find(&account.integration_slug)
         .map(|e| e.name.to_owned())
         .unwrap_or_else(|| account.integration_slug.clone());

@@ -74,23 +74,27 @@ fn integration(body: &Value) -> Result<Option<catalogue::Entry>, Response> {
     }
 }
 
+/// Checks the API key and reads the JSON body shared by link-token and bootstrap requests.
+fn linking_request(
+    s: &Sandbox,
+    headers: &HeaderMap,
+    raw: &[u8],
+) -> Result<(Value, EndUser, Option<catalogue::Entry>), Response> {
+    require_api_key(s, headers)?;
+    let body = serde_json::from_slice::<Value>(raw)
+        .map_err(|_| detail(StatusCode::BAD_REQUEST, "JSON parse error."))?;
+    let user = end_user(&body)?;
+    let entry = integration(&body)?;
+    Ok((body, user, entry))
+}
+
 pub async fn create_link_token(
     State(s): State<Arc<Sandbox>>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(res) = require_api_key(&s, &headers) {
-        return res;
-    }
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return detail(StatusCode::BAD_REQUEST, "JSON parse error.");
-    };
-    let user = match end_user(&body) {
-        Ok(u) => u,
-        Err(res) => return res,
-    };
-    let entry = match integration(&body) {
-        Ok(e) => e,
+    let (body, user, entry) = match linking_request(&s, &headers, &body) {
+        Ok(parts) => parts,
         Err(res) => return res,
     };
     let expiry = body["link_expiry_mins"]
@@ -190,26 +194,19 @@ pub async fn bootstrap(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(res) = require_api_key(&s, &headers) {
-        return res;
-    }
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return detail(StatusCode::BAD_REQUEST, "JSON parse error.");
-    };
-    let user = match end_user(&body) {
-        Ok(u) => u,
+    let (body, user, entry) = match linking_request(&s, &headers, &body) {
+        Ok(parts) => parts,
         Err(res) => return res,
     };
-    let entry = match integration(&body) {
-        Ok(Some(e)) => e,
-        Ok(None) => {
+    let entry = match entry {
+        Some(e) => e,
+        None => {
             return (
                 StatusCode::BAD_REQUEST,
                 axum::Json(json!({"integration": ["This field is required."]})),
             )
                 .into_response();
         }
-        Err(res) => return res,
     };
     if sign_in_for(&entry.slug) == SignIn::OAuth {
         return detail(

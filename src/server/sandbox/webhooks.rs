@@ -7,7 +7,6 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::catalogue;
 use super::state::{LinkedAccount, WebhookTarget};
 use crate::server::merge::signature;
 
@@ -46,24 +45,9 @@ impl Webhooks {
         let (Some(tx), Some(target)) = (&self.tx, &self.target) else {
             return;
         };
-        let integration = catalogue::find(&account.integration_slug)
-            .map(|e| e.name.to_owned())
-            .unwrap_or_else(|| account.integration_slug.clone());
         let payload = json!({
             "hook": {"id": uuid::Uuid::new_v4().to_string(), "event": event, "target": target.url},
-            "linked_account": {
-                "id": account.id.to_string(),
-                "integration": integration,
-                "integration_slug": account.integration_slug,
-                "category": account.category,
-                "end_user_origin_id": account.end_user.origin_id,
-                "end_user_organization_name": account.end_user.organization_name,
-                "end_user_email_address": account.end_user.email,
-                "status": account.status,
-                "webhook_listener_url": format!("https://sandbox.invalid/webhook-listener/{}", account.id),
-                "is_duplicate": null,
-                "account_type": "TEST",
-            },
+            "linked_account": super::accounts::details_json(account, &account.faults),
             "data": data,
         });
         let _ = tx.send(payload.to_string().into_bytes());
