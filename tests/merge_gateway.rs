@@ -153,7 +153,7 @@ async fn bootstrap_reports_specific_credential_failures() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
-    assert!(err.detail().unwrap().contains("rejected this api key"));
+    assert!(err.detail().unwrap().contains("rejected this API key"));
     assert!(!err.to_string().contains("wrong-key-1234"));
 
     let err = c

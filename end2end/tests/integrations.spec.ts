@@ -59,7 +59,7 @@ for (const width of [1280, 360]) {
     await dialog.getByRole("textbox", { name: "Subdomain" }).fill("acme");
     await dialog.getByLabel("API key").fill("wrong-key-123");
     await dialog.getByRole("button", { name: "Connect", exact: true }).click();
-    await expect(dialog.getByText(/Sage HR rejected this api key/)).toBeVisible({ timeout: 20_000 });
+    await expect(dialog.getByText(/Sage HR rejected this API key/)).toBeVisible({ timeout: 20_000 });
     await expect(dialog.getByRole("textbox", { name: "Subdomain" })).toHaveValue("acme");
     await step(page, `connect-3-wrong-key-${width}`);
 

@@ -215,6 +215,20 @@ pub enum CredentialError {
     BadUrl,
 }
 
+/// A field label as it reads inside a sentence: "Client secret" → "client secret", while
+/// acronyms stay as they are ("API key").
+pub fn in_sentence(label: &str) -> String {
+    let first = label.split_whitespace().next().unwrap_or("");
+    if first.len() > 1 && first.chars().all(|c| c.is_ascii_uppercase()) {
+        return label.to_owned();
+    }
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A validated subdomain: a single DNS label, lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subdomain(String);
@@ -265,16 +279,16 @@ impl ApiKey {
     pub fn parse(input: &str, label: &str) -> Result<Self, CredentialError> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(CredentialError::Missing(label.to_lowercase()));
+            return Err(CredentialError::Missing(in_sentence(label)));
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(CredentialError::Whitespace(label.to_lowercase()));
+            return Err(CredentialError::Whitespace(in_sentence(label)));
         }
         if s.chars().count() < 8 {
-            return Err(CredentialError::TooShort(label.to_lowercase()));
+            return Err(CredentialError::TooShort(in_sentence(label)));
         }
         if s.chars().count() > 512 {
-            return Err(CredentialError::TooLong(label.to_lowercase()));
+            return Err(CredentialError::TooLong(in_sentence(label)));
         }
         Ok(Self(s.to_owned()))
     }
@@ -294,11 +308,11 @@ pub fn validate(field: &CredentialField, input: &str) -> Result<String, Credenti
         FieldKind::Identifier => {
             let s = input.trim();
             if s.is_empty() {
-                Err(CredentialError::Missing(field.label.to_lowercase()))
+                Err(CredentialError::Missing(in_sentence(field.label)))
             } else if s.chars().count() > 256 {
-                Err(CredentialError::TooLong(field.label.to_lowercase()))
+                Err(CredentialError::TooLong(in_sentence(field.label)))
             } else if s.chars().any(char::is_control) {
-                Err(CredentialError::Whitespace(field.label.to_lowercase()))
+                Err(CredentialError::Whitespace(in_sentence(field.label)))
             } else {
                 Ok(s.to_owned())
             }
@@ -306,7 +320,7 @@ pub fn validate(field: &CredentialField, input: &str) -> Result<String, Credenti
         FieldKind::Url => {
             let s = input.trim();
             if s.is_empty() {
-                return Err(CredentialError::Missing(field.label.to_lowercase()));
+                return Err(CredentialError::Missing(in_sentence(field.label)));
             }
             let host = s.strip_prefix("https://").ok_or(CredentialError::BadUrl)?;
             if host.is_empty() || host.starts_with('/') || s.chars().any(char::is_whitespace) {
@@ -338,11 +352,11 @@ mod tests {
     fn api_keys_are_checked_and_never_printed() {
         assert_eq!(
             ApiKey::parse("", "API key"),
-            Err(CredentialError::Missing("api key".into()))
+            Err(CredentialError::Missing("API key".into()))
         );
         assert_eq!(
             ApiKey::parse("abc def ghi", "API key"),
-            Err(CredentialError::Whitespace("api key".into()))
+            Err(CredentialError::Whitespace("API key".into()))
         );
         assert!(matches!(
             ApiKey::parse("short", "API key"),
@@ -351,6 +365,13 @@ mod tests {
         let key = ApiKey::parse("  sk_demo_1234567  ", "API key").unwrap();
         assert_eq!(key.expose(), "sk_demo_1234567");
         assert_eq!(format!("{key:?}"), "ApiKey([redacted])");
+    }
+
+    #[test]
+    fn labels_read_naturally_inside_sentences() {
+        assert_eq!(in_sentence("Client secret"), "client secret");
+        assert_eq!(in_sentence("API key"), "API key");
+        assert_eq!(in_sentence(""), "");
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub fn check(slug: &str, system_name: &str, credentials: &BTreeMap<String, Strin
                     problem_type: "INVALID_CREDENTIALS",
                     detail: format!(
                         "{system_name} rejected this {}.",
-                        field.label.to_lowercase()
+                        crate::domain::credentials::in_sentence(field.label)
                     ),
                 };
             }
