@@ -5,6 +5,7 @@ use leptos_router::path;
 
 use crate::components::shell::AppShell;
 use crate::pages::campaigns::CampaignsPage;
+use crate::pages::connection::ConnectionPage;
 use crate::pages::help::HelpPage;
 use crate::pages::help_data::HelpDataPage;
 use crate::pages::help_guide::HelpGuidePage;
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("campaigns") view=CampaignsPage/>
                     <Route path=path!("integrations") view=IntegrationsPage/>
                     <Route path=path!("integrations/linked") view=LinkedPage/>
+                    <Route path=path!("integrations/:id") view=ConnectionPage/>
                     <Route path=path!("help") view=HelpPage/>
                     <Route path=path!("help/data") view=HelpDataPage/>
                     <Route path=path!("help/connect/:slug") view=HelpGuidePage/>

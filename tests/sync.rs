@@ -694,18 +694,9 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
     assert_eq!(staff(keep.id).await, 0);
 }
 
-#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
-async fn oauth_systems_connect_through_link_and_a_public_token(pool: PgPool) {
-    use hr_connectors::server::integrations::link;
-    let env = env(pool.clone()).await;
-    let url = link::start(&env.state, &env.admin, "gusto", "US payroll", &[])
-        .await
-        .unwrap();
-    assert!(
-        url.contains("/link/") && url.contains("return_to="),
-        "{url}"
-    );
-    // The admin signs in on the (emulated) Link page, which sends them back with a token.
+/// Signs in on the (emulated) Link page at `url` and follows it back: the pending hand-off id
+/// and the public token the return address carries.
+async fn sign_in_on_link(url: &str) -> (Uuid, String) {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -731,7 +722,23 @@ async fn oauth_systems_connect_through_link_and_a_public_token(pool: PgPool) {
     let pending: Uuid = back.split("pending=").nth(1).unwrap()[..36]
         .parse()
         .unwrap();
-    let token = back.split("public_token=").nth(1).unwrap();
+    let token = back.split("public_token=").nth(1).unwrap().to_owned();
+    (pending, token)
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn oauth_systems_connect_through_link_and_a_public_token(pool: PgPool) {
+    use hr_connectors::server::integrations::link;
+    let env = env(pool.clone()).await;
+    let url = link::start(&env.state, &env.admin, "gusto", "US payroll", &[])
+        .await
+        .unwrap();
+    assert!(
+        url.contains("/link/") && url.contains("return_to="),
+        "{url}"
+    );
+    let (pending, token) = sign_in_on_link(&url).await;
+    let token = token.as_str();
     // Only an admin of the same account can finish it, and only once.
     let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
     let outsider = CurrentUser {
@@ -763,4 +770,225 @@ async fn oauth_systems_connect_through_link_and_a_public_token(pool: PgPool) {
         .unwrap();
     assert_eq!(c.status, ConnectionStatus::Healthy);
     assert_eq!(c.people_count, 240);
+}
+
+/// Puts a connection in "needs relink" the way Merge does: the linked account reports
+/// `RELINK_NEEDED` and the next sync stops there.
+async fn break_access(env: &Env, c: &Connection) {
+    let id = c.merge_account_id.clone().unwrap();
+    sandbox_put(
+        env,
+        &format!("/sandbox/v1/linked-accounts/{id}/faults"),
+        json!({"relink_needed": true}),
+    )
+    .await;
+    jobs::enqueue(&env.state.pool, c.id, JobKind::Manual)
+        .await
+        .unwrap();
+    drain(env).await;
+    let c = connections::get(&env.state.pool, c.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.status, ConnectionStatus::NeedsRelink);
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn relinking_with_details_keeps_the_connection_and_its_staff(pool: PgPool) {
+    use hr_connectors::server::integrations::relink::relink_with_credentials;
+    let env = env(pool.clone()).await;
+    let c = connect_and_sync(&env, "acme").await;
+    let before = snapshot(&pool, c.id).await;
+    break_access(&env, &c).await;
+    let creds = |key: &str| {
+        BTreeMap::from([
+            ("subdomain".to_owned(), "acme".to_owned()),
+            ("api_key".to_owned(), key.to_owned()),
+        ])
+    };
+
+    // A wrong key is an error next to the field, and changes nothing.
+    let err = relink_with_credentials(&env.state, &env.admin, c.id, &creds("wrong-key"))
+        .await
+        .unwrap_err();
+    assert!(err.field_message("api_key").is_some(), "{err:?}");
+    // A campaign manager, or an admin of another account, cannot relink it.
+    let manager = CurrentUser {
+        role: Role::CampaignManager,
+        ..env.admin.clone()
+    };
+    assert!(matches!(
+        relink_with_credentials(&env.state, &manager, c.id, &creds("demo-api-key")).await,
+        Err(AppError::Forbidden)
+    ));
+    let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
+    let outsider = CurrentUser {
+        account_id: other.account_id,
+        user_id: other.user_id,
+        ..env.admin.clone()
+    };
+    assert!(matches!(
+        relink_with_credentials(&env.state, &outsider, c.id, &creds("demo-api-key")).await,
+        Err(AppError::NotFound(_))
+    ));
+
+    let relinked = relink_with_credentials(&env.state, &env.admin, c.id, &creds("demo-api-key"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (relinked.id, relinked.label.as_str(), relinked.consented_at),
+        (c.id, "UK division", c.consented_at)
+    );
+    assert_eq!(
+        jobs::latest(&pool, c.id).await.unwrap().unwrap().kind,
+        "relink"
+    );
+    drain(&env).await;
+    let after = connections::get(&pool, c.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.status, ConnectionStatus::Healthy);
+    assert_eq!(after.people_count, 240);
+    assert_eq!(snapshot(&pool, c.id).await, before);
+    let connections: i64 = sqlx::query_scalar("SELECT count(*) FROM connections")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(connections, 1);
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn relinking_an_oauth_system_goes_back_through_link(pool: PgPool) {
+    use hr_connectors::server::integrations::link;
+    let env = env(pool.clone()).await;
+    let url = link::start(&env.state, &env.admin, "gusto", "US payroll", &[])
+        .await
+        .unwrap();
+    let (pending, token) = sign_in_on_link(&url).await;
+    let c = link::complete(&env.state, &env.admin, pending, &token)
+        .await
+        .unwrap();
+    drain(&env).await;
+    let before = snapshot(&pool, c.id).await;
+    assert_eq!(before.len(), 240);
+    let c = connections::get(&pool, c.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    break_access(&env, &c).await;
+
+    let url = link::start_relink(&env.state, &env.admin, c.id)
+        .await
+        .unwrap();
+    let (pending, token) = sign_in_on_link(&url).await;
+    let relinked = link::complete(&env.state, &env.admin, pending, &token)
+        .await
+        .unwrap();
+    assert_eq!((relinked.id, relinked.label.as_str()), (c.id, "US payroll"));
+    assert_eq!(
+        jobs::latest(&pool, c.id).await.unwrap().unwrap().kind,
+        "relink"
+    );
+    drain(&env).await;
+    let after = connections::get(&pool, c.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.status, ConnectionStatus::Healthy);
+    assert_eq!(snapshot(&pool, c.id).await, before);
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool) {
+    use hr_connectors::domain::connection_details::{RemovalReason, SyncOutcome};
+    use hr_connectors::server::integrations::details::details;
+    use hr_connectors::server::store::removals::settle_held;
+    let env = env(pool.clone()).await;
+    let c = connect_and_sync(&env, "acme").await;
+    let hold = |n: i64| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("DELETE FROM staff WHERE merge_id LIKE 'ghost-%'")
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query(
+                "INSERT INTO staff (connection_id, merge_id, account_id, display_name, job_title)
+                 SELECT $1, 'ghost-' || g, $2, 'Ghost ' || g, 'Phantom' FROM generate_series(1, $3) g",
+            )
+            .bind(c.id)
+            .bind(c.account_id)
+            .bind(n)
+            .execute(&pool)
+            .await
+            .unwrap();
+            jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap();
+        }
+    };
+
+    hold(100).await;
+    drain(&env).await;
+    let d = details(&pool, env.admin.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.held_total, 100);
+    assert_eq!(d.held.len(), 20);
+    assert_eq!(d.held[0].job_title.as_deref(), Some("Phantom"));
+    assert_eq!(d.history[0].outcome, SyncOutcome::Partial);
+    assert_eq!(d.history[0].held, 100);
+    assert_eq!(d.history.last().unwrap().trigger, "First sync");
+    assert_eq!(d.connection.people, 340);
+    // Another account sees nothing of it.
+    let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
+    assert!(
+        details(&pool, other.account_id, c.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        settle_held(&pool, other.account_id, c.id, true)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Keeping them clears the hold; they stay on the staff list.
+    assert_eq!(
+        settle_held(&pool, c.account_id, c.id, false).await.unwrap(),
+        100
+    );
+    let kept = connections::get(&pool, c.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (kept.status, kept.people_count),
+        (ConnectionStatus::Healthy, 340)
+    );
+
+    // The next full sync asks again; removing them applies it and records why.
+    hold(100).await;
+    drain(&env).await;
+    assert_eq!(
+        settle_held(&pool, c.account_id, c.id, true).await.unwrap(),
+        100
+    );
+    let after = connections::get(&pool, c.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (after.status, after.people_count),
+        (ConnectionStatus::Healthy, 240)
+    );
+    let d = details(&pool, c.account_id, c.id).await.unwrap().unwrap();
+    assert_eq!(d.held_total, 0);
+    assert_eq!(d.removals_total, 100);
+    assert_eq!(d.removals[0].reason, RemovalReason::NoLongerListed);
+    assert!(d.removals[0].person.name.starts_with("Ghost "));
+    assert_eq!(d.changes.syncs, 3);
+    assert_eq!(d.changes.added, 240);
 }

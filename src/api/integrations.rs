@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
+use crate::domain::connection_details::ConnectionDetails;
 use crate::domain::integration::{CatalogueItem, ConnectionView};
 use crate::error::AppError;
 
@@ -178,4 +179,50 @@ pub async fn complete_link(
     let c =
         crate::server::integrations::link::complete(&state, &user, pending, &public_token).await?;
     Ok(crate::server::integrations::views::view(&state.pool, &c).await?)
+}
+
+#[server(endpoint = "integrations/details")]
+pub async fn connection_page(id: Uuid) -> Result<ConnectionDetails, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    crate::server::integrations::details::details(&state.pool, user.account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That connection"))
+}
+
+#[server(endpoint = "integrations/relink", input = Json)]
+pub async fn relink(
+    id: Uuid,
+    credentials: BTreeMap<String, String>,
+) -> Result<ConnectionView, AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    use crate::server::integrations::{relink, views};
+    let user = require_admin()?;
+    let state = state()?;
+    let c = relink::relink_with_credentials(&state, &user, id, &credentials).await?;
+    Ok(views::view(&state.pool, &c).await?)
+}
+
+#[server(endpoint = "integrations/start-relink")]
+pub async fn start_relink(id: Uuid) -> Result<String, AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    let user = require_admin()?;
+    let state = state()?;
+    crate::server::integrations::link::start_relink(&state, &user, id).await
+}
+
+/// Applies (`apply`) or dismisses the removals a sync held back for review.
+#[server(endpoint = "integrations/review-held")]
+pub async fn review_held(id: Uuid, apply: bool) -> Result<u64, AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    use crate::server::store::{connections, removals};
+    let user = require_admin()?;
+    let state = state()?;
+    connections::get(&state.pool, user.account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That connection"))?;
+    let n = removals::settle_held(&state.pool, user.account_id, id, apply).await?;
+    tracing::info!(connection = %id, apply, people = n, "held removals reviewed");
+    Ok(n)
 }

@@ -7,6 +7,7 @@ pub enum Icon {
     Gift,
     Plug,
     People,
+    Warning,
 }
 
 impl Icon {
@@ -18,6 +19,9 @@ impl Icon {
             Icon::Plug => "M9 2v6M15 2v6M6 8h12v4a6 6 0 0 1-12 0zM12 18v4",
             Icon::People => {
                 "M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM22 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75"
+            }
+            Icon::Warning => {
+                "M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0zM12 9v4M12 17h.01"
             }
         }
     }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::domain::integration::{PHASE_STEPS, Phase, SyncProgress};
 
-fn duration(secs: i64) -> String {
+pub fn duration(secs: i64) -> String {
     match secs {
         s if s < 60 => format!("{s} s"),
         s if s < 3600 => format!("{} min {} s", s / 60, s % 60),

@@ -3,9 +3,9 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::integrations::{Rename, Resync, list_connections};
+use crate::api::integrations::list_connections;
 use crate::components::connect::dialog::ConnectDialog;
-use crate::components::disconnect_dialog::DisconnectButton;
+use crate::components::connection_actions::ConnectionActions;
 use crate::components::empty_state::EmptyState;
 use crate::components::icon::Icon;
 use crate::components::page_header::PageHeader;
@@ -89,7 +89,7 @@ pub fn IntegrationsPage() -> impl IntoView {
     }
 }
 
-fn as_of(c: &ConnectionView) -> String {
+pub fn as_of(c: &ConnectionView) -> String {
     match c.data_as_of {
         Some(at) => format!("Data as of {}", at.format("%-d %b %Y, %H:%M UTC")),
         None => "Not synced yet".to_owned(),
@@ -103,27 +103,13 @@ fn ConnectionCard(
     on_change: Callback<()>,
 ) -> impl IntoView {
     let c = connection;
-    let id = c.id;
-    let resync = ServerAction::<Resync>::new();
-    let rename = ServerAction::<Rename>::new();
-    let renaming = RwSignal::new(false);
-    Effect::new(move |_| {
-        if resync.value().get().is_some_and(|r| r.is_ok()) {
-            on_change.run(());
-        }
-    });
-    Effect::new(move |_| {
-        if rename.value().get().is_some_and(|r| r.is_ok()) {
-            renaming.set(false);
-            on_change.run(());
-        }
-    });
     let is_hris = c.category == "hris";
     let category = if is_hris { "HR system" } else { "CRM" };
     let syncing = c.health == Health::Syncing;
     let title = format!("{} · {}", c.system, c.label);
+    let href = format!("/integrations/{}", c.id);
     view! {
-        <li class="card connection-card" aria-label=title>
+        <li class="card connection-card" aria-label=title.clone()>
             <div class="connection-main">
                 <SystemLogo name=c.system.clone() color=c.color.clone()/>
                 <div class="connection-text">
@@ -132,7 +118,7 @@ fn ConnectionCard(
                 </div>
                 <span class=c.health.css()>{c.health.label()}</span>
             </div>
-            {(c.category == "hris").then(|| view! {
+            {is_hris.then(|| view! {
                 <p class="connection-facts">
                     <strong>{format!("{} people", c.people)}</strong>
                     " · " {as_of(&c)}
@@ -140,47 +126,10 @@ fn ConnectionCard(
             })}
             {c.reason.clone().filter(|_| !syncing).map(|r| view! { <p class="connection-reason">{r}</p> })}
             {c.progress.clone().filter(|_| syncing).map(|p| view! { <SyncProgressBar progress=p compact=true/> })}
-            <details class="connection-details">
-                <summary>"View details"</summary>
-                <dl class="receipt">
-                    <dt>"Fields shared"</dt>
-                    <dd>{c.fields_enabled.join(", ")}</dd>
-                    <dt>"Consent"</dt>
-                    <dd>{format!("Given by {} on {}", c.consented_by.clone().unwrap_or_else(|| "an admin".into()), c.consented_at.format("%-d %b %Y"))}</dd>
-                    {c.progress.clone().map(|p| view! {
-                        <dt>"Last sync"</dt>
-                        <dd>{format!("{} added, {} updated, {} removed, {} skipped", p.added, p.updated, p.removed, p.skipped)}</dd>
-                    })}
-                </dl>
-                <p><a href="/help/data">"What is never requested, and why"</a></p>
-            </details>
-            {admin.then(|| view! {
-                <div class="button-row connection-actions">
-                    {is_hris.then(|| view! {
-                        <button type="button" class="button button--secondary button--small"
-                            disabled=move || syncing || resync.pending().get()
-                            on:click=move |_| { resync.dispatch(Resync { id }); }>
-                            "Resync now"
-                        </button>
-                    })}
-                    <button type="button" class="button button--ghost button--small" on:click=move |_| renaming.update(|r| *r = !*r)>
-                        "Rename"
-                    </button>
-                    {(is_hris && c.health != Health::Disconnected).then(|| view! {
-                        <DisconnectButton id system=c.system.clone() on_done=on_change/>
-                    })}
-                </div>
-                {move || resync.value().get().and_then(|r| r.err()).map(|e| view! { <p class="field-error" role="alert">{e.to_string()}</p> })}
-                {move || renaming.get().then(|| view! {
-                    <ActionForm action=rename attr:class="rename-form">
-                        <input type="hidden" name="id" value=id.to_string()/>
-                        <label class="field-label" for=format!("rename-{id}")>"Name"</label>
-                        <input id=format!("rename-{id}") name="label" type="text" maxlength="80" required/>
-                        <button type="submit" class="button button--primary button--small">"Save"</button>
-                        <p class="field-error" aria-live="polite">{move || rename.value().get().and_then(|r| r.err()).map(|e| e.to_string())}</p>
-                    </ActionForm>
-                })}
-            })}
+            <p class="connection-link">
+                <a href=href aria-label=format!("View details of {title}")>"View details"</a>
+            </p>
+            {admin.then(|| view! { <ConnectionActions connection=c.clone() on_change/> })}
         </li>
     }
 }

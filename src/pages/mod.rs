@@ -1,6 +1,7 @@
 //! One routed page per module.
 
 pub mod campaigns;
+pub mod connection;
 pub mod help;
 pub mod help_data;
 pub mod help_guide;

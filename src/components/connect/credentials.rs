@@ -2,28 +2,42 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
 
-use crate::api::integrations::{connect, start_link};
+use uuid::Uuid;
+
+use crate::api::integrations::{self, connect, start_link, start_relink};
 use crate::domain::credentials::{CredentialField, FieldKind, SignIn, sign_in_for, validate};
 use crate::domain::integration::{CatalogueItem, ConnectionView};
 use crate::error::AppError;
 
 /// The form for a system's details, generated from its credential schema. The shared validators
 /// check each field as it is left and again on the server; errors sit next to their field and
-/// nothing typed is lost.
+/// nothing typed is lost. With `relink`, the same form gives an existing connection new access
+/// and keeps its name and consent.
 #[component]
 pub fn CredentialsStep(
     system: CatalogueItem,
     optional_on: RwSignal<BTreeSet<String>>,
     on_connected: Callback<ConnectionView>,
     on_back: Callback<()>,
+    #[prop(optional)] relink: Option<Uuid>,
 ) -> impl IntoView {
+    let verb = if relink.is_some() {
+        "Relink"
+    } else {
+        "Connect"
+    };
     let sign_in = sign_in_for(&system.slug);
     let SignIn::Fields { fields, steps } = sign_in else {
         let slug = system.slug.clone();
         let start = Action::new(move |_: &()| {
             let slug = slug.clone();
             let optional = optional_on.get_untracked().into_iter().collect::<Vec<_>>();
-            async move { start_link(slug, String::new(), optional).await }
+            async move {
+                match relink {
+                    Some(id) => start_relink(id).await,
+                    None => start_link(slug, String::new(), optional).await,
+                }
+            }
         });
         Effect::new(move |_| {
             if let Some(Ok(url)) = start.value().get() {
@@ -40,7 +54,7 @@ pub fn CredentialsStep(
                 </p>
                 <p class="form-error" role="alert">{move || start.value().get().and_then(|r| r.err()).map(|e| e.to_string())}</p>
                 <div class="button-row dialog-actions">
-                    <button type="button" class="button button--secondary" on:click=move |_| on_back.run(())>"Back"</button>
+                    <button type="button" class="button button--secondary" on:click=move |_| on_back.run(())>{if relink.is_some() { "Cancel" } else { "Back" }}</button>
                     <button type="button" class="button button--primary" disabled=start.pending() on:click=move |_| { start.dispatch(()); }>
                         {move || if start.pending().get() { "Opening…".to_owned() } else { format!("Continue to {name}") }}
                     </button>
@@ -58,7 +72,12 @@ pub fn CredentialsStep(
         move |(label, values): &(String, BTreeMap<String, String>)| {
             let (slug, label, values) = (slug.clone(), label.clone(), values.clone());
             let optional = optional_on.get_untracked().into_iter().collect::<Vec<_>>();
-            async move { connect(slug, label, optional, values).await }
+            async move {
+                match relink {
+                    Some(id) => integrations::relink(id, values).await,
+                    None => connect(slug, label, optional, values).await,
+                }
+            }
         },
     );
     let pending = action.pending();
@@ -124,7 +143,7 @@ pub fn CredentialsStep(
     let name = system.name.clone();
     view! {
         <form class="credentials form" on:submit=submit novalidate>
-            <h3>"Connect " {name.clone()}</h3>
+            <h3>{verb} " " {name.clone()}</h3>
             <details class="where-to-find">
                 <summary>"Where do I find this?"</summary>
                 <ol>{steps.iter().map(|s| view! { <li>{*s}</li> }).collect_view()}</ol>
@@ -184,7 +203,7 @@ pub fn CredentialsStep(
                     </div>
                 }
             }).collect_view()}
-            <div class="field">
+            {relink.is_none().then(|| view! { <div class="field">
                 <label for="cred-label">"Name this connection " <span class="muted">"(optional)"</span></label>
                 <input
                     id="cred-label"
@@ -198,12 +217,12 @@ pub fn CredentialsStep(
                 <p class="field-error" id="cred-label-error" aria-live="polite">
                     {move || errors.with(|e| e.get("label").cloned())}
                 </p>
-            </div>
+            </div> })}
             <div class="form-error" role="alert">{move || form_error.get().map(|e| view! { <p>{e}</p> })}</div>
             <div class="button-row dialog-actions">
-                <button type="button" class="button button--secondary" on:click=move |_| on_back.run(()) disabled=pending>"Back"</button>
+                <button type="button" class="button button--secondary" on:click=move |_| on_back.run(()) disabled=pending>{if relink.is_some() { "Cancel" } else { "Back" }}</button>
                 <button type="submit" class="button button--primary" disabled=pending aria-busy=move || pending.get().to_string()>
-                    {move || if pending.get() { "Checking the connection…" } else { "Connect" }}
+                    {move || if pending.get() { "Checking the connection…" } else { verb }}
                 </button>
             </div>
         </form>

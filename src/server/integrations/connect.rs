@@ -12,7 +12,7 @@ use crate::domain::user::CurrentUser;
 use crate::error::AppError;
 use crate::server::merge::client::{Credentials, EndUser};
 use crate::server::merge::error::MergeError;
-use crate::server::merge::models::Integration;
+use crate::server::merge::models::{AccountTokenResponse, Integration};
 use crate::server::secret::Secret;
 use crate::server::state::AppState;
 use crate::server::store::connections::{self, Connection, NewConnection};
@@ -80,44 +80,18 @@ pub async fn connect_with_credentials(
     let integration = find_integration(state, &input.slug).await?;
     let label = check_label(&input.label, &integration.name)?;
     let consent = consent(&input.optional_fields)?;
-    let SignIn::Fields { fields, .. } = sign_in_for(&integration.slug) else {
-        return Err(AppError::invalid(
-            "integration",
-            format!(
-                "{} signs in through its own page; use \"Continue to {}\".",
-                integration.name, integration.name
-            ),
-        ));
-    };
-    let mut credentials = BTreeMap::new();
-    for field in fields {
-        let raw = input
-            .credentials
-            .get(field.key)
-            .map(String::as_str)
-            .unwrap_or("");
-        let value =
-            validate(field, raw).map_err(|e| AppError::invalid(field.key, e.to_string()))?;
-        credentials.insert(field.key.to_owned(), value);
-    }
-
     let id = Uuid::new_v4();
     let origin_id = connections::origin_id(user.account_id, id);
-    let end_user = EndUser {
-        email: user.email.clone(),
-        organization_name: user.account_name.clone(),
-        origin_id: origin_id.clone(),
-    };
-    let linked = state
-        .merge
-        .bootstrap_linked_account(
-            &end_user,
-            &integration.slug,
-            &consent,
-            &Credentials(credentials),
-        )
-        .await
-        .map_err(|err| credential_error(&err, &integration.name, fields.first().map(|f| f.key)))?;
+    let linked = link_with_credentials(
+        state,
+        user,
+        &integration.slug,
+        &integration.name,
+        &origin_id,
+        &consent,
+        &input.credentials,
+    )
+    .await?;
     let connection = connections::create(
         &state.pool,
         &state.secrets,
@@ -138,6 +112,42 @@ pub async fn connect_with_credentials(
     jobs::enqueue(&state.pool, connection.id, JobKind::Initial).await?;
     tracing::info!(connection = %connection.id, integration = %integration.slug, "HR system connected");
     Ok(connection)
+}
+
+/// Checks the typed details with the shared validators and links (or, for an origin id Merge
+/// already knows, relinks) the account at Merge.
+pub async fn link_with_credentials(
+    state: &AppState,
+    user: &CurrentUser,
+    slug: &str,
+    system: &str,
+    origin_id: &str,
+    consent: &Consent,
+    typed: &BTreeMap<String, String>,
+) -> Result<AccountTokenResponse, AppError> {
+    let SignIn::Fields { fields, .. } = sign_in_for(slug) else {
+        return Err(AppError::invalid(
+            "integration",
+            format!("{system} signs in through its own page; use \"Continue to {system}\"."),
+        ));
+    };
+    let mut credentials = BTreeMap::new();
+    for field in fields {
+        let raw = typed.get(field.key).map(String::as_str).unwrap_or("");
+        let value =
+            validate(field, raw).map_err(|e| AppError::invalid(field.key, e.to_string()))?;
+        credentials.insert(field.key.to_owned(), value);
+    }
+    let end_user = EndUser {
+        email: user.email.clone(),
+        organization_name: user.account_name.clone(),
+        origin_id: origin_id.to_owned(),
+    };
+    state
+        .merge
+        .bootstrap_linked_account(&end_user, slug, consent, &Credentials(credentials))
+        .await
+        .map_err(|err| credential_error(&err, system, fields.first().map(|f| f.key)))
 }
 
 /// Turns Merge's answer about bad credentials into a message next to the right field.

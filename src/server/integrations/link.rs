@@ -5,10 +5,12 @@
 use uuid::Uuid;
 
 use super::connect::{check_label, find_integration};
+use super::relink::relinkable;
 use crate::domain::credentials::{SignIn, sign_in_for};
 use crate::domain::field_policy::Consent;
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;
+use crate::server::auth::guard::encode_component;
 use crate::server::error::{Context, ServerError};
 use crate::server::merge::client::EndUser;
 use crate::server::secret::Secret;
@@ -18,17 +20,6 @@ use crate::server::sync::jobs::{self, JobKind};
 
 /// How long a started Link hand-off can be completed.
 const PENDING_HOURS: i32 = 2;
-
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// Starts the hand-off and returns the Link address to send the admin to.
 pub async fn start(
@@ -51,18 +42,64 @@ pub async fn start(
     let label = check_label(label, &integration.name)?;
     let consent = Consent::from_optional(optional_fields)
         .map_err(|e| AppError::invalid("consent", e.to_string()))?;
-    let id = Uuid::new_v4();
-    let origin_id = connections::origin_id(user.account_id, id);
+    let origin_id = connections::origin_id(user.account_id, Uuid::new_v4());
+    hand_off(
+        state,
+        user,
+        &integration.slug,
+        &integration.name,
+        &label,
+        &consent,
+        &origin_id,
+    )
+    .await
+}
+
+/// Sends the admin back through Merge Link for a connection that needs relinking. The same
+/// origin id makes Merge relink the existing account, so the connection and its staff stay.
+pub async fn start_relink(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<String, AppError> {
+    let c = relinkable(state, user, id).await?;
+    if sign_in_for(&c.integration_slug) != SignIn::OAuth {
+        return Err(AppError::invalid(
+            "integration",
+            "This system relinks with the details form.",
+        ));
+    }
+    hand_off(
+        state,
+        user,
+        &c.integration_slug,
+        &c.integration_name,
+        &c.label,
+        &c.consent,
+        &c.origin_id,
+    )
+    .await
+}
+
+async fn hand_off(
+    state: &AppState,
+    user: &CurrentUser,
+    slug: &str,
+    name: &str,
+    label: &str,
+    consent: &Consent,
+    origin_id: &str,
+) -> Result<String, AppError> {
     let link = state
         .merge
         .create_link_token(
             &EndUser {
                 email: user.email.clone(),
                 organization_name: user.account_name.clone(),
-                origin_id: origin_id.clone(),
+                origin_id: origin_id.to_owned(),
             },
-            &integration.slug,
-            &consent,
+            slug,
+            consent,
         )
         .await
         .map_err(|e| {
@@ -75,6 +112,7 @@ pub async fn start(
         tracing::error!("Merge returned no hosted Link address; Magic Link must be enabled for the organisation");
         AppError::Unavailable("Signing in with this system is not available for your account yet. Contact &Open support.".into())
     })?;
+    let id = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO pending_links (id, account_id, user_id, integration_slug, integration_name, label, consent, origin_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -82,11 +120,11 @@ pub async fn start(
     .bind(id)
     .bind(user.account_id)
     .bind(user.user_id)
-    .bind(&integration.slug)
-    .bind(&integration.name)
-    .bind(&label)
-    .bind(sqlx::types::Json(&consent))
-    .bind(&origin_id)
+    .bind(slug)
+    .bind(name)
+    .bind(label)
+    .bind(sqlx::types::Json(consent))
+    .bind(origin_id)
     .execute(&state.pool)
     .await
     .map_err(ServerError::from)?;
@@ -95,7 +133,7 @@ pub async fn start(
         state.config.public_url
     );
     let sep = if url.contains('?') { '&' } else { '?' };
-    Ok(format!("{url}{sep}return_to={}", encode(&back)))
+    Ok(format!("{url}{sep}return_to={}", encode_component(&back)))
 }
 
 /// Finishes the hand-off: exchanges the public token, stores the connection and starts its sync.
@@ -140,6 +178,9 @@ pub async fn complete(
         .rsplit_once("_conn_")
         .and_then(|(_, c)| Uuid::parse_str(c).ok())
         .unwrap_or_else(Uuid::new_v4);
+    let existed = connections::get(&state.pool, user.account_id, id)
+        .await?
+        .is_some();
     let connection = connections::create(
         &state.pool,
         &state.secrets,
@@ -157,6 +198,11 @@ pub async fn complete(
         },
     )
     .await?;
-    jobs::enqueue(&state.pool, connection.id, JobKind::Initial).await?;
+    let kind = if existed {
+        JobKind::Relink
+    } else {
+        JobKind::Initial
+    };
+    jobs::enqueue(&state.pool, connection.id, kind).await?;
     Ok(connection)
 }

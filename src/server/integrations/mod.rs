@@ -2,6 +2,8 @@
 //! account-scoped views of them. Server functions in `api::integrations` stay thin over these.
 
 pub mod connect;
+pub mod details;
 pub mod disconnect;
 pub mod link;
+pub mod relink;
 pub mod views;

@@ -18,13 +18,7 @@ fn skip_lines(job: &Job) -> String {
         .skip_reasons
         .0
         .iter()
-        .map(|(key, n)| {
-            let label = [SkipReason::NoId, SkipReason::NoName]
-                .iter()
-                .find(|r| r.key() == key)
-                .map_or("other reasons", |r| r.label());
-            format!("  - {n} {label}")
-        })
+        .map(|(key, n)| format!("  - {n} {}", SkipReason::label_of_key(key)))
         .collect();
     format!("People skipped: {}\n{}", job.skipped, reasons.join("\n"))
 }

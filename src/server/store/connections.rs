@@ -74,6 +74,8 @@ pub fn origin_id(account_id: Uuid, connection_id: Uuid) -> String {
     )
 }
 
+/// Creates a connection, or for an origin id that exists (a relink) replaces its Merge account
+/// and token only: the label, the consent and who gave it stay as they were.
 pub async fn create(
     pool: &PgPool,
     secrets: &SecretBox,
@@ -87,8 +89,7 @@ pub async fn create(
          ON CONFLICT (origin_id) DO UPDATE SET
              account_token_enc = excluded.account_token_enc,
              merge_account_id = excluded.merge_account_id,
-             status = 'syncing', status_reason = NULL,
-             consent = excluded.consent, consented_by = excluded.consented_by, consented_at = now()
+             status = 'syncing', status_reason = NULL
          RETURNING {COLUMNS}"
     ))
     .bind(new.id)

@@ -4,5 +4,6 @@
 
 pub mod connections;
 pub mod org;
+pub mod removals;
 pub mod staff;
 pub mod staff_query;

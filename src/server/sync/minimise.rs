@@ -59,6 +59,14 @@ impl SkipReason {
             SkipReason::NoName => "no name recorded",
         }
     }
+
+    /// The label for a key stored in a job's `skip_reasons`.
+    pub fn label_of_key(key: &str) -> &'static str {
+        [SkipReason::NoId, SkipReason::NoName]
+            .iter()
+            .find(|r| r.key() == key)
+            .map_or("other reasons", |r| r.label())
+    }
 }
 
 /// Removes control characters (keeping ordinary spaces), trims, and caps the length. Markup

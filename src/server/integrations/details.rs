@@ -1,0 +1,73 @@
+//! The connection details page for one of the account's connections: data receipt, sync
+//! history and held removals.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::views;
+use crate::domain::connection_details::{
+    ChangeTotals, ConnectionDetails, HISTORY_LIMIT, SyncOutcome, SyncRecord, trigger_label,
+};
+use crate::server::error::{Context, ServerError};
+use crate::server::store::{connections, removals};
+use crate::server::sync::jobs::{self, Job};
+use crate::server::sync::minimise::SkipReason;
+
+fn record(job: &Job) -> SyncRecord {
+    SyncRecord {
+        id: job.id,
+        trigger: trigger_label(&job.kind).to_owned(),
+        outcome: SyncOutcome::parse(&job.state),
+        started_at: job.started_at,
+        finished_at: job.finished_at,
+        added: job.added.into(),
+        updated: job.updated.into(),
+        removed: job.removed.into(),
+        held: job.held_removals.into(),
+        skipped: job
+            .skip_reasons
+            .0
+            .iter()
+            .map(|(key, n)| (SkipReason::label_of_key(key).to_owned(), *n))
+            .collect(),
+        // Errors are written for the admin (see `sync::run`); a running job's last transient
+        // error is noise until it fails for good.
+        error: job.error.clone().filter(|_| job.state == "failed"),
+    }
+}
+
+pub async fn details(
+    pool: &PgPool,
+    account_id: Uuid,
+    id: Uuid,
+) -> Result<Option<ConnectionDetails>, ServerError> {
+    let Some(c) = connections::get(pool, account_id, id).await? else {
+        return Ok(None);
+    };
+    let history = jobs::history(pool, c.id, HISTORY_LIMIT).await?;
+    let (syncs, added, updated, removed): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), coalesce(sum(added), 0), coalesce(sum(updated), 0), coalesce(sum(removed), 0)
+         FROM sync_jobs WHERE connection_id = $1 AND created_at >= $2 AND state <> 'queued'",
+    )
+    .bind(c.id)
+    .bind(c.consented_at)
+    .fetch_one(pool)
+    .await
+    .context("totalling changes since consent")?;
+    let (removals, removals_total) = removals::recent(pool, account_id, c.id).await?;
+    let (held, held_total) = removals::held(pool, account_id, c.id).await?;
+    Ok(Some(ConnectionDetails {
+        connection: views::view(pool, &c).await?,
+        changes: ChangeTotals {
+            syncs,
+            added,
+            updated,
+            removed,
+        },
+        history: history.iter().map(record).collect(),
+        removals,
+        removals_total,
+        held,
+        held_total,
+    }))
+}

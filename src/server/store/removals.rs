@@ -1,0 +1,126 @@
+//! Removals and deletions of a connection's people, for the data receipt, and the removals a
+//! sync held back because they were too many, which an admin applies or dismisses.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::connection_details::{LIST_LIMIT, PersonLine, Removal, RemovalReason};
+use crate::server::error::{Context, ServerError};
+
+type LineRow = (String, Option<String>, DateTime<Utc>);
+
+fn line((name, job_title, at): LineRow) -> PersonLine {
+    PersonLine {
+        name,
+        job_title,
+        at,
+    }
+}
+
+/// The most recent removals and deletions, newest first, and how many there are in all.
+pub async fn recent(
+    pool: &PgPool,
+    account_id: Uuid,
+    connection_id: Uuid,
+) -> Result<(Vec<Removal>, i64), ServerError> {
+    let rows: Vec<(String, Option<String>, DateTime<Utc>, bool)> = sqlx::query_as(
+        "SELECT display_name, job_title, coalesce(removed_at, modified_at, last_seen_at) AS at, deleted
+         FROM staff
+         WHERE account_id = $1 AND connection_id = $2 AND (deleted OR removed_at IS NOT NULL)
+         ORDER BY at DESC, display_name LIMIT $3",
+    )
+    .bind(account_id)
+    .bind(connection_id)
+    .bind(LIST_LIMIT)
+    .fetch_all(pool)
+    .await
+    .context("listing removed staff")?;
+    let total: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM staff
+         WHERE account_id = $1 AND connection_id = $2 AND (deleted OR removed_at IS NOT NULL)",
+    )
+    .bind(account_id)
+    .bind(connection_id)
+    .fetch_one(pool)
+    .await
+    .context("counting removed staff")?;
+    let removals = rows
+        .into_iter()
+        .map(|(name, job_title, at, deleted)| Removal {
+            person: line((name, job_title, at)),
+            reason: if deleted {
+                RemovalReason::DeletedInHrSystem
+            } else {
+                RemovalReason::NoLongerListed
+            },
+        })
+        .collect();
+    Ok((removals, total))
+}
+
+const HELD: &str = "account_id = $1 AND connection_id = $2 AND removal_held AND removed_at IS NULL";
+
+/// People held for review (by name), and how many there are in all.
+pub async fn held(
+    pool: &PgPool,
+    account_id: Uuid,
+    connection_id: Uuid,
+) -> Result<(Vec<PersonLine>, i64), ServerError> {
+    let rows: Vec<LineRow> = sqlx::query_as(&format!(
+        "SELECT display_name, job_title, last_seen_at FROM staff WHERE {HELD}
+         ORDER BY display_name LIMIT $3"
+    ))
+    .bind(account_id)
+    .bind(connection_id)
+    .bind(LIST_LIMIT)
+    .fetch_all(pool)
+    .await
+    .context("listing held removals")?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM staff WHERE {HELD}"))
+        .bind(account_id)
+        .bind(connection_id)
+        .fetch_one(pool)
+        .await
+        .context("counting held removals")?;
+    Ok((rows.into_iter().map(line).collect(), total))
+}
+
+/// Settles the held removals: `apply` removes the people, otherwise they stay (a later full
+/// sync that still misses them asks again). Returns how many people were settled.
+pub async fn settle_held(
+    pool: &PgPool,
+    account_id: Uuid,
+    connection_id: Uuid,
+    apply: bool,
+) -> Result<u64, ServerError> {
+    let mut tx = pool.begin().await.context("starting a review")?;
+    let set = if apply {
+        "removal_held = false, removed_at = now()"
+    } else {
+        "removal_held = false"
+    };
+    let n = sqlx::query(&format!("UPDATE staff SET {set} WHERE {HELD}"))
+        .bind(account_id)
+        .bind(connection_id)
+        .execute(&mut *tx)
+        .await
+        .context("settling held removals")?
+        .rows_affected();
+    // The hold is what put the connection in "needs attention"; settling it clears that.
+    sqlx::query(
+        "UPDATE connections SET
+             people_count = (SELECT count(*) FROM staff
+                             WHERE connection_id = $2 AND removed_at IS NULL AND NOT deleted),
+             status = CASE WHEN status = 'needs_attention' THEN 'healthy' ELSE status END,
+             status_reason = CASE WHEN status = 'needs_attention' THEN NULL ELSE status_reason END
+         WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account_id)
+    .bind(connection_id)
+    .execute(&mut *tx)
+    .await
+    .context("updating a reviewed connection")?;
+    tx.commit().await.context("committing a review")?;
+    Ok(n)
+}
