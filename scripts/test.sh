@@ -62,6 +62,6 @@ for _ in $(seq 1 120); do
   if ! kill -0 "$server_pid" 2>/dev/null; then cat target/e2e/server.log; exit 1; fi
   sleep 0.5
 done
-(cd end2end && BASE_URL="http://127.0.0.1:$e2e_port" npx playwright test)
+(cd end2end && BASE_URL="http://127.0.0.1:$e2e_port" E2E_DATABASE_URL="$e2e_db" npx playwright test)
 
 step "All checks passed"

@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, type Page } from "@playwright/test";
 
 export const DEMO = {
@@ -48,4 +50,19 @@ export async function signIn(page: Page, who: { email: string; password: string 
 /// Screenshots land in end2end/screenshots/ for people to look at; they are not compared.
 export async function shot(page: Page, name: string) {
   await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true });
+}
+
+/// No serious or critical accessibility violations on the page as it is now.
+export async function axe(page: Page, step: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(bad.map((v) => `${step}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+}
+
+/// Arranges what a browser cannot cause on its own (an HR system that stopped accepting access,
+/// people vanishing from it) directly in the app's database, as the Rust tests do.
+export function sql(query: string): string {
+  const url = process.env.E2E_DATABASE_URL;
+  if (!url) throw new Error("E2E_DATABASE_URL is not set (scripts/test.sh sets it)");
+  return execFileSync("psql", [url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", query], { encoding: "utf8" }).trim();
 }

@@ -1,13 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
-import { test, expect, gotoHydrated, signIn, shot, DEMO } from "./fixtures";
+import { test, expect, gotoHydrated, signIn, shot, axe, DEMO } from "./fixtures";
 import type { Page } from "@playwright/test";
-
-/// No serious or critical accessibility violations on the page as it is now.
-async function axe(page: Page, step: string) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(bad.map((v) => `${step}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
-}
 
 async function step(page: Page, name: string) {
   await axe(page, name);

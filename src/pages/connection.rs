@@ -193,7 +193,7 @@ fn Receipt(details: ConnectionDetails) -> impl IntoView {
                 </dd>
                 <dt>"Consent"</dt>
                 <dd>{consent}</dd>
-                <dt>"Changes since"</dt>
+                <dt>"Changes since consent"</dt>
                 <dd>{format!(
                     "{} {}: {} people added, {} updated, {} removed",
                     changes.syncs,
