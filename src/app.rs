@@ -4,6 +4,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::shell::AppShell;
+use crate::pages::campaign::CampaignPage;
 use crate::pages::campaigns::CampaignsPage;
 use crate::pages::connection::ConnectionPage;
 use crate::pages::help::HelpPage;
@@ -14,6 +15,7 @@ use crate::pages::linked::LinkedPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::outbox::OutboxPage;
+use crate::pages::people::PeoplePage;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -51,6 +53,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=|| view! { <Redirect path="/campaigns"/> }/>
                     <Route path=path!("campaigns") view=CampaignsPage/>
+                    <Route path=path!("campaigns/:id") view=CampaignPage/>
+                    <Route path=path!("people") view=PeoplePage/>
                     <Route path=path!("integrations") view=IntegrationsPage/>
                     <Route path=path!("integrations/linked") view=LinkedPage/>
                     <Route path=path!("integrations/:id") view=ConnectionPage/>

@@ -34,8 +34,8 @@ test("a campaign manager filters staff, the URL keeps the filters and Back works
   await gotoHydrated(page, "/integrations");
   await connectGlobex(page);
 
-  await gotoHydrated(page, "/campaigns");
-  await expect(page.getByRole("heading", { name: "Choose recipients" })).toBeVisible();
+  await gotoHydrated(page, "/people");
+  await expect(page.getByRole("heading", { name: "Find people" })).toBeVisible();
   const everyone = await count(page);
   expect(everyone).toBeGreaterThan(1000);
 
@@ -61,13 +61,13 @@ test("a campaign manager filters staff, the URL keeps the filters and Back works
 
   // Accent-insensitive search over everyone: only about 50 people joined in the last 30 days and
   // names are drawn per connection, so a José among them is down to chance.
-  await gotoHydrated(page, "/campaigns");
+  await gotoHydrated(page, "/people");
   await page.getByLabel("Search").fill("jose");
   await expect(page).toHaveURL(/q=jose/);
   await expect(page.locator(".staff-table").getByText(/José/).first()).toBeVisible();
 
   // Leavers are excluded unless asked for.
-  await gotoHydrated(page, "/campaigns");
+  await gotoHydrated(page, "/people");
   const active = await count(page);
   await page.getByLabel("Include people who have left").check();
   await expect.poll(() => count(page)).toBeGreaterThan(active);
@@ -76,8 +76,8 @@ test("a campaign manager filters staff, the URL keeps the filters and Back works
 test("the recipients view fits a 360 px screen", async ({ page }) => {
   await page.setViewportSize({ width: 360, height: 740 });
   await signIn(page, DEMO.manager);
-  await gotoHydrated(page, "/campaigns?joined=90");
-  await expect(page.getByRole("heading", { name: "Choose recipients" })).toBeVisible();
+  await gotoHydrated(page, "/people?joined=90");
+  await expect(page.getByRole("heading", { name: "Find people" })).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await shot(page, "recipients-360");

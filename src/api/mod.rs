@@ -3,6 +3,7 @@
 //! security tests can enumerate and call every one of them.
 
 pub mod auth;
+pub mod campaigns;
 pub mod integrations;
 pub mod mail;
 pub mod staff;

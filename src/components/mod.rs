@@ -1,11 +1,13 @@
 //! Reusable pieces of the interface, shared by the server render and the browser.
 
+pub mod campaign_form;
 pub mod connect;
 pub mod connection_actions;
 pub mod disconnect_dialog;
 pub mod empty_state;
 pub mod icon;
 pub mod page_header;
+pub mod recipients;
 pub mod relink_dialog;
 pub mod shell;
 pub mod sync_progress;

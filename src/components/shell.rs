@@ -24,6 +24,7 @@ pub fn AppShell() -> impl IntoView {
                 </a>
                 <nav class="main-nav" aria-label="Main">
                     <A href="/campaigns">"Campaigns"</A>
+                    <A href="/people">"People"</A>
                     <A href="/integrations">"Integrations"</A>
                     <A href="/help">"Help"</A>
                 </nav>

@@ -1,220 +1,100 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_navigate;
 
-use crate::api::staff::{search_staff, staff_options};
+use crate::api::campaigns::{CreateCampaign, list_campaigns};
+use crate::components::campaign_form::CampaignForm;
 use crate::components::empty_state::EmptyState;
 use crate::components::icon::Icon;
 use crate::components::page_header::PageHeader;
-use crate::domain::staff_filter::{JOINED_CHOICES, PAGE_SIZE, StaffFilter};
+use crate::domain::campaign::{AudienceKind, CampaignDraft, CampaignSummary, format_budget};
 
-/// Where campaign managers choose recipients: search and filter the synced staff. Every
-/// filter lives in the URL, so a filtered list can be shared and Back works.
+/// Campaigns of the account: open ones (or archived ones), and a form for a new one, which
+/// opens the new campaign to choose its recipients.
 #[component]
 pub fn CampaignsPage() -> impl IntoView {
-    let query = use_query_map();
-    let filter = Memo::new(move |_| {
-        query.with(|q| {
-            let pairs: Vec<(String, String)> = q
-                .clone()
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-            StaffFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        })
-    });
+    let archived = RwSignal::new(false);
+    let creating = RwSignal::new(false);
+    let list = Resource::new(move || archived.get(), list_campaigns);
+    let create = ServerAction::<CreateCampaign>::new();
     let navigate = use_navigate();
-    let apply = StoredValue::new(move |f: StaffFilter, replace: bool| {
-        let qs = f.to_query();
-        navigate(
-            &if qs.is_empty() {
-                "/campaigns".to_owned()
-            } else {
-                format!("/campaigns?{qs}")
-            },
-            NavigateOptions {
-                replace,
-                scroll: false,
-                ..Default::default()
-            },
-        );
-    });
-    let set = move |change: Box<dyn FnOnce(&mut StaffFilter)>, replace: bool| {
-        let mut f = filter.get_untracked();
-        change(&mut f);
-        f.page = 0;
-        apply.with_value(|a| a(f, replace));
-    };
-    let options = Resource::new(|| (), |_| staff_options());
-    let results = Resource::new(move || filter.get(), search_staff);
-
-    // Typing updates the URL (and so the results) after a short pause.
-    let (typed, set_typed) = signal(filter.get_untracked().q);
-    let debounce = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
-    let on_type = move |ev: leptos::ev::Event| {
-        let v = event_target_value(&ev);
-        set_typed.set(v.clone());
-        if let Some(h) = debounce.get_value() {
-            h.clear();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&format!("/campaigns/{id}"), Default::default());
         }
-        let h = set_timeout_with_handle(
-            move || set(Box::new(move |f| f.q = v), true),
-            std::time::Duration::from_millis(250),
-        )
-        .ok();
-        debounce.set_value(h);
-    };
-
+    });
+    let result = Signal::derive(move || create.value().get().map(|r| r.map(|_| ())));
     view! {
         <Title text="Campaigns"/>
-        <PageHeader
-            title="Campaigns"
-            description="Choose who receives gifts from the staff your HR systems share."
-        />
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <PageHeader title="Campaigns" description="Choose who receives gifts from the staff your HR systems share.">
+            <button type="button" class="button button--primary" aria-expanded=move || creating.get().to_string()
+                on:click=move |_| creating.update(|c| *c = !*c)>
+                "New campaign"
+            </button>
+        </PageHeader>
+        {move || creating.get().then(|| view! {
+            <section class="card new-campaign" aria-labelledby="new-campaign-title">
+                <h2 id="new-campaign-title" class="section-title section-title--first">"New campaign"</h2>
+                <CampaignForm
+                    initial=CampaignDraft::default()
+                    submit_label="Create and choose recipients"
+                    pending=create.pending().into()
+                    result
+                    on_submit=Callback::new(move |draft| { create.dispatch(CreateCampaign { draft }); })
+                    on_cancel=Callback::new(move |_| creating.set(false))
+                />
+            </section>
+        })}
+        <div class="tabs" role="group" aria-label="Which campaigns">
+            <button type="button" class="tab" aria-pressed=move || (!archived.get()).to_string() on:click=move |_| archived.set(false)>"Open"</button>
+            <button type="button" class="tab" aria-pressed=move || archived.get().to_string() on:click=move |_| archived.set(true)>"Archived"</button>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading campaigns…"</p> }>
             {move || Suspend::new(async move {
-                match options.await {
+                match list.await {
                     Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(o) if o.connections == 0 => view! {
+                    Ok(items) if items.is_empty() && archived.get_untracked() => view! {
+                        <p class="muted">"No archived campaigns."</p>
+                    }.into_any(),
+                    Ok(items) if items.is_empty() => view! {
                         <EmptyState
-                            title="No HR system connected yet"
+                            title="No campaigns yet"
                             icon=Icon::Gift
-                            message="A campaign's recipients come from your connected HR systems. Once one is connected, you can choose everyone on a team, everyone under a manager, or everyone who joined recently."
+                            message="A campaign is a gift occasion and the people who receive it: everyone on a team, everyone under a manager, or everyone who joined this month. Start one with New campaign."
                         >
-                            <a class="button button--primary" href="/integrations">"Go to Integrations"</a>
+                            <button type="button" class="button button--primary" on:click=move |_| creating.set(true)>"Start a campaign"</button>
                         </EmptyState>
                     }.into_any(),
-                    Ok(o) => view! {
-                        {o.syncing.then(|| view! {
-                            <p class="notice notice--info" role="status">"A sync is in progress, so this list may be incomplete. It fills in as people arrive."</p>
-                        })}
-                        <section class="recipients" aria-labelledby="recipients-title">
-                            <h2 id="recipients-title" class="section-title">"Choose recipients"</h2>
-                            <div class="filters card">
-                                <div class="field filter-search">
-                                    <label for="staff-q">"Search"</label>
-                                    <input id="staff-q" type="search" placeholder="Name or work email" prop:value=typed on:input=on_type/>
-                                </div>
-                                <div class="field">
-                                    <label for="staff-team">"Team"</label>
-                                    <select id="staff-team" on:change=move |ev| {
-                                        let v = event_target_value(&ev);
-                                        set(Box::new(move |f| f.teams = if v.is_empty() { vec![] } else { vec![v] }), false);
-                                    }>
-                                        <option value="" selected=move || filter.with(|f| f.teams.is_empty())>"All teams"</option>
-                                        {o.teams.iter().map(|(r, name, depth)| {
-                                            let r2 = r.clone();
-                                            view! {
-                                                <option value=r.clone() selected=move || filter.with(|f| f.teams.first() == Some(&r2))>
-                                                    {format!("{}{}", "\u{a0}\u{a0}".repeat(*depth as usize), name)}
-                                                </option>
-                                            }
-                                        }).collect_view()}
-                                    </select>
-                                </div>
-                                <div class="field">
-                                    <label for="staff-joined">"Joined"</label>
-                                    <select id="staff-joined" on:change=move |ev| {
-                                        let v = event_target_value(&ev).parse().ok();
-                                        set(Box::new(move |f| f.joined_within = v), false);
-                                    }>
-                                        <option value="" selected=move || filter.with(|f| f.joined_within.is_none())>"Any time"</option>
-                                        {JOINED_CHOICES.iter().map(|d| {
-                                            let d = *d;
-                                            view! { <option value=d.to_string() selected=move || filter.with(|f| f.joined_within == Some(d))>{format!("In the last {d} days")}</option> }
-                                        }).collect_view()}
-                                    </select>
-                                </div>
-                                <div class="field">
-                                    <label for="staff-country">"Office country"</label>
-                                    <select id="staff-country" on:change=move |ev| {
-                                        let v = event_target_value(&ev);
-                                        set(Box::new(move |f| f.countries = if v.is_empty() { vec![] } else { vec![v] }), false);
-                                    }>
-                                        <option value="" selected=move || filter.with(|f| f.countries.is_empty())>"All countries"</option>
-                                        {o.countries.iter().map(|c| {
-                                            let c2 = c.clone();
-                                            view! { <option value=c.clone() selected=move || filter.with(|f| f.countries.first() == Some(&c2))>{c.clone()}</option> }
-                                        }).collect_view()}
-                                    </select>
-                                </div>
-                                <div class="filter-toggles">
-                                    <label class="check">
-                                        <input type="checkbox" prop:checked=move || filter.with(|f| f.include_pending)
-                                            on:change=move |ev| { let on = event_target_checked(&ev); set(Box::new(move |f| f.include_pending = on), false); }/>
-                                        "Include people starting soon"
-                                    </label>
-                                    <label class="check">
-                                        <input type="checkbox" prop:checked=move || filter.with(|f| f.include_leavers)
-                                            on:change=move |ev| { let on = event_target_checked(&ev); set(Box::new(move |f| f.include_leavers = on), false); }/>
-                                        "Include people who have left"
-                                    </label>
-                                </div>
-                            </div>
-                            <Transition fallback=|| view! { <p class="muted">"Searching…"</p> }>
-                                {move || Suspend::new(async move {
-                                    match results.await {
-                                        Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
-                                        Ok(page) => {
-                                            let f = filter.get_untracked();
-                                            let first = f.page * PAGE_SIZE;
-                                            let shown_to = first as i64 + page.rows.len() as i64;
-                                            let has_more = shown_to < page.total;
-                                            view! {
-                                                <p class="result-count" role="status" aria-live="polite">
-                                                    <strong>{format!("{} {}", page.total, if page.total == 1 { "person matches" } else { "people match" })}</strong>
-                                                    {(page.total > 0).then(|| format!(" · showing {}–{}", first + 1, shown_to))}
-                                                </p>
-                                                {if page.rows.is_empty() {
-                                                    view! { <p class="muted">"Nobody matches these filters. Try removing one."</p> }.into_any()
-                                                } else {
-                                                    view! {
-                                                        <div class="table-wrap card">
-                                                            <table class="data-table staff-table">
-                                                                <thead><tr>
-                                                                    <th scope="col">"Name"</th><th scope="col">"Job title"</th><th scope="col">"Team"</th>
-                                                                    <th scope="col">"Office"</th><th scope="col">"Started"</th><th scope="col">"Status"</th><th scope="col">"Source"</th>
-                                                                </tr></thead>
-                                                                <tbody>
-                                                                    {page.rows.into_iter().map(|r| view! {
-                                                                        <tr>
-                                                                            <th scope="row">
-                                                                                <span class="person-name">{r.display_name}</span>
-                                                                                <span class="person-email muted">{r.work_email.unwrap_or_else(|| "No work email".into())}</span>
-                                                                            </th>
-                                                                            <td>{r.job_title.unwrap_or_default()}</td>
-                                                                            <td>{r.team.unwrap_or_default()}</td>
-                                                                            <td>{[r.city, r.country].into_iter().flatten().collect::<Vec<_>>().join(", ")}</td>
-                                                                            <td>{r.start_date.map(|d| d.format("%-d %b %Y").to_string()).unwrap_or_default()}</td>
-                                                                            <td>{r.status}</td>
-                                                                            <td>{r.source}{(r.also_in > 0).then(|| format!(" (+{} more)", r.also_in))}</td>
-                                                                        </tr>
-                                                                    }).collect_view()}
-                                                                </tbody>
-                                                            </table>
-                                                        </div>
-                                                    }.into_any()
-                                                }}
-                                                <div class="button-row pager">
-                                                    <button type="button" class="button button--secondary button--small" disabled=f.page == 0
-                                                        on:click=move |_| { let mut f = filter.get_untracked(); f.page = f.page.saturating_sub(1); apply.with_value(|a| a(f, false)); }>
-                                                        "Previous"
-                                                    </button>
-                                                    <button type="button" class="button button--secondary button--small" disabled=!has_more
-                                                        on:click=move |_| { let mut f = filter.get_untracked(); f.page += 1; apply.with_value(|a| a(f, false)); }>
-                                                        "Next"
-                                                    </button>
-                                                </div>
-                                            }.into_any()
-                                        }
-                                    }
-                                })}
-                            </Transition>
-                        </section>
+                    Ok(items) => view! {
+                        <ul class="campaign-list">
+                            {items.into_iter().map(|c| view! { <CampaignCard campaign=c/> }).collect_view()}
+                        </ul>
                     }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+fn audience_label(c: &CampaignSummary) -> &'static str {
+    match c.audience {
+        None => "No recipients chosen yet",
+        Some(AudienceKind::Dynamic) => "Follows a filter",
+        Some(AudienceKind::Snapshot) => "Fixed list",
+    }
+}
+
+#[component]
+fn CampaignCard(campaign: CampaignSummary) -> impl IntoView {
+    let c = campaign;
+    view! {
+        <li class="card campaign-card">
+            <h2 class="campaign-title"><a href=format!("/campaigns/{}", c.id)>{c.name.clone()}</a></h2>
+            <p class="muted">{c.occasion.clone()} " · " {format_budget(c.budget_minor, &c.currency)}</p>
+            <p class="campaign-facts">
+                <strong>{format!("{} {}", c.recipients, if c.recipients == 1 { "recipient" } else { "recipients" })}</strong>
+                " · " {audience_label(&c)}
+            </p>
+        </li>
     }
 }

@@ -1,5 +1,6 @@
 //! One routed page per module.
 
+pub mod campaign;
 pub mod campaigns;
 pub mod connection;
 pub mod help;
@@ -10,3 +11,4 @@ pub mod linked;
 pub mod login;
 pub mod not_found;
 pub mod outbox;
+pub mod people;

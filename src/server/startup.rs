@@ -18,7 +18,7 @@ use crate::app::{App, shell};
 use super::auth::{guard, session};
 use super::config::{Config, ConfigError};
 use super::state::AppState;
-use super::{db, health, http, mail, merge_backend, seed, site, sync, telemetry};
+use super::{db, health, http, mail, merge_backend, recipients_csv, seed, site, sync, telemetry};
 
 /// Form posts and server-function calls are small; anything bigger is refused with 413.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/webhooks/merge", post(sync::webhook::receive))
+        .route("/campaigns/{id}/export", get(recipients_csv::download))
         .leptos_routes_with_context(
             &state,
             routes,

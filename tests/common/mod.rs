@@ -155,3 +155,130 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// An account with an admin, the sandbox over HTTP, and the sync engine, for tests that need
+/// synced staff.
+pub struct SyncedEnv {
+    pub state: AppState,
+    pub sandbox: hr_connectors::server::sandbox::SandboxHandle,
+    pub admin: hr_connectors::domain::user::CurrentUser,
+    pub key: &'static str,
+}
+
+impl SyncedEnv {
+    pub async fn new(pool: PgPool) -> SyncedEnv {
+        use hr_connectors::server::sandbox::{self, state::SandboxConfig};
+        let key = "synced-env-key";
+        let sandbox = sandbox::spawn(
+            SandboxConfig {
+                api_key: Some(key.into()),
+                initial_sync: std::time::Duration::from_millis(50),
+                hires_per_generation: 5,
+                change_bp: 300,
+                ..SandboxConfig::default()
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let merge = hr_connectors::server::merge::client::MergeClient::new(
+            &sandbox.api_url(),
+            hr_connectors::server::secret::Secret::new(key),
+        );
+        let state = state_with(pool.clone(), merge);
+        let u = user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+        let admin = hr_connectors::domain::user::CurrentUser {
+            user_id: u.user_id,
+            account_id: u.account_id,
+            account_name: "Acme Ltd".into(),
+            name: "Ada Admin".into(),
+            email: u.email,
+            role: Role::Admin,
+        };
+        SyncedEnv {
+            state,
+            sandbox,
+            admin,
+            key,
+        }
+    }
+
+    /// Connects a sandbox Sage HR subdomain and runs its first sync.
+    pub async fn connect(
+        &self,
+        subdomain: &str,
+    ) -> hr_connectors::server::store::connections::Connection {
+        use hr_connectors::server::integrations::connect::{
+            ConnectInput, connect_with_credentials,
+        };
+        let c = connect_with_credentials(
+            &self.state,
+            &self.admin,
+            ConnectInput {
+                slug: "sage-hr".into(),
+                label: subdomain.into(),
+                optional_fields: vec!["job_title".into()],
+                credentials: std::collections::BTreeMap::from([
+                    ("subdomain".into(), subdomain.into()),
+                    ("api_key".into(), "demo-api-key".into()),
+                ]),
+            },
+        )
+        .await
+        .unwrap();
+        self.drain().await;
+        hr_connectors::server::store::connections::get(
+            &self.state.pool,
+            self.admin.account_id,
+            c.id,
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    }
+
+    /// Runs queued sync jobs until none is left.
+    pub async fn drain(&self) {
+        use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
+        let ctx = SyncContext {
+            pool: self.state.pool.clone(),
+            secrets: self.state.secrets.clone(),
+            merge: self.state.merge.clone(),
+            worker: "test-worker".into(),
+            policy: SyncPolicy {
+                poll_merge_every: std::time::Duration::from_millis(20),
+                ..SyncPolicy::default()
+            },
+            public_url: ORIGIN.into(),
+        };
+        while hr_connectors::server::sync::worker::run_one(&ctx)
+            .await
+            .unwrap()
+            .is_some()
+        {}
+    }
+
+    /// Moves the sandbox workforce of a linked account one generation on (hires, changes,
+    /// leavers) and syncs it.
+    pub async fn advance_and_sync(
+        &self,
+        connection: &hr_connectors::server::store::connections::Connection,
+    ) {
+        use hr_connectors::server::sync::jobs::{self, JobKind};
+        let res = reqwest::Client::new()
+            .post(format!(
+                "{}/sandbox/v1/linked-accounts/{}/advance",
+                self.sandbox.root_url(),
+                connection.merge_account_id.as_deref().unwrap()
+            ))
+            .bearer_auth(self.key)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success());
+        jobs::enqueue(&self.state.pool, connection.id, JobKind::Manual)
+            .await
+            .unwrap();
+        self.drain().await;
+    }
+}

@@ -2,6 +2,8 @@
 //! records and the organisation structure they point at. Every query takes the account or
 //! connection it is scoped to.
 
+pub mod audiences;
+pub mod campaigns;
 pub mod connections;
 pub mod org;
 pub mod removals;

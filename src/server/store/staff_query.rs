@@ -175,7 +175,23 @@ pub async fn count(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<i
         .context("counting staff")
 }
 
-/// Every matching person's key, for CSV export and saving an audience.
+/// Every matching person's key, in one statement: a dynamic audience's members, or everyone
+/// matching when a manager saves "all N".
+pub async fn all_keys(
+    pool: &PgPool,
+    account_id: Uuid,
+    f: &StaffFilter,
+) -> Result<Vec<String>, ServerError> {
+    let mut qb = QueryBuilder::new("");
+    push_people(&mut qb, account_id, f);
+    qb.push("SELECT connection_id::text || '/' || merge_id FROM people");
+    qb.build_query_scalar()
+        .fetch_all(pool)
+        .await
+        .context("listing matching staff")
+}
+
+/// Every matching person's row, a page at a time.
 pub async fn keys(
     pool: &PgPool,
     account_id: Uuid,

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::jobs::{self, JobKind};
 use super::run::{SyncContext, run};
 use crate::server::error::{Context, ServerError};
+use crate::server::store::audiences;
 
 /// Jobs that heartbeat less often than this are considered abandoned by a stopped worker.
 pub const STALE_AFTER_SECS: i64 = 300;
@@ -20,8 +21,25 @@ pub async fn run_one(ctx: &SyncContext) -> Result<Option<Uuid>, ServerError> {
         return Ok(None);
     };
     let id = job.id;
-    run(ctx, job).await?;
+    run_and_refresh(ctx, job).await?;
     Ok(Some(id))
+}
+
+/// Runs a job, then re-evaluates the dynamic campaign audiences of the connection's account,
+/// so they follow every sync.
+async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), ServerError> {
+    let connection = job.connection_id;
+    run(ctx, job).await?;
+    let account: Option<Uuid> =
+        sqlx::query_scalar("SELECT account_id FROM connections WHERE id = $1")
+            .bind(connection)
+            .fetch_optional(&ctx.pool)
+            .await
+            .context("finding a synced connection's account")?;
+    if let Some(account) = account {
+        audiences::refresh_dynamic(&ctx.pool, account).await?;
+    }
+    Ok(())
 }
 
 /// Queues incremental syncs for connections whose data is older than `interval`.
@@ -64,7 +82,7 @@ pub fn spawn(
                             Ok(Some(job)) => {
                                 let ctx = ctx.clone();
                                 running.spawn(async move {
-                                    if let Err(err) = run(&ctx, job).await {
+                                    if let Err(err) = run_and_refresh(&ctx, job).await {
                                         tracing::error!(error = %err, "sync job failed");
                                     }
                                 });

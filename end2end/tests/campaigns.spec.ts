@@ -1,0 +1,151 @@
+import { readFileSync } from "node:fs";
+import { test, expect, gotoHydrated, signIn, shot, axe, sql, DEMO } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+/// Connects the sandbox's "acme" Sage HR (240 people) through the connect dialog's server
+/// function and waits for its first sync.
+async function connectAcme(page: Page, label: string): Promise<string> {
+  await gotoHydrated(page, "/integrations");
+  const status = await page.evaluate(async (label) => {
+    const res = await fetch("/api/integrations/connect", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ slug: "sage-hr", label, optional_fields: ["job_title"], credentials: { subdomain: "acme", api_key: "demo-api-key" } }),
+    });
+    return res.status;
+  }, label);
+  expect(status).toBe(200);
+  await gotoHydrated(page, "/integrations");
+  await expect(page.getByRole("listitem", { name: `Sage HR · ${label}` }).getByText("Healthy")).toBeVisible({ timeout: 60_000 });
+  return sql(`SELECT id FROM connections WHERE label = '${label}'`);
+}
+
+const ACTIVE = `s.removed_at IS NULL AND NOT s.deleted
+  AND coalesce(s.employment_status, '') NOT IN ('INACTIVE', 'PENDING')
+  AND (s.termination_date IS NULL OR s.termination_date > current_date)
+  AND s.start_date <= current_date`;
+
+/// People in a team and its sub-teams who joined in the last 30 days, straight from the table
+/// the sync fills.
+function joinedRecentlyIn(connection: string, team: string): number {
+  return Number(sql(`WITH RECURSIVE tt AS (
+      SELECT connection_id, merge_id FROM teams WHERE connection_id = '${connection}' AND merge_id = '${team}'
+      UNION SELECT t.connection_id, t.merge_id FROM teams t JOIN tt ON t.connection_id = tt.connection_id AND t.parent_id = tt.merge_id)
+    SELECT count(*) FROM staff s WHERE (s.connection_id, s.team_id) IN (SELECT * FROM tt)
+      AND s.start_date > current_date - 30 AND ${ACTIVE}`));
+}
+
+async function count(page: Page): Promise<number> {
+  const text = await page.getByRole("status").filter({ hasText: /match/ }).innerText();
+  return Number(text.match(/^(\d+)/)![1]);
+}
+
+test("a campaign gets a dynamic audience that follows a resync, with exclusions and a CSV export", async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signIn(page, DEMO.admin);
+  const connection = await connectAcme(page, "Acme UK");
+
+  // A new campaign: the form's own checks first, then it opens the campaign.
+  await gotoHydrated(page, "/campaigns");
+  await expect(page.getByRole("heading", { name: "No campaigns yet" })).toBeVisible();
+  await page.getByRole("button", { name: "New campaign" }).click();
+  await page.getByRole("button", { name: "Create and choose recipients" }).click();
+  await expect(page.getByText("Give the campaign a name")).toBeVisible();
+  await expect(page.getByText("Choose an occasion from the list.")).toBeVisible();
+  await page.getByLabel("Name").fill("Welcome gifts <Q3>");
+  await page.getByLabel("Occasion").selectOption("Welcome to the team");
+  await page.getByLabel("Budget per person").fill("25.5");
+  await axe(page, "campaign-new");
+  await shot(page, "campaign-0-new-1280");
+  await page.getByRole("button", { name: "Create and choose recipients" }).click();
+  await expect(page).toHaveURL(/\/campaigns\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Welcome gifts <Q3>" })).toBeVisible();
+  await expect(page.getByText("£25.50 per person")).toBeVisible();
+  const campaignUrl = new URL(page.url()).pathname;
+  await page.locator("body[data-hydrated]").waitFor();
+
+  // The team with the most recent joiners. One of them gets an old start date, and a person who
+  // is not in the HR system is added: the next full sync puts back the one and removes the other.
+  const team = sql(`SELECT team_id FROM staff s WHERE connection_id = '${connection}' AND team_id IS NOT NULL
+      AND s.start_date > current_date - 30 AND ${ACTIVE} GROUP BY team_id ORDER BY count(*) DESC, team_id LIMIT 1`);
+  sql(`UPDATE staff SET start_date = current_date - 400 WHERE connection_id = '${connection}' AND merge_id = (
+      SELECT min(merge_id) FROM staff s WHERE connection_id = '${connection}' AND team_id = '${team}'
+        AND s.start_date > current_date - 30 AND ${ACTIVE})`);
+  sql(`INSERT INTO staff (connection_id, merge_id, account_id, display_name, work_email, team_id, start_date, employment_status, search_text)
+       SELECT id, 'ghost-1', account_id, 'Gina Ghost', 'gina.ghost@acme.example', '${team}', current_date - 3, 'ACTIVE', 'gina ghost'
+       FROM connections WHERE id = '${connection}'`);
+  const expected = joinedRecentlyIn(connection, team);
+  expect(expected).toBeGreaterThan(0);
+
+  await page.getByLabel("Joined").selectOption("30");
+  await page.getByLabel("Team").selectOption(`${connection}/${team}`);
+  await expect(page).toHaveURL(/joined=30/);
+  await expect(page).toHaveURL(/team=/);
+  await expect.poll(() => count(page)).toBe(expected);
+  await expect(page.locator(".staff-table").getByText("Gina Ghost")).toBeVisible();
+  await page.getByRole("button", { name: "Save as a dynamic audience" }).click();
+  const list = page.getByRole("region", { name: /^\d+ recipients?$/ });
+  const people = (n: number) => `${n} ${n === 1 ? "recipient" : "recipients"}`;
+  await expect(list.getByRole("heading", { name: people(expected) })).toBeVisible();
+  await expect(list.getByText("Everyone matching a saved filter")).toBeVisible();
+  await axe(page, "campaign-audience");
+  await shot(page, "campaign-1-audience-1280");
+
+  // Resync: the audience follows the HR data and says who joined and who left.
+  await gotoHydrated(page, "/integrations");
+  const card = page.getByRole("listitem", { name: "Sage HR · Acme UK" });
+  await card.getByRole("button", { name: "Resync now" }).click();
+  await expect(card.getByText("Healthy")).toBeVisible({ timeout: 60_000 });
+  await expect(async () => {
+    await gotoHydrated(page, campaignUrl);
+    await expect(page.getByText("+1 joined, −1 left at the last sync")).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByText("Left: Gina Ghost")).toBeVisible();
+  await expect(list.getByRole("heading", { name: people(expected) })).toBeVisible();
+  await shot(page, "campaign-2-diff-1280");
+
+  // Exclude someone; the export has everyone else, and formulas stay text.
+  const first = list.locator("tbody tr").first().locator(".person-name");
+  const name = await first.innerText();
+  await list.getByRole("button", { name: `Exclude ${name}` }).click();
+  await expect(list.getByRole("heading", { name: "Excluded (1)" })).toBeVisible();
+  const remaining = expected - 1;
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("link", { name: `Export ${people(remaining)} (CSV)` }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe("welcome-gifts-q3-recipients.csv");
+  const csv = readFileSync((await download.path())!, "utf8").replace(/^\uFEFF/, "");
+  const lines = csv.trim().split("\r\n");
+  expect(lines[0]).toBe('"Name","Work email","Job title","Team","Office city","Office country","Start date","HR system"');
+  expect(lines.length).toBe(remaining + 1);
+  expect(csv).not.toContain(`"${name}"`);
+
+  await page.setViewportSize({ width: 360, height: 740 });
+  await shot(page, "campaign-3-360");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+
+  // The campaign list shows it with its count; archiving moves it to Archived.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await gotoHydrated(page, "/campaigns");
+  const item = page.getByRole("listitem").filter({ hasText: "Welcome gifts <Q3>" });
+  await expect(item.getByText(people(remaining))).toBeVisible();
+  await shot(page, "campaign-4-list-1280");
+  await item.getByRole("link").click();
+  await page.locator("body[data-hydrated]").waitFor();
+  await page.getByRole("button", { name: "Archive" }).click();
+  await expect(page.getByText("Archived", { exact: true })).toBeVisible();
+  await gotoHydrated(page, "/campaigns");
+  await page.getByRole("button", { name: "Archived" }).click();
+  await expect(page.getByRole("link", { name: "Welcome gifts <Q3>" })).toBeVisible();
+});
+
+test("a campaign from another account is not there", async ({ page }) => {
+  const other = sql(`SELECT id FROM campaigns LIMIT 1`);
+  await signIn(page, DEMO.globex);
+  await gotoHydrated(page, `/campaigns/${other}`);
+  await expect(page.getByRole("heading", { name: "Campaign not found" })).toBeVisible();
+  const res = await page.request.get(`/campaigns/${other}/export`);
+  expect(res.status()).toBe(404);
+});

@@ -1,0 +1,121 @@
+//! Server functions of the campaign pages. Campaign managers and admins alike manage campaigns;
+//! every call takes the account from the session.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+use crate::domain::campaign::{AudienceKind, CampaignDetails, CampaignDraft, CampaignSummary};
+use crate::domain::staff_filter::StaffFilter;
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+fn checked(draft: &CampaignDraft) -> Result<crate::domain::campaign::ValidCampaign, AppError> {
+    draft.validate().map_err(|errors| {
+        let (field, message) = errors.into_iter().next().unwrap_or_default();
+        AppError::invalid(field, message)
+    })
+}
+
+#[server(endpoint = "campaigns/list")]
+pub async fn list_campaigns(archived: bool) -> Result<Vec<CampaignSummary>, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    Ok(crate::server::store::campaigns::list(&state.pool, user.account_id, archived).await?)
+}
+
+#[server(endpoint = "campaigns/create", input = Json)]
+pub async fn create_campaign(draft: CampaignDraft) -> Result<Uuid, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    let valid = checked(&draft)?;
+    let id =
+        crate::server::store::campaigns::create(&state.pool, user.account_id, user.user_id, &valid)
+            .await?;
+    tracing::info!(campaign = %id, "campaign created");
+    Ok(id)
+}
+
+#[server(endpoint = "campaigns/update", input = Json)]
+pub async fn update_campaign(id: Uuid, draft: CampaignDraft) -> Result<(), AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    let valid = checked(&draft)?;
+    if !crate::server::store::campaigns::update(&state.pool, user.account_id, id, &valid).await? {
+        return Err(AppError::not_found("That campaign"));
+    }
+    Ok(())
+}
+
+#[server(endpoint = "campaigns/archive")]
+pub async fn archive_campaign(id: Uuid, archived: bool) -> Result<(), AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    if !crate::server::store::campaigns::set_archived(&state.pool, user.account_id, id, archived)
+        .await?
+    {
+        return Err(AppError::not_found("That campaign"));
+    }
+    Ok(())
+}
+
+#[server(endpoint = "campaigns/get")]
+pub async fn load_campaign(id: Uuid) -> Result<CampaignDetails, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    crate::server::store::audiences::details(&state.pool, user.account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That campaign"))
+}
+
+/// Saves who the campaign reaches: the people picked by hand (a fixed list), or everyone the
+/// filter matches, either re-evaluated after every sync (`Dynamic`) or fixed now (`Snapshot`).
+#[server(endpoint = "campaigns/audience", input = Json)]
+pub async fn save_audience(
+    id: Uuid,
+    kind: AudienceKind,
+    filter: StaffFilter,
+    picked: Vec<String>,
+) -> Result<(), AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    let saved = crate::server::store::audiences::save(
+        &state.pool,
+        user.account_id,
+        id,
+        kind,
+        &filter,
+        picked,
+    )
+    .await?;
+    if !saved {
+        return Err(AppError::not_found("That campaign"));
+    }
+    Ok(())
+}
+
+#[server(endpoint = "campaigns/exclude")]
+pub async fn set_exclusion(id: Uuid, key: String, excluded: bool) -> Result<(), AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    if !crate::server::store::audiences::set_excluded(
+        &state.pool,
+        user.account_id,
+        id,
+        &key,
+        user.user_id,
+        excluded,
+    )
+    .await?
+    {
+        return Err(AppError::not_found("That campaign"));
+    }
+    Ok(())
+}

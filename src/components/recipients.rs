@@ -1,0 +1,245 @@
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api::staff::{search_staff, staff_options};
+use crate::components::empty_state::EmptyState;
+use crate::components::icon::Icon;
+use crate::domain::staff_filter::{JOINED_CHOICES, PAGE_SIZE, StaffFilter};
+
+/// The filter in the current URL's query.
+pub fn use_url_filter() -> Memo<StaffFilter> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        query.with(|q| {
+            let pairs: Vec<(String, String)> = q
+                .clone()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            StaffFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        })
+    })
+}
+
+/// Search and filter the synced staff. Every filter lives in the URL of `base_path`, so a
+/// filtered list can be shared and Back works. With `selection`, each row can be picked.
+#[component]
+pub fn RecipientsView(
+    base_path: String,
+    #[prop(default = "Choose recipients")] heading: &'static str,
+    #[prop(optional)] selection: Option<RwSignal<BTreeSet<String>>>,
+    /// Shown between the filters and the results, e.g. a campaign's save bar.
+    #[prop(optional, into)]
+    toolbar: Option<ViewFn>,
+) -> impl IntoView {
+    let filter = use_url_filter();
+    let toolbar = StoredValue::new(toolbar);
+    let navigate = use_navigate();
+    let apply = StoredValue::new(move |f: StaffFilter, replace: bool| {
+        let qs = f.to_query();
+        navigate(
+            &if qs.is_empty() {
+                base_path.clone()
+            } else {
+                format!("{base_path}?{qs}")
+            },
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+    let set = move |change: Box<dyn FnOnce(&mut StaffFilter)>, replace: bool| {
+        let mut f = filter.get_untracked();
+        change(&mut f);
+        f.page = 0;
+        apply.with_value(|a| a(f, replace));
+    };
+    let options = Resource::new(|| (), |_| staff_options());
+    let results = Resource::new(move || filter.get(), search_staff);
+
+    // Typing updates the URL (and so the results) after a short pause.
+    let (typed, set_typed) = signal(filter.get_untracked().q);
+    let debounce = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
+    let on_type = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        set_typed.set(v.clone());
+        if let Some(h) = debounce.get_value() {
+            h.clear();
+        }
+        let h = set_timeout_with_handle(
+            move || set(Box::new(move |f| f.q = v), true),
+            std::time::Duration::from_millis(250),
+        )
+        .ok();
+        debounce.set_value(h);
+    };
+
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match options.await {
+                    Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(o) if o.connections == 0 => view! {
+                        <EmptyState
+                            title="No HR system connected yet"
+                            icon=Icon::Gift
+                            message="A campaign's recipients come from your connected HR systems. Once one is connected, you can choose everyone on a team, everyone under a manager, or everyone who joined recently."
+                        >
+                            <a class="button button--primary" href="/integrations">"Go to Integrations"</a>
+                        </EmptyState>
+                    }.into_any(),
+                    Ok(o) => view! {
+                        {o.syncing.then(|| view! {
+                            <p class="notice notice--info" role="status">"A sync is in progress, so this list may be incomplete. It fills in as people arrive."</p>
+                        })}
+                        <section class="recipients" aria-labelledby="recipients-title">
+                            <h2 id="recipients-title" class="section-title">{heading}</h2>
+                            <div class="filters card">
+                                <div class="field filter-search">
+                                    <label for="staff-q">"Search"</label>
+                                    <input id="staff-q" type="search" placeholder="Name or work email" prop:value=typed on:input=on_type/>
+                                </div>
+                                <div class="field">
+                                    <label for="staff-team">"Team"</label>
+                                    <select id="staff-team" on:change=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        set(Box::new(move |f| f.teams = if v.is_empty() { vec![] } else { vec![v] }), false);
+                                    }>
+                                        <option value="" selected=move || filter.with(|f| f.teams.is_empty())>"All teams"</option>
+                                        {o.teams.iter().map(|(r, name, depth)| {
+                                            let r2 = r.clone();
+                                            view! {
+                                                <option value=r.clone() selected=move || filter.with(|f| f.teams.first() == Some(&r2))>
+                                                    {format!("{}{}", "\u{a0}\u{a0}".repeat(*depth as usize), name)}
+                                                </option>
+                                            }
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <div class="field">
+                                    <label for="staff-joined">"Joined"</label>
+                                    <select id="staff-joined" on:change=move |ev| {
+                                        let v = event_target_value(&ev).parse().ok();
+                                        set(Box::new(move |f| f.joined_within = v), false);
+                                    }>
+                                        <option value="" selected=move || filter.with(|f| f.joined_within.is_none())>"Any time"</option>
+                                        {JOINED_CHOICES.iter().map(|d| {
+                                            let d = *d;
+                                            view! { <option value=d.to_string() selected=move || filter.with(|f| f.joined_within == Some(d))>{format!("In the last {d} days")}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <div class="field">
+                                    <label for="staff-country">"Office country"</label>
+                                    <select id="staff-country" on:change=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        set(Box::new(move |f| f.countries = if v.is_empty() { vec![] } else { vec![v] }), false);
+                                    }>
+                                        <option value="" selected=move || filter.with(|f| f.countries.is_empty())>"All countries"</option>
+                                        {o.countries.iter().map(|c| {
+                                            let c2 = c.clone();
+                                            view! { <option value=c.clone() selected=move || filter.with(|f| f.countries.first() == Some(&c2))>{c.clone()}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <div class="filter-toggles">
+                                    <label class="check">
+                                        <input type="checkbox" prop:checked=move || filter.with(|f| f.include_pending)
+                                            on:change=move |ev| { let on = event_target_checked(&ev); set(Box::new(move |f| f.include_pending = on), false); }/>
+                                        "Include people starting soon"
+                                    </label>
+                                    <label class="check">
+                                        <input type="checkbox" prop:checked=move || filter.with(|f| f.include_leavers)
+                                            on:change=move |ev| { let on = event_target_checked(&ev); set(Box::new(move |f| f.include_leavers = on), false); }/>
+                                        "Include people who have left"
+                                    </label>
+                                </div>
+                            </div>
+                            {toolbar.with_value(|t| t.clone()).map(|t| t.run())}
+                            <Transition fallback=|| view! { <p class="muted">"Searching…"</p> }>
+                                {move || Suspend::new(async move {
+                                    match results.await {
+                                        Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
+                                        Ok(page) => {
+                                            let f = filter.get_untracked();
+                                            let first = f.page * PAGE_SIZE;
+                                            let shown_to = first as i64 + page.rows.len() as i64;
+                                            let has_more = shown_to < page.total;
+                                            view! {
+                                                <p class="result-count" role="status" aria-live="polite">
+                                                    <strong>{format!("{} {}", page.total, if page.total == 1 { "person matches" } else { "people match" })}</strong>
+                                                    {(page.total > 0).then(|| format!(" · showing {}–{}", first + 1, shown_to))}
+                                                </p>
+                                                {if page.rows.is_empty() {
+                                                    view! { <p class="muted">"Nobody matches these filters. Try removing one."</p> }.into_any()
+                                                } else {
+                                                    view! {
+                                                        <div class="table-wrap card">
+                                                            <table class="data-table staff-table">
+                                                                <thead><tr>
+                                                                    {selection.map(|_| view! { <th scope="col"><span class="sr-only">"Pick"</span></th> })}
+                                                                    <th scope="col">"Name"</th><th scope="col">"Job title"</th><th scope="col">"Team"</th>
+                                                                    <th scope="col">"Office"</th><th scope="col">"Started"</th><th scope="col">"Status"</th><th scope="col">"Source"</th>
+                                                                </tr></thead>
+                                                                <tbody>
+                                                                    {page.rows.into_iter().map(|r| view! {
+                                                                        <tr>
+                                                                            {selection.map(|sel| {
+                                                                                let key = r.key.clone();
+                                                                                let k2 = key.clone();
+                                                                                view! {
+                                                                                    <td>
+                                                                                        <input type="checkbox" class="pick" aria-label=format!("Pick {}", r.display_name)
+                                                                                            prop:checked=move || sel.with(|s| s.contains(&key))
+                                                                                            on:change=move |ev| {
+                                                                                                let on = event_target_checked(&ev);
+                                                                                                let k = k2.clone();
+                                                                                                sel.update(|s| { if on { s.insert(k); } else { s.remove(&k); } });
+                                                                                            }/>
+                                                                                    </td>
+                                                                                }
+                                                                            })}
+                                                                            <th scope="row">
+                                                                                <span class="person-name">{r.display_name}</span>
+                                                                                <span class="person-email muted">{r.work_email.unwrap_or_else(|| "No work email".into())}</span>
+                                                                            </th>
+                                                                            <td>{r.job_title.unwrap_or_default()}</td>
+                                                                            <td>{r.team.unwrap_or_default()}</td>
+                                                                            <td>{[r.city, r.country].into_iter().flatten().collect::<Vec<_>>().join(", ")}</td>
+                                                                            <td>{r.start_date.map(|d| d.format("%-d %b %Y").to_string()).unwrap_or_default()}</td>
+                                                                            <td>{r.status}</td>
+                                                                            <td>{r.source}{(r.also_in > 0).then(|| format!(" (+{} more)", r.also_in))}</td>
+                                                                        </tr>
+                                                                    }).collect_view()}
+                                                                </tbody>
+                                                            </table>
+                                                        </div>
+                                                    }.into_any()
+                                                }}
+                                                <div class="button-row pager">
+                                                    <button type="button" class="button button--secondary button--small" disabled=f.page == 0
+                                                        on:click=move |_| { let mut f = filter.get_untracked(); f.page = f.page.saturating_sub(1); apply.with_value(|a| a(f, false)); }>
+                                                        "Previous"
+                                                    </button>
+                                                    <button type="button" class="button button--secondary button--small" disabled=!has_more
+                                                        on:click=move |_| { let mut f = filter.get_untracked(); f.page += 1; apply.with_value(|a| a(f, false)); }>
+                                                        "Next"
+                                                    </button>
+                                                </div>
+                                            }.into_any()
+                                        }
+                                    }
+                                })}
+                            </Transition>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,363 @@
+//! Who a campaign reaches. `campaign_members` holds the chosen people (a dynamic audience's
+//! latest evaluation, or a fixed snapshot); recipients are the members who are still eligible
+//! and not excluded. Dynamic audiences are re-evaluated after every sync, recording who joined
+//! and who left.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::campaigns::{self, ELIGIBLE, NOT_EXCLUDED};
+use super::staff_query;
+use crate::domain::campaign::{
+    AudienceDiff, AudienceKind, CampaignDetails, RECIPIENTS_SHOWN, Recipient,
+};
+use crate::domain::staff_filter::StaffFilter;
+use crate::server::error::{Context, ServerError};
+
+/// Splits `<connection id>/<Merge id>` keys into the two columns, dropping malformed ones.
+fn split(keys: &[String]) -> (Vec<Uuid>, Vec<String>) {
+    keys.iter()
+        .filter_map(|k| {
+            let (c, id) = k.split_once('/')?;
+            Some((Uuid::parse_str(c).ok()?, id.to_owned()))
+        })
+        .unzip()
+}
+
+/// Replaces a campaign's audience. Only people of the account's own staff are kept, whatever
+/// keys were sent. Returns false when the account has no such campaign.
+async fn set_audience(
+    pool: &PgPool,
+    account_id: Uuid,
+    campaign_id: Uuid,
+    kind: AudienceKind,
+    filter: Option<&StaffFilter>,
+    keys: &[String],
+) -> Result<bool, ServerError> {
+    let (connections, ids) = split(keys);
+    let mut tx = pool.begin().await.context("starting to save an audience")?;
+    let found = sqlx::query(
+        "UPDATE campaigns SET audience_kind = $3, audience_filter = $4, evaluated_at = now()
+         WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account_id)
+    .bind(campaign_id)
+    .bind(kind.as_str())
+    .bind(filter.map(sqlx::types::Json))
+    .execute(&mut *tx)
+    .await
+    .context("saving an audience")?
+    .rows_affected()
+        == 1;
+    if !found {
+        return Ok(false);
+    }
+    for sql in [
+        "DELETE FROM campaign_members WHERE campaign_id = $1",
+        "DELETE FROM campaign_changes WHERE campaign_id = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(campaign_id)
+            .execute(&mut *tx)
+            .await
+            .context("clearing an audience")?;
+    }
+    sqlx::query(
+        "INSERT INTO campaign_members (campaign_id, connection_id, merge_id)
+         SELECT $1, s.connection_id, s.merge_id
+         FROM UNNEST($3::uuid[], $4::text[]) AS k(connection_id, merge_id)
+         JOIN staff s ON s.connection_id = k.connection_id AND s.merge_id = k.merge_id
+         WHERE s.account_id = $2
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(campaign_id)
+    .bind(account_id)
+    .bind(connections)
+    .bind(ids)
+    .execute(&mut *tx)
+    .await
+    .context("storing an audience")?;
+    tx.commit().await.context("committing an audience")?;
+    Ok(true)
+}
+
+/// Saves who the campaign reaches: the people picked by hand (always a fixed list), or
+/// everyone `filter` matches, followed after every sync (`Dynamic`) or fixed now (`Snapshot`).
+pub async fn save(
+    pool: &PgPool,
+    account_id: Uuid,
+    campaign_id: Uuid,
+    kind: AudienceKind,
+    filter: &StaffFilter,
+    picked: Vec<String>,
+) -> Result<bool, ServerError> {
+    let filter = StaffFilter {
+        page: 0,
+        ..filter.clone()
+    };
+    let (kind, keys) = if picked.is_empty() {
+        (
+            kind,
+            staff_query::all_keys(pool, account_id, &filter).await?,
+        )
+    } else {
+        (AudienceKind::Snapshot, picked)
+    };
+    let stored_filter = (kind == AudienceKind::Dynamic).then_some(&filter);
+    let saved = set_audience(pool, account_id, campaign_id, kind, stored_filter, &keys).await?;
+    if saved {
+        tracing::info!(campaign = %campaign_id, kind = kind.as_str(), people = keys.len(), "audience saved");
+    }
+    Ok(saved)
+}
+
+/// Re-evaluates every open dynamic audience of the account, recording who joined and left.
+/// Returns how many campaigns were re-evaluated.
+pub async fn refresh_dynamic(pool: &PgPool, account_id: Uuid) -> Result<usize, ServerError> {
+    let dynamic: Vec<(Uuid, sqlx::types::Json<StaffFilter>)> = sqlx::query_as(
+        "SELECT id, audience_filter FROM campaigns
+         WHERE account_id = $1 AND audience_kind = 'dynamic' AND archived_at IS NULL
+           AND audience_filter IS NOT NULL",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await
+    .context("finding dynamic audiences")?;
+    for (id, filter) in &dynamic {
+        let keys = staff_query::all_keys(pool, account_id, &filter.0).await?;
+        let (connections, ids) = split(&keys);
+        let now = Utc::now();
+        let mut tx = pool
+            .begin()
+            .await
+            .context("starting to refresh an audience")?;
+        sqlx::query(
+            "WITH fresh AS (SELECT * FROM UNNEST($2::uuid[], $3::text[]) AS f(connection_id, merge_id)),
+             gone AS (
+                 DELETE FROM campaign_members m WHERE m.campaign_id = $1 AND NOT EXISTS (
+                     SELECT 1 FROM fresh f WHERE f.connection_id = m.connection_id AND f.merge_id = m.merge_id)
+                 RETURNING m.connection_id, m.merge_id),
+             came AS (
+                 INSERT INTO campaign_members (campaign_id, connection_id, merge_id)
+                 SELECT $1, connection_id, merge_id FROM fresh
+                 ON CONFLICT DO NOTHING
+                 RETURNING connection_id, merge_id)
+             INSERT INTO campaign_changes (campaign_id, evaluated_at, connection_id, merge_id, joined)
+             SELECT $1, $4, connection_id, merge_id, false FROM gone
+             UNION ALL SELECT $1, $4, connection_id, merge_id, true FROM came",
+        )
+        .bind(id)
+        .bind(connections)
+        .bind(ids)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("refreshing an audience")?;
+        sqlx::query("UPDATE campaigns SET evaluated_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("stamping an audience")?;
+        tx.commit()
+            .await
+            .context("committing an audience refresh")?;
+    }
+    Ok(dynamic.len())
+}
+
+/// Excludes a person from a campaign (or lets them back in). False when the account has no
+/// such campaign.
+pub async fn set_excluded(
+    pool: &PgPool,
+    account_id: Uuid,
+    campaign_id: Uuid,
+    key: &str,
+    user_id: Uuid,
+    excluded: bool,
+) -> Result<bool, ServerError> {
+    let (connections, ids) = split(&[key.to_owned()]);
+    let (Some(connection), Some(merge_id)) = (connections.first(), ids.first()) else {
+        return Ok(false);
+    };
+    let query = if excluded {
+        sqlx::query(
+            "INSERT INTO campaign_exclusions (campaign_id, connection_id, merge_id, excluded_by)
+             SELECT k.id, s.connection_id, s.merge_id, $5 FROM campaigns k
+             JOIN staff s ON s.account_id = k.account_id AND s.connection_id = $3 AND s.merge_id = $4
+             WHERE k.account_id = $1 AND k.id = $2
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(campaign_id)
+        .bind(connection)
+        .bind(merge_id)
+        .bind(user_id)
+    } else {
+        sqlx::query(
+            "DELETE FROM campaign_exclusions x USING campaigns k
+             WHERE k.id = x.campaign_id AND k.account_id = $1 AND k.id = $2
+               AND x.connection_id = $3 AND x.merge_id = $4",
+        )
+        .bind(account_id)
+        .bind(campaign_id)
+        .bind(connection)
+        .bind(merge_id)
+    };
+    query.execute(pool).await.context("changing an exclusion")?;
+    Ok(campaigns::get(pool, account_id, campaign_id)
+        .await?
+        .is_some())
+}
+
+type PersonRow = (String, String, Option<String>, Option<String>, String);
+
+fn recipient(r: PersonRow) -> Recipient {
+    Recipient {
+        key: r.0,
+        name: r.1,
+        work_email: r.2,
+        job_title: r.3,
+        source: r.4,
+    }
+}
+
+const PERSON: &str = "s.connection_id::text || '/' || s.merge_id, s.display_name, s.work_email,
+    s.job_title, c.integration_name || ' · ' || c.label";
+
+pub async fn details(
+    pool: &PgPool,
+    account_id: Uuid,
+    id: Uuid,
+) -> Result<Option<CampaignDetails>, ServerError> {
+    let Some(campaign) = campaigns::get(pool, account_id, id).await? else {
+        return Ok(None);
+    };
+    let recipients: Vec<PersonRow> = sqlx::query_as(&format!(
+        "SELECT {PERSON} FROM campaign_members m
+         JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
+         JOIN connections c ON c.id = s.connection_id
+         WHERE m.campaign_id = $2 AND {ELIGIBLE} AND {NOT_EXCLUDED}
+         ORDER BY lower(s.display_name), s.merge_id LIMIT $3"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .bind(RECIPIENTS_SHOWN)
+    .fetch_all(pool)
+    .await
+    .context("listing recipients")?;
+    let excluded: Vec<PersonRow> = sqlx::query_as(&format!(
+        "SELECT {PERSON} FROM campaign_exclusions x
+         JOIN staff s ON s.connection_id = x.connection_id AND s.merge_id = x.merge_id AND s.account_id = $1
+         JOIN connections c ON c.id = s.connection_id
+         WHERE x.campaign_id = $2 ORDER BY x.excluded_at DESC"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    .context("listing exclusions")?;
+    let no_longer_eligible: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM campaign_members m
+         LEFT JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
+         LEFT JOIN connections c ON c.id = s.connection_id
+         WHERE m.campaign_id = $2 AND {NOT_EXCLUDED} AND (s.merge_id IS NULL OR NOT ({ELIGIBLE}))"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .context("counting people no longer eligible")?;
+    let last: Option<DateTime<Utc>> =
+        sqlx::query_scalar("SELECT max(evaluated_at) FROM campaign_changes WHERE campaign_id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .context("finding the last audience change")?;
+    let changes: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT coalesce(s.display_name, 'Someone no longer in your HR data'), ch.joined
+         FROM campaign_changes ch
+         LEFT JOIN staff s ON s.connection_id = ch.connection_id AND s.merge_id = ch.merge_id AND s.account_id = $1
+         WHERE ch.campaign_id = $2 AND ch.evaluated_at = $3
+         ORDER BY 1",
+    )
+    .bind(account_id)
+    .bind(id)
+    .bind(last)
+    .fetch_all(pool)
+    .await
+    .context("listing audience changes")?;
+    let (joined, left): (Vec<_>, Vec<_>) = changes.into_iter().partition(|(_, j)| *j);
+    Ok(Some(CampaignDetails {
+        campaign,
+        recipients: recipients.into_iter().map(recipient).collect(),
+        excluded: excluded.into_iter().map(recipient).collect(),
+        no_longer_eligible,
+        diff: AudienceDiff {
+            at: last,
+            joined: joined.into_iter().map(|(n, _)| n).collect(),
+            left: left.into_iter().map(|(n, _)| n).collect(),
+        },
+    }))
+}
+
+/// One exported recipient: what a gifting team needs to send a gift, nothing more.
+pub struct ExportRow {
+    pub name: String,
+    pub work_email: Option<String>,
+    pub job_title: Option<String>,
+    pub team: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub start_date: Option<chrono::NaiveDate>,
+    pub source: String,
+}
+
+type ExportTuple = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<chrono::NaiveDate>,
+    String,
+);
+
+/// Every recipient of the campaign, by name.
+pub async fn export(
+    pool: &PgPool,
+    account_id: Uuid,
+    id: Uuid,
+) -> Result<Vec<ExportRow>, ServerError> {
+    let rows: Vec<ExportTuple> = sqlx::query_as(&format!(
+        "SELECT s.display_name, s.work_email, s.job_title, t.name, s.city, s.country, s.start_date,
+             c.integration_name || ' · ' || c.label
+         FROM campaign_members m
+         JOIN campaigns k ON k.id = m.campaign_id AND k.account_id = $1
+         JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
+         JOIN connections c ON c.id = s.connection_id
+         LEFT JOIN teams t ON t.connection_id = s.connection_id AND t.merge_id = s.team_id
+         WHERE m.campaign_id = $2 AND {ELIGIBLE} AND {NOT_EXCLUDED}
+         ORDER BY lower(s.display_name), s.merge_id"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    .context("exporting recipients")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ExportRow {
+            name: r.0,
+            work_email: r.1,
+            job_title: r.2,
+            team: r.3,
+            city: r.4,
+            country: r.5,
+            start_date: r.6,
+            source: r.7,
+        })
+        .collect())
+}

@@ -1,0 +1,268 @@
+//! Campaigns and their audiences against real Postgres and synced sandbox staff.
+
+mod common;
+
+use common::SyncedEnv;
+use hr_connectors::domain::campaign::{AudienceKind, CampaignDraft};
+use hr_connectors::domain::role::Role;
+use hr_connectors::domain::staff_filter::StaffFilter;
+use hr_connectors::server::recipients_csv;
+use hr_connectors::server::store::{audiences, campaigns, staff_query};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+fn draft(name: &str) -> CampaignDraft {
+    CampaignDraft {
+        name: name.into(),
+        occasion: "Welcome to the team".into(),
+        budget: "30".into(),
+        currency: "GBP".into(),
+        notes: String::new(),
+    }
+}
+
+async fn new_campaign(env: &SyncedEnv, name: &str) -> Uuid {
+    let valid = draft(name).validate().unwrap();
+    campaigns::create(
+        &env.state.pool,
+        env.admin.account_id,
+        env.admin.user_id,
+        &valid,
+    )
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn campaigns_are_created_edited_archived_and_kept_to_their_account(pool: PgPool) {
+    let env = SyncedEnv::new(pool.clone()).await;
+    let account = env.admin.account_id;
+    let id = new_campaign(&env, "Q3 welcome gifts").await;
+    let listed = campaigns::list(&pool, account, false).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (
+            listed[0].name.as_str(),
+            listed[0].budget_minor,
+            listed[0].recipients
+        ),
+        ("Q3 welcome gifts", Some(3000), 0)
+    );
+
+    let renamed = draft("Autumn welcome gifts").validate().unwrap();
+    assert!(
+        campaigns::update(&pool, account, id, &renamed)
+            .await
+            .unwrap()
+    );
+    assert!(
+        campaigns::set_archived(&pool, account, id, true)
+            .await
+            .unwrap()
+    );
+    assert!(
+        campaigns::list(&pool, account, false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let archived = campaigns::list(&pool, account, true).await.unwrap();
+    assert_eq!(archived[0].name, "Autumn welcome gifts");
+    assert!(archived[0].archived);
+    assert!(
+        campaigns::set_archived(&pool, account, id, false)
+            .await
+            .unwrap()
+    );
+
+    // Another account can neither see nor change it.
+    let other = common::user(&pool, "Globex", "gus@globex.example", Role::CampaignManager).await;
+    assert!(
+        campaigns::list(&pool, other.account_id, false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        campaigns::get(&pool, other.account_id, id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !campaigns::update(&pool, other.account_id, id, &renamed)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !campaigns::set_archived(&pool, other.account_id, id, true)
+            .await
+            .unwrap()
+    );
+    assert!(
+        audiences::details(&pool, other.account_id, id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !audiences::save(
+            &pool,
+            other.account_id,
+            id,
+            AudienceKind::Dynamic,
+            &StaffFilter::default(),
+            vec![]
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        audiences::export(&pool, other.account_id, id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn a_dynamic_audience_follows_every_sync_and_shows_the_change(pool: PgPool) {
+    let env = SyncedEnv::new(pool.clone()).await;
+    let account = env.admin.account_id;
+    let connection = env.connect("acme").await;
+    let everyone = StaffFilter::default();
+    let active = staff_query::count(&pool, account, &everyone).await.unwrap();
+
+    let dynamic = new_campaign(&env, "Everyone, always").await;
+    let fixed = new_campaign(&env, "Everyone, today").await;
+    for (id, kind) in [
+        (dynamic, AudienceKind::Dynamic),
+        (fixed, AudienceKind::Snapshot),
+    ] {
+        assert!(
+            audiences::save(&pool, account, id, kind, &everyone, vec![])
+                .await
+                .unwrap()
+        );
+        let d = audiences::details(&pool, account, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.campaign.recipients, active);
+        assert_eq!(d.campaign.audience, Some(kind));
+    }
+
+    env.advance_and_sync(&connection).await;
+    let now_active = staff_query::count(&pool, account, &everyone).await.unwrap();
+    let d = audiences::details(&pool, account, dynamic)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.campaign.recipients, now_active);
+    assert!(
+        !d.diff.joined.is_empty(),
+        "the sandbox hires people every generation"
+    );
+    assert!(d.diff.at.is_some());
+    assert_eq!(
+        active + d.diff.joined.len() as i64 - d.diff.left.len() as i64,
+        now_active
+    );
+    // The fixed list keeps who it had, minus anyone who has since left.
+    let f = audiences::details(&pool, account, fixed)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(f.campaign.recipients + f.no_longer_eligible, active);
+    assert_eq!(f.no_longer_eligible, d.diff.left.len() as i64);
+    assert!(f.diff.joined.is_empty());
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn exclusions_picks_and_the_csv_export(pool: PgPool) {
+    let env = SyncedEnv::new(pool.clone()).await;
+    let account = env.admin.account_id;
+    let connection = env.connect("initech").await;
+    let id = new_campaign(&env, "Thank you").await;
+    // A name that a spreadsheet would run as a formula.
+    sqlx::query(
+        "UPDATE staff SET display_name = '=HYPERLINK(\"http://evil.example\",\"click\")'
+         WHERE connection_id = $1 AND merge_id = (SELECT min(merge_id) FROM staff WHERE connection_id = $1)",
+    )
+    .bind(connection.id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let keys = staff_query::all_keys(&pool, account, &StaffFilter::default())
+        .await
+        .unwrap();
+    // Picked by hand: a fixed list. A key from outside the account is ignored.
+    let mut picked: Vec<String> = keys.iter().take(5).cloned().collect();
+    picked.push(format!("{}/someone-else", Uuid::new_v4()));
+    assert!(
+        audiences::save(
+            &pool,
+            account,
+            id,
+            AudienceKind::Dynamic,
+            &StaffFilter::default(),
+            picked
+        )
+        .await
+        .unwrap()
+    );
+    let d = audiences::details(&pool, account, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.campaign.audience, Some(AudienceKind::Snapshot));
+    assert_eq!(d.campaign.recipients, 5);
+
+    // Excluding someone takes them out of the list and the export; including them puts them back.
+    let out = d.recipients[0].key.clone();
+    let user = env.admin.user_id;
+    assert!(
+        audiences::set_excluded(&pool, account, id, &out, user, true)
+            .await
+            .unwrap()
+    );
+    let d = audiences::details(&pool, account, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.campaign.recipients, 4);
+    assert_eq!(d.excluded.len(), 1);
+    assert_eq!(
+        audiences::export(&pool, account, id).await.unwrap().len(),
+        4
+    );
+    let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
+    assert!(
+        !audiences::set_excluded(&pool, other.account_id, id, &out, other.user_id, false)
+            .await
+            .unwrap()
+    );
+    assert!(
+        audiences::set_excluded(&pool, account, id, &out, user, false)
+            .await
+            .unwrap()
+    );
+
+    let everyone = new_campaign(&env, "All of Initech").await;
+    audiences::save(
+        &pool,
+        account,
+        everyone,
+        AudienceKind::Snapshot,
+        &StaffFilter::default(),
+        vec![],
+    )
+    .await
+    .unwrap();
+    let rows = audiences::export(&pool, account, everyone).await.unwrap();
+    let csv = recipients_csv::to_csv(&rows);
+    assert_eq!(csv.lines().count(), rows.len() + 1);
+    assert!(csv.starts_with("\"Name\",\"Work email\""));
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\""));
+    assert!(!csv.contains(",\"=HYPERLINK"));
+}
