@@ -6,7 +6,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use hr_connectors::domain::role::Role;
 use hr_connectors::domain::staff_filter::StaffFilter;
 use hr_connectors::domain::user::CurrentUser;
@@ -30,6 +30,11 @@ struct Person {
     team_id: Option<String>,
     manager_id: Option<String>,
     country: Option<String>,
+    city: Option<String>,
+    job_title: Option<String>,
+    department_ids: Vec<String>,
+    birthday_month: Option<i16>,
+    birthday_day: Option<i16>,
     start_date: Option<NaiveDate>,
     employment_status: Option<String>,
     termination_date: Option<NaiveDate>,
@@ -66,7 +71,12 @@ async fn synced_account(pool: &PgPool) -> (Uuid, Vec<Person>, Vec<(Uuid, String,
             ConnectInput {
                 slug: "sage-hr".into(),
                 label: subdomain.into(),
-                optional_fields: vec!["job_title".into()],
+                // Birthdays from one system only, so the filter meets people without one.
+                optional_fields: if subdomain == "acme" {
+                    vec!["job_title".into(), "birthday".into()]
+                } else {
+                    vec!["job_title".into()]
+                },
                 credentials: BTreeMap::from([
                     ("subdomain".into(), subdomain.into()),
                     ("api_key".into(), "demo-api-key".into()),
@@ -91,7 +101,7 @@ async fn synced_account(pool: &PgPool) -> (Uuid, Vec<Person>, Vec<(Uuid, String,
     while run_one(&ctx).await.unwrap().is_some() {}
     let people: Vec<Person> = sqlx::query_as(
         "SELECT s.connection_id, s.merge_id, s.display_name, s.work_email, s.team_id, s.manager_id, s.country,
-                s.start_date, s.employment_status, s.termination_date, s.search_text, c.created_at AS connected_at
+                s.city, s.job_title, s.department_ids, s.birthday_month, s.birthday_day, s.start_date, s.employment_status, s.termination_date, s.search_text, c.created_at AS connected_at
          FROM staff s JOIN connections c ON c.id = s.connection_id WHERE s.account_id = $1",
     )
     .bind(u.account_id)
@@ -199,6 +209,44 @@ fn reference(
             f.countries.is_empty() || p.country.as_ref().is_some_and(|c| f.countries.contains(c))
         })
         .filter(|p| {
+            f.departments.is_empty()
+                || f.departments.iter().any(|d| {
+                    let (c, id) = d.split_once('/').unwrap();
+                    p.connection_id.to_string() == c && p.department_ids.iter().any(|x| x == id)
+                })
+        })
+        .filter(|p| {
+            f.offices.is_empty()
+                || matches!((&p.city, &p.country), (Some(city), Some(cc)) if f.offices.contains(&format!("{city}, {cc}")))
+        })
+        .filter(|p| f.sources.is_empty() || f.sources.contains(&p.connection_id.to_string()))
+        .filter(|p| {
+            let t = f.job_title.trim().to_lowercase();
+            t.is_empty() || p.job_title.as_ref().is_some_and(|j| j.to_lowercase().contains(&t))
+        })
+        .filter(|p| f.started_from.is_none_or(|d| p.start_date.is_some_and(|s| s >= d)))
+        .filter(|p| f.started_to.is_none_or(|d| p.start_date.is_some_and(|s| s <= d)))
+        .filter(|p| {
+            f.anniversary_within.is_none_or(|n| {
+                p.start_date.is_some_and(|s| {
+                    s < today
+                        && (0..=n as i64).any(|k| {
+                            let day = today + chrono::Duration::days(k);
+                            anniversary_on(s, day)
+                        })
+                })
+            })
+        })
+        .filter(|p| {
+            f.birthday_within.is_none_or(|n| match (p.birthday_month, p.birthday_day) {
+                (Some(m), Some(d)) => (0..=n as i64).any(|k| {
+                    let day = today + chrono::Duration::days(k);
+                    on_day(m as u32, d as u32, day)
+                }),
+                _ => false,
+            })
+        })
+        .filter(|p| {
             f.include_leavers
                 || (p.employment_status.as_deref() != Some("INACTIVE")
                     && p.termination_date.is_none_or(|t| t > today))
@@ -210,6 +258,19 @@ fn reference(
         })
         .map(|p| format!("{}/{}", p.connection_id, p.merge_id))
         .collect()
+}
+
+/// Whether a yearly date (month, day) falls on `day`; 29 February falls on 28 February in
+/// other years.
+fn on_day(month: u32, dom: u32, day: NaiveDate) -> bool {
+    NaiveDate::from_ymd_opt(day.year(), month, dom)
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(day.year(), 2, 28).unwrap())
+        == day
+}
+
+/// Whether `day` is a work anniversary of someone who started on `start`.
+fn anniversary_on(start: NaiveDate, day: NaiveDate) -> bool {
+    day.year() > start.year() && on_day(start.month(), start.day(), day)
 }
 
 /// Records whose search text matches `q` (substring, or trigram word similarity ≥ 0.35).
@@ -234,13 +295,11 @@ async fn check(
     people: &[Person],
     teams: &[(Uuid, String, Option<String>)],
     f: &StaffFilter,
-) {
+) -> usize {
     let text = text_matches(pool, account, &f.q).await;
-    assert_eq!(
-        query_keys(pool, account, f).await,
-        reference(people, teams, f, &text),
-        "{f:?}"
-    );
+    let found = query_keys(pool, account, f).await;
+    assert_eq!(found, reference(people, teams, f, &text), "{f:?}");
+    found.len()
 }
 
 async fn query_keys(pool: &PgPool, account: Uuid, f: &StaffFilter) -> BTreeSet<String> {
@@ -306,9 +365,52 @@ async fn every_filter_matches_the_reference(pool: PgPool) {
             countries: vec!["DE".into()],
             ..Default::default()
         },
+        StaffFilter {
+            departments: vec![format!(
+                "{}/{}",
+                sample.connection_id,
+                people
+                    .iter()
+                    .find_map(|p| p.department_ids.first())
+                    .unwrap()
+            )],
+            ..Default::default()
+        },
+        StaffFilter {
+            offices: vec![format!(
+                "{}, {}",
+                sample.city.clone().unwrap(),
+                sample.country.clone().unwrap()
+            )],
+            ..Default::default()
+        },
+        StaffFilter {
+            sources: vec![sample.connection_id.to_string()],
+            job_title: "ENGINEER".into(),
+            ..Default::default()
+        },
+        StaffFilter {
+            started_from: NaiveDate::from_ymd_opt(2020, 1, 1),
+            started_to: NaiveDate::from_ymd_opt(2023, 12, 31),
+            ..Default::default()
+        },
+        StaffFilter {
+            anniversary_within: Some(30),
+            ..Default::default()
+        },
+        StaffFilter {
+            birthday_within: Some(30),
+            ..Default::default()
+        },
     ];
+    // Each fixed filter picks someone out, so agreement with the reference means something.
     for f in &fixed {
-        check(&pool, account, &people, &teams, f).await;
+        let n = check(&pool, account, &people, &teams, f).await;
+        assert!(
+            n > 0 && n != everyone.len(),
+            "{n} of {} for {f:?}",
+            everyone.len()
+        );
     }
 
     // Random combinations.
@@ -344,6 +446,35 @@ async fn every_filter_matches_the_reference(pool: PgPool) {
             countries: (0..rng.gen_range(0..3))
                 .map(|_| countries[rng.gen_range(0..countries.len())].to_owned())
                 .collect(),
+            departments: p
+                .department_ids
+                .first()
+                .filter(|_| rng.gen_bool(0.2))
+                .map(|d| vec![format!("{}/{d}", p.connection_id)])
+                .unwrap_or_default(),
+            offices: match (&p.city, &p.country) {
+                (Some(city), Some(cc)) if rng.gen_bool(0.2) => vec![format!("{city}, {cc}")],
+                _ => vec![],
+            },
+            sources: if rng.gen_bool(0.2) {
+                vec![p.connection_id.to_string()]
+            } else {
+                vec![]
+            },
+            job_title: p
+                .job_title
+                .as_ref()
+                .filter(|_| rng.gen_bool(0.2))
+                .map(|t| t.split(' ').next().unwrap_or("").to_lowercase())
+                .unwrap_or_default(),
+            started_from: rng
+                .gen_bool(0.2)
+                .then(|| Utc::now().date_naive() - chrono::Duration::days(rng.gen_range(0..4000))),
+            started_to: rng
+                .gen_bool(0.2)
+                .then(|| Utc::now().date_naive() - chrono::Duration::days(rng.gen_range(0..4000))),
+            anniversary_within: [None, None, Some(7), Some(30), Some(90)][rng.gen_range(0..5)],
+            birthday_within: [None, None, Some(14), Some(90)][rng.gen_range(0..4)],
             include_pending: rng.gen_bool(0.3),
             include_leavers: rng.gen_bool(0.3),
             page: 0,
@@ -384,16 +515,16 @@ async fn search_is_accent_case_and_typo_tolerant_and_account_scoped(pool: PgPool
     })
     .await;
     assert!(stephen.iter().any(|n| n.contains("Steven")), "{stephen:?}");
-    // Markup in a search is just text.
-    assert!(
-        names(StaffFilter {
-            q: "<script>".into(),
-            ..Default::default()
-        })
-        .await
-        .iter()
-        .all(|n| n.contains("<script>"))
-    );
+    // Markup in a search is just text: it finds the person whose name contains it. (Other
+    // results can be typo-tolerant matches, so they are not checked here.)
+    let script = names(StaffFilter {
+        q: "<script>".into(),
+        include_leavers: true,
+        include_pending: true,
+        ..Default::default()
+    })
+    .await;
+    assert!(script.iter().any(|n| n.contains("<script>")), "{script:?}");
 
     let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
     assert_eq!(

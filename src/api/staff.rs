@@ -21,3 +21,22 @@ pub async fn staff_options() -> Result<FilterOptions, AppError> {
     let state = state()?;
     Ok(crate::server::store::staff_query::options(&state.pool, user.account_id).await?)
 }
+
+/// People who manage someone and match `text`: `(key, name, job title)`.
+#[server(endpoint = "staff/managers")]
+pub async fn find_managers(
+    text: String,
+) -> Result<Vec<(String, String, Option<String>)>, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    Ok(crate::server::store::staff_query::managers(&state.pool, user.account_id, &text).await?)
+}
+
+#[server(endpoint = "staff/name")]
+pub async fn person_name(key: String) -> Result<Option<String>, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    Ok(crate::server::store::staff_query::person_name(&state.pool, user.account_id, &key).await?)
+}

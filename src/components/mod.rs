@@ -6,6 +6,8 @@ pub mod connection_actions;
 pub mod disconnect_dialog;
 pub mod empty_state;
 pub mod icon;
+pub mod manager_picker;
+pub mod more_filters;
 pub mod page_header;
 pub mod recipients;
 pub mod relink_dialog;

@@ -7,7 +7,40 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::api::staff::{search_staff, staff_options};
 use crate::components::empty_state::EmptyState;
 use crate::components::icon::Icon;
+use crate::components::manager_picker::ManagerPicker;
+use crate::components::more_filters::MoreFilters;
 use crate::domain::staff_filter::{JOINED_CHOICES, PAGE_SIZE, StaffFilter};
+
+/// A change to the filter; the bool says whether it replaces the current history entry.
+pub type Change = Box<dyn FnOnce(&mut StaffFilter) + Send + Sync>;
+
+/// A text input's value, and its input handler, which writes the filter (and so the URL and
+/// the results) after a short pause in typing.
+pub fn debounced(
+    initial: String,
+    set: Callback<(Change, bool)>,
+    write: fn(&mut StaffFilter, String),
+) -> (
+    ReadSignal<String>,
+    impl Fn(leptos::ev::Event) + Copy + 'static,
+) {
+    let (typed, set_typed) = signal(initial);
+    let timer = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
+    let on_input = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        set_typed.set(v.clone());
+        if let Some(h) = timer.get_value() {
+            h.clear();
+        }
+        let h = set_timeout_with_handle(
+            move || set.run((Box::new(move |f| write(f, v)), true)),
+            std::time::Duration::from_millis(250),
+        )
+        .ok();
+        timer.set_value(h);
+    };
+    (typed, on_input)
+}
 
 /// The filter in the current URL's query.
 pub fn use_url_filter() -> Memo<StaffFilter> {
@@ -53,31 +86,17 @@ pub fn RecipientsView(
             },
         );
     });
-    let set = move |change: Box<dyn FnOnce(&mut StaffFilter)>, replace: bool| {
+    let set_filter = Callback::new(move |(change, replace): (Change, bool)| {
         let mut f = filter.get_untracked();
         change(&mut f);
         f.page = 0;
         apply.with_value(|a| a(f, replace));
-    };
+    });
+    let set = move |change: Change, replace: bool| set_filter.run((change, replace));
     let options = Resource::new(|| (), |_| staff_options());
     let results = Resource::new(move || filter.get(), search_staff);
 
-    // Typing updates the URL (and so the results) after a short pause.
-    let (typed, set_typed) = signal(filter.get_untracked().q);
-    let debounce = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
-    let on_type = move |ev: leptos::ev::Event| {
-        let v = event_target_value(&ev);
-        set_typed.set(v.clone());
-        if let Some(h) = debounce.get_value() {
-            h.clear();
-        }
-        let h = set_timeout_with_handle(
-            move || set(Box::new(move |f| f.q = v), true),
-            std::time::Duration::from_millis(250),
-        )
-        .ok();
-        debounce.set_value(h);
-    };
+    let (typed, on_type) = debounced(filter.get_untracked().q, set_filter, |f, v| f.q = v);
 
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -147,6 +166,8 @@ pub fn RecipientsView(
                                         }).collect_view()}
                                     </select>
                                 </div>
+                                <ManagerPicker filter set=set_filter/>
+                                <MoreFilters options=o.clone() filter set=set_filter/>
                                 <div class="filter-toggles">
                                     <label class="check">
                                         <input type="checkbox" prop:checked=move || filter.with(|f| f.include_pending)

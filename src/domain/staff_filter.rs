@@ -1,6 +1,7 @@
 //! The recipients filter, shared by the browser (URL state, form) and the server (query).
 //! Filters combine with AND; choices within one filter with OR.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +18,21 @@ pub struct StaffFilter {
     pub joined_within: Option<u32>,
     /// Office countries, ISO 3166 alpha-2.
     pub countries: Vec<String>,
+    /// Departments as `<connection id>/<group id>`.
+    pub departments: Vec<String>,
+    /// Offices as "City, CC".
+    pub offices: Vec<String>,
+    /// Source HR connections, by id.
+    pub sources: Vec<String>,
+    /// Part of a job title, any case.
+    pub job_title: String,
+    /// Started on or after / on or before.
+    pub started_from: Option<NaiveDate>,
+    pub started_to: Option<NaiveDate>,
+    /// A work anniversary (a whole number of years since starting) within this many days.
+    pub anniversary_within: Option<u32>,
+    /// A birthday within this many days (only where birthdays were shared).
+    pub birthday_within: Option<u32>,
     pub include_pending: bool,
     pub include_leavers: bool,
     pub page: u32,
@@ -24,6 +40,8 @@ pub struct StaffFilter {
 
 pub const PAGE_SIZE: u32 = 50;
 pub const JOINED_CHOICES: [u32; 3] = [7, 30, 90];
+/// Windows offered for anniversaries and birthdays, in days from today.
+pub const UPCOMING_CHOICES: [u32; 4] = [7, 14, 30, 90];
 
 impl StaffFilter {
     /// The filter as URL query parameters, so a filtered list can be shared and Back works.
@@ -47,6 +65,30 @@ impl StaffFilter {
         }
         for c in &self.countries {
             push("country", c);
+        }
+        for d in &self.departments {
+            push("dept", d);
+        }
+        for o in &self.offices {
+            push("office", o);
+        }
+        for c in &self.sources {
+            push("source", c);
+        }
+        if !self.job_title.trim().is_empty() {
+            push("title", self.job_title.trim());
+        }
+        if let Some(d) = self.started_from {
+            push("from", &d.to_string());
+        }
+        if let Some(d) = self.started_to {
+            push("to", &d.to_string());
+        }
+        if let Some(d) = self.anniversary_within {
+            push("anniversary", &d.to_string());
+        }
+        if let Some(d) = self.birthday_within {
+            push("birthday", &d.to_string());
         }
         if self.include_pending {
             push("pending", "1");
@@ -75,6 +117,16 @@ impl StaffFilter {
                 "country" if v.len() == 2 && v.bytes().all(|b| b.is_ascii_alphabetic()) => {
                     f.countries.push(v.to_ascii_uppercase())
                 }
+                "dept" if is_ref(v) && f.departments.len() < 50 => f.departments.push(v.to_owned()),
+                "office" if is_office(v) && f.offices.len() < 50 => f.offices.push(v.to_owned()),
+                "source" if is_uuid(v) && f.sources.len() < 20 => {
+                    f.sources.push(v.to_ascii_lowercase())
+                }
+                "title" => f.job_title = v.chars().filter(|c| !c.is_control()).take(100).collect(),
+                "from" => f.started_from = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
+                "to" => f.started_to = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
+                "anniversary" => f.anniversary_within = days(v),
+                "birthday" => f.birthday_within = days(v),
                 "pending" => f.include_pending = v == "1",
                 "leavers" => f.include_leavers = v == "1",
                 "page" => f.page = v.parse().unwrap_or(0).min(10_000),
@@ -83,6 +135,26 @@ impl StaffFilter {
         }
         f
     }
+}
+
+fn days(v: &str) -> Option<u32> {
+    v.parse().ok().filter(|d| (1..=366).contains(d))
+}
+
+fn is_uuid(v: &str) -> bool {
+    v.len() == 36
+        && v.bytes().enumerate().all(|(i, b)| {
+            matches!(i, 8 | 13 | 18 | 23) == (b == b'-') && (b == b'-' || b.is_ascii_hexdigit())
+        })
+}
+
+/// "City, CC" as the office filter stores it.
+fn is_office(v: &str) -> bool {
+    v.len() <= 120
+        && !v.chars().any(char::is_control)
+        && v.rsplit_once(", ").is_some_and(|(city, cc)| {
+            !city.is_empty() && cc.len() == 2 && cc.bytes().all(|b| b.is_ascii_uppercase())
+        })
 }
 
 /// `<uuid>/<id>` with only characters Merge ids use.
@@ -135,6 +207,14 @@ pub struct FilterOptions {
     /// `(ref, name, depth)` in tree order.
     pub teams: Vec<(String, String, i32)>,
     pub countries: Vec<String>,
+    /// `(ref, name)` by name.
+    pub departments: Vec<(String, String)>,
+    /// "City, CC", by country then city.
+    pub offices: Vec<String>,
+    /// `(connection id, "System · label")`, only when there are several.
+    pub sources: Vec<(String, String)>,
+    /// Whether any connection shares birthdays.
+    pub birthdays: bool,
     pub connections: usize,
     pub syncing: bool,
 }
@@ -152,6 +232,14 @@ mod tests {
             direct_only: true,
             joined_within: Some(30),
             countries: vec!["DE".into()],
+            departments: vec!["0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00/dept-2".into()],
+            offices: vec!["São Paulo, BR".into()],
+            sources: vec!["0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00".into()],
+            job_title: "Engineer & co".into(),
+            started_from: NaiveDate::from_ymd_opt(2024, 2, 29),
+            started_to: NaiveDate::from_ymd_opt(2026, 1, 1),
+            anniversary_within: Some(30),
+            birthday_within: Some(7),
             include_pending: true,
             include_leavers: false,
             page: 2,
@@ -171,6 +259,10 @@ mod tests {
             ("joined", "-3"),
             ("country", "Germany"),
             ("page", "x"),
+            ("source", "not-a-uuid-but-thirty-six-chars-long"),
+            ("office", "Berlin"),
+            ("from", "2026-02-30"),
+            ("anniversary", "0"),
         ]);
         assert_eq!(junk, StaffFilter::default());
     }

@@ -18,6 +18,13 @@ fn split_ref(r: &str) -> Option<(Uuid, &str)> {
     Some((Uuid::parse_str(c).ok()?, id))
 }
 
+/// Escapes LIKE's wildcards so typed text only matches itself.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Appends the filtered, de-duplicated people as CTE `people`.
 fn push_people(qb: &mut QueryBuilder<'_, Postgres>, account_id: Uuid, f: &StaffFilter) {
     let teams: Vec<(Uuid, String)> = f
@@ -63,11 +70,7 @@ fn push_people(qb: &mut QueryBuilder<'_, Postgres>, account_id: Uuid, f: &StaffF
     let q = search_text(&[Some(f.q.trim())]);
     if !q.is_empty() {
         qb.push(" AND (p.search_text LIKE '%' || ");
-        qb.push_bind(
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_"),
-        );
+        qb.push_bind(like_escape(&q));
         qb.push(" || '%' OR word_similarity(");
         qb.push_bind(q);
         qb.push(", p.search_text) >= 0.35)");
@@ -90,6 +93,73 @@ fn push_people(qb: &mut QueryBuilder<'_, Postgres>, account_id: Uuid, f: &StaffF
         qb.push(" AND p.country = ANY(");
         qb.push_bind(f.countries.clone());
         qb.push(")");
+    }
+    if !f.departments.is_empty() {
+        let (conns, ids): (Vec<Uuid>, Vec<String>) = f
+            .departments
+            .iter()
+            .filter_map(|d| split_ref(d).map(|(c, id)| (c, id.to_owned())))
+            .unzip();
+        qb.push(" AND EXISTS (SELECT 1 FROM UNNEST(");
+        qb.push_bind(conns);
+        qb.push("::uuid[], ");
+        qb.push_bind(ids);
+        qb.push(
+            "::text[]) AS d(c, i) WHERE d.c = p.connection_id AND d.i = ANY(p.department_ids))",
+        );
+    }
+    if !f.offices.is_empty() {
+        qb.push(" AND (p.city || ', ' || p.country) = ANY(");
+        qb.push_bind(f.offices.clone());
+        qb.push(")");
+    }
+    if !f.sources.is_empty() {
+        let sources: Vec<Uuid> = f
+            .sources
+            .iter()
+            .filter_map(|s| Uuid::parse_str(s).ok())
+            .collect();
+        qb.push(" AND p.connection_id = ANY(");
+        qb.push_bind(sources);
+        qb.push("::uuid[])");
+    }
+    let title = f.job_title.trim();
+    if !title.is_empty() {
+        qb.push(" AND p.job_title ILIKE '%' || ");
+        qb.push_bind(like_escape(title));
+        qb.push(" || '%'");
+    }
+    if let Some(d) = f.started_from {
+        qb.push(" AND p.start_date >= ");
+        qb.push_bind(d);
+    }
+    if let Some(d) = f.started_to {
+        qb.push(" AND p.start_date <= ");
+        qb.push_bind(d);
+    }
+    if let Some(days) = f.anniversary_within {
+        // The first anniversary on or after today: start + (whole years up to yesterday + 1).
+        qb.push(
+            " AND p.start_date < current_date AND (p.start_date + make_interval(years =>
+                 date_part('year', age(current_date - 1, p.start_date))::int + 1))::date
+                 <= current_date + ",
+        );
+        qb.push_bind(days as i32);
+    }
+    if let Some(days) = f.birthday_within {
+        // The next birthday this year or next; 29 February falls on 28 February in other years.
+        qb.push(
+            " AND p.birthday_month IS NOT NULL AND p.birthday_day IS NOT NULL
+              AND (SELECT min(b.day) FROM (
+                      SELECT make_date(y, p.birthday_month::int,
+                          CASE WHEN p.birthday_month = 2 AND p.birthday_day = 29
+                                    AND NOT (y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0))
+                               THEN 28 ELSE p.birthday_day::int END) AS day
+                      FROM (VALUES (extract(year FROM current_date)::int),
+                                   (extract(year FROM current_date)::int + 1)) AS years(y)) b
+                   WHERE b.day >= current_date) <= current_date + ",
+        );
+        qb.push_bind(days as i32);
     }
     if !f.include_leavers {
         qb.push(" AND coalesce(p.employment_status, '') <> 'INACTIVE' AND (p.termination_date IS NULL OR p.termination_date > current_date)");
@@ -237,6 +307,38 @@ pub async fn options(pool: &PgPool, account_id: Uuid) -> Result<FilterOptions, S
     .fetch_all(pool)
     .await
     .context("listing countries")?;
+    let departments: Vec<(String, String)> = sqlx::query_as(
+        "SELECT d.connection_id::text || '/' || d.merge_id, d.name
+         FROM departments d JOIN connections c ON c.id = d.connection_id
+         WHERE c.account_id = $1 AND c.status <> 'disconnected' ORDER BY lower(d.name), 1",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await
+    .context("listing departments")?;
+    let offices: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT city || ', ' || country, country, city FROM staff
+         WHERE account_id = $1 AND city IS NOT NULL AND country IS NOT NULL ORDER BY country, city",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await
+    .context("listing offices")?;
+    let sources: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id::text, integration_name || ' · ' || label FROM connections
+         WHERE account_id = $1 AND category = 'hris' AND status <> 'disconnected' ORDER BY created_at",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await
+    .context("listing sources")?;
+    let birthdays: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM staff WHERE account_id = $1 AND birthday_month IS NOT NULL)",
+    )
+    .bind(account_id)
+    .fetch_one(pool)
+    .await
+    .context("checking for birthdays")?;
     let (connections, syncing): (i64, bool) = sqlx::query_as(
         "SELECT count(*), coalesce(bool_or(c.status = 'syncing' OR j.id IS NOT NULL), false)
          FROM connections c LEFT JOIN sync_jobs j ON j.connection_id = c.id AND j.state IN ('queued', 'running')
@@ -249,7 +351,60 @@ pub async fn options(pool: &PgPool, account_id: Uuid) -> Result<FilterOptions, S
     Ok(FilterOptions {
         teams,
         countries,
+        departments,
+        offices,
+        sources: if sources.len() > 1 {
+            sources
+        } else {
+            Vec::new()
+        },
+        birthdays,
         connections: connections as usize,
         syncing,
     })
+}
+
+/// People who manage someone, matching typed text, for the "Reports to" filter.
+pub async fn managers(
+    pool: &PgPool,
+    account_id: Uuid,
+    text: &str,
+) -> Result<Vec<(String, String, Option<String>)>, ServerError> {
+    let q = search_text(&[Some(text.trim())]);
+    if q.chars().count() < 2 {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as(
+        "SELECT s.connection_id::text || '/' || s.merge_id, s.display_name, s.job_title
+         FROM staff s
+         WHERE s.account_id = $1 AND s.removed_at IS NULL AND NOT s.deleted
+           AND s.search_text LIKE '%' || $2 || '%'
+           AND EXISTS (SELECT 1 FROM staff r WHERE r.connection_id = s.connection_id AND r.manager_id = s.merge_id)
+         ORDER BY lower(s.display_name), 1 LIMIT 8",
+    )
+    .bind(account_id)
+    .bind(like_escape(&q))
+    .fetch_all(pool)
+    .await
+    .context("finding managers")
+}
+
+/// The name of one of the account's people, by key.
+pub async fn person_name(
+    pool: &PgPool,
+    account_id: Uuid,
+    key: &str,
+) -> Result<Option<String>, ServerError> {
+    let Some((connection, id)) = split_ref(key) else {
+        return Ok(None);
+    };
+    sqlx::query_scalar(
+        "SELECT display_name FROM staff WHERE account_id = $1 AND connection_id = $2 AND merge_id = $3",
+    )
+    .bind(account_id)
+    .bind(connection)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .context("finding a person's name")
 }
