@@ -187,7 +187,8 @@ async fn exclusions_picks_and_the_csv_export(pool: PgPool) {
     // A name that a spreadsheet would run as a formula.
     sqlx::query(
         "UPDATE staff SET display_name = '=HYPERLINK(\"http://evil.example\",\"click\")'
-         WHERE connection_id = $1 AND merge_id = (SELECT min(merge_id) FROM staff WHERE connection_id = $1)",
+         WHERE connection_id = $1 AND merge_id = (SELECT min(merge_id) FROM staff WHERE connection_id = $1
+             AND employment_status = 'ACTIVE' AND start_date <= current_date AND termination_date IS NULL)",
     )
     .bind(connection.id)
     .execute(&pool)
@@ -265,4 +266,116 @@ async fn exclusions_picks_and_the_csv_export(pool: PgPool) {
     assert!(csv.starts_with("\"Name\",\"Work email\""));
     assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\""));
     assert!(!csv.contains(",\"=HYPERLINK"));
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn why_someone_is_not_in_the_list(pool: PgPool) {
+    use hr_connectors::server::store::why_not::explain;
+    let env = SyncedEnv::new(pool.clone()).await;
+    let account = env.admin.account_id;
+    let connection = env.connect("acme").await;
+    let id = new_campaign(&env, "Germany").await;
+    let germany = StaffFilter {
+        countries: vec!["DE".into()],
+        ..StaffFilter::default()
+    };
+    audiences::save(&pool, account, id, AudienceKind::Dynamic, &germany, vec![])
+        .await
+        .unwrap();
+    let key_where = |condition: &str| {
+        let pool = pool.clone();
+        let sql = format!(
+            "SELECT connection_id::text || '/' || merge_id FROM staff WHERE connection_id = $1 AND {condition}
+             ORDER BY merge_id LIMIT 1"
+        );
+        async move {
+            sqlx::query_scalar::<_, String>(&sql)
+                .bind(connection.id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let in_germany =
+        key_where("country = 'DE' AND employment_status = 'ACTIVE' AND start_date <= current_date AND termination_date IS NULL")
+            .await;
+    let w = explain(&pool, account, id, &in_germany)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(w.included, "{w:?}");
+
+    let elsewhere = key_where(
+        "country <> 'DE' AND employment_status = 'ACTIVE' AND start_date <= current_date AND termination_date IS NULL",
+    )
+    .await;
+    let w = explain(&pool, account, id, &elsewhere)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!w.included);
+    assert!(
+        w.reasons
+            .iter()
+            .any(|r| r.starts_with("Their office country")),
+        "{w:?}"
+    );
+
+    let leaver = key_where("employment_status = 'INACTIVE'").await;
+    let w = explain(&pool, account, id, &leaver).await.unwrap().unwrap();
+    assert!(!w.included);
+    assert!(
+        w.reasons
+            .iter()
+            .any(|r| r.contains("Leavers never receive gifts")),
+        "{w:?}"
+    );
+
+    audiences::set_excluded(&pool, account, id, &in_germany, env.admin.user_id, true)
+        .await
+        .unwrap();
+    let w = explain(&pool, account, id, &in_germany)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!w.included);
+    assert!(
+        w.reasons[0].contains("excluded them from this campaign"),
+        "{w:?}"
+    );
+
+    // A fixed list explains who was not picked; another account learns nothing.
+    audiences::save(
+        &pool,
+        account,
+        id,
+        AudienceKind::Snapshot,
+        &StaffFilter::default(),
+        vec![in_germany.clone()],
+    )
+    .await
+    .unwrap();
+    let w = explain(&pool, account, id, &elsewhere)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        w.reasons
+            .iter()
+            .any(|r| r.starts_with("They were not among the people saved")),
+        "{w:?}"
+    );
+    let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
+    assert!(
+        explain(&pool, other.account_id, id, &elsewhere)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        staff_query::anyone(&pool, other.account_id, "a")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

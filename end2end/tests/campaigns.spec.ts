@@ -121,6 +121,18 @@ test("a campaign gets a dynamic audience that follows a resync, with exclusions 
   expect(lines.length).toBe(remaining + 1);
   expect(csv).not.toContain(`"${name}"`);
 
+  // Why isn't someone in the list? The excluded person, and the one the HR system dropped.
+  await page.getByText("Why isn't someone in the list?").click();
+  const why = page.locator(".why-not");
+  await why.getByLabel("Find a person").fill(name.split(" ")[0]);
+  await why.getByRole("button", { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`) }).first().click();
+  await expect(why.getByRole("status")).toContainText("excluded them from this campaign");
+  await why.getByLabel("Find a person").fill("gina");
+  await why.getByRole("button", { name: /^Gina Ghost/ }).click();
+  await expect(why.getByRole("status")).toContainText("no longer lists them");
+  await axe(page, "campaign-why-not");
+  await shot(page, "campaign-3-why-not-1280");
+
   await page.setViewportSize({ width: 360, height: 740 });
   await shot(page, "campaign-3-360");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -1,4 +1,4 @@
-import { test, expect, gotoHydrated, signIn, shot, axe, DEMO } from "./fixtures";
+import { test, expect, gotoHydrated, signIn, shot, axe, sql, DEMO } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 /// Connects the sandbox's "globex" Sage HR (1,200 people) through the server function the
@@ -65,6 +65,34 @@ test("a campaign manager filters staff, the URL keeps the filters and Back works
   await page.getByLabel("Search").fill("jose");
   await expect(page).toHaveURL(/q=jose/);
   await expect(page.locator(".staff-table").getByText(/José/).first()).toBeVisible();
+
+  // Everyone under a manager, then only their direct reports.
+  const manager = sql(`SELECT m.display_name FROM staff m JOIN connections c ON c.id = m.connection_id
+      WHERE c.label = 'Globex' AND m.display_name ~ '^[A-Za-z]+ [A-Za-z]+$'
+        AND (SELECT count(*) FROM staff r WHERE r.connection_id = m.connection_id AND r.manager_id = m.merge_id) >= 3
+      ORDER BY m.merge_id LIMIT 1`);
+  await gotoHydrated(page, "/people");
+  const all = await count(page);
+  await page.getByLabel("Reports to").fill(manager);
+  await page.getByRole("button", { name: `Everyone under ${manager}` }).first().click();
+  await expect(page).toHaveURL(/manager=/);
+  await expect.poll(() => count(page)).toBeLessThan(all);
+  const under = await count(page);
+  await page.getByLabel("Direct reports only").check();
+  await expect(page).toHaveURL(/direct=1/);
+  await expect.poll(() => count(page)).toBeLessThanOrEqual(under);
+  await page.getByRole("button", { name: "Clear the manager filter" }).click();
+  await expect.poll(() => count(page)).toBe(all);
+
+  // The folded-away filters: a job title and a start-date range.
+  await page.getByText("More filters").click();
+  await page.getByLabel("Job title contains").fill("engineer");
+  await expect(page).toHaveURL(/title=engineer/);
+  await expect.poll(() => count(page)).toBeLessThan(all);
+  await page.getByLabel("Started on or after").fill("2020-01-01");
+  await expect(page).toHaveURL(/from=2020-01-01/);
+  await axe(page, "recipients-more-filters");
+  await shot(page, "recipients-more-filters-1280");
 
   // Leavers are excluded unless asked for.
   await gotoHydrated(page, "/people");

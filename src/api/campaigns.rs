@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
-use crate::domain::campaign::{AudienceKind, CampaignDetails, CampaignDraft, CampaignSummary};
+use crate::domain::campaign::{
+    AudienceKind, CampaignDetails, CampaignDraft, CampaignSummary, WhyNot,
+};
 use crate::domain::staff_filter::StaffFilter;
 use crate::error::AppError;
 
@@ -118,4 +120,26 @@ pub async fn set_exclusion(id: Uuid, key: String, excluded: bool) -> Result<(), 
         return Err(AppError::not_found("That campaign"));
     }
     Ok(())
+}
+
+/// Anyone in the account's HR data matching the text, leavers and removed people included:
+/// `(key, name, job title, source)`.
+#[server(endpoint = "campaigns/find-anyone")]
+pub async fn find_anyone(
+    text: String,
+) -> Result<Vec<(String, String, Option<String>, String)>, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    Ok(crate::server::store::staff_query::anyone(&state.pool, user.account_id, &text).await?)
+}
+
+#[server(endpoint = "campaigns/why-not")]
+pub async fn explain_absence(id: Uuid, key: String) -> Result<WhyNot, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    crate::server::store::why_not::explain(&state.pool, user.account_id, id, &key)
+        .await?
+        .ok_or_else(|| AppError::not_found("That person or campaign"))
 }

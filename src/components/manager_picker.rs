@@ -65,11 +65,10 @@ pub fn ManagerPicker(filter: Memo<StaffFilter>, set: Callback<(Change, bool)>) -
                         <Transition fallback=|| ()>
                             {move || Suspend::new(async move {
                                 found.await.unwrap_or_default().into_iter().map(|(key, name, title)| {
-                                    let label = format!("Everyone under {name}");
                                     view! {
                                         <li>
-                                            <button type="button" class="suggestion" aria-label=label on:click=move |_| choose(Some(key.clone()))>
-                                                <strong>{name.clone()}</strong>
+                                            <button type="button" class="suggestion" on:click=move |_| choose(Some(key.clone()))>
+                                                "Everyone under " <strong>{name.clone()}</strong>
                                                 {title.map(|t| view! { <span class="muted">" · " {t}</span> })}
                                             </button>
                                         </li>

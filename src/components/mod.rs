@@ -15,3 +15,4 @@ pub mod shell;
 pub mod sync_progress;
 pub mod system_logo;
 pub mod ticker;
+pub mod why_not;

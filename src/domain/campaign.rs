@@ -228,6 +228,15 @@ pub struct CampaignDetails {
 
 pub const RECIPIENTS_SHOWN: i64 = 100;
 
+/// The answer to "why isn't this person in my list?".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhyNot {
+    pub name: String,
+    pub included: bool,
+    /// Every reason they are left out, or notes about them when they are included.
+    pub reasons: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

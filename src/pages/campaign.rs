@@ -10,6 +10,7 @@ use crate::api::campaigns::{
 };
 use crate::components::campaign_form::CampaignForm;
 use crate::components::recipients::{RecipientsView, use_url_filter};
+use crate::components::why_not::WhyNotPanel;
 use crate::domain::campaign::{AudienceKind, CampaignDetails, Recipient, format_budget};
 
 /// One campaign: its details, its recipients (with exclusions, the change at the last sync and
@@ -48,7 +49,10 @@ pub fn CampaignPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || id().map(|id| view! { <Chooser id on_change/> })}
+        {move || id().map(|id| view! {
+            <WhyNotPanel campaign=id/>
+            <Chooser id on_change/>
+        })}
     }
 }
 

@@ -9,3 +9,4 @@ pub mod org;
 pub mod removals;
 pub mod staff;
 pub mod staff_query;
+pub mod why_not;

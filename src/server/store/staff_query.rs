@@ -408,3 +408,51 @@ pub async fn person_name(
     .await
     .context("finding a person's name")
 }
+
+/// Whether one person passes the filter (de-duplication included).
+pub async fn matches(
+    pool: &PgPool,
+    account_id: Uuid,
+    f: &StaffFilter,
+    key: &str,
+) -> Result<bool, ServerError> {
+    let Some((connection, id)) = split_ref(key) else {
+        return Ok(false);
+    };
+    let mut qb = QueryBuilder::new("");
+    push_people(&mut qb, account_id, f);
+    qb.push("SELECT EXISTS (SELECT 1 FROM people WHERE connection_id = ");
+    qb.push_bind(connection);
+    qb.push(" AND merge_id = ");
+    qb.push_bind(id.to_owned());
+    qb.push(")");
+    qb.build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .context("checking one person against a filter")
+}
+
+/// Anyone in the account's HR data whose name or email contains the text, leavers and removed
+/// people included: `(key, name, job title, source)`.
+pub async fn anyone(
+    pool: &PgPool,
+    account_id: Uuid,
+    text: &str,
+) -> Result<Vec<(String, String, Option<String>, String)>, ServerError> {
+    let q = search_text(&[Some(text.trim())]);
+    if q.chars().count() < 2 {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as(
+        "SELECT s.connection_id::text || '/' || s.merge_id, s.display_name, s.job_title,
+             c.integration_name || ' · ' || c.label
+         FROM staff s JOIN connections c ON c.id = s.connection_id
+         WHERE s.account_id = $1 AND s.search_text LIKE '%' || $2 || '%'
+         ORDER BY lower(s.display_name), 1 LIMIT 8",
+    )
+    .bind(account_id)
+    .bind(like_escape(&q))
+    .fetch_all(pool)
+    .await
+    .context("searching everyone")
+}

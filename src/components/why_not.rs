@@ -1,0 +1,73 @@
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::api::campaigns::{explain_absence, find_anyone};
+
+/// "Why isn't someone in the list?": find anyone in the HR data, leavers included, and read
+/// every reason they are not a recipient of this campaign.
+#[component]
+pub fn WhyNotPanel(campaign: Uuid) -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let chosen = RwSignal::new(None::<String>);
+    let found = Resource::new(
+        move || typed.get(),
+        |text| async move {
+            if text.trim().chars().count() < 2 {
+                Ok(Vec::new())
+            } else {
+                find_anyone(text).await
+            }
+        },
+    );
+    let answer = Resource::new(
+        move || chosen.get(),
+        move |key| async move {
+            match key {
+                Some(k) => Some(explain_absence(campaign, k).await),
+                None => None,
+            }
+        },
+    );
+    view! {
+        <details class="card why-not">
+            <summary>"Why isn't someone in the list?"</summary>
+            <div class="field">
+                <label for="why-search">"Find a person"</label>
+                <input id="why-search" type="search" autocomplete="off" placeholder="Name or work email, leavers included"
+                    prop:value=typed on:input=move |ev| { typed.set(event_target_value(&ev)); chosen.set(None); }/>
+            </div>
+            <ul class="suggestions" aria-label="People found">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        found.await.unwrap_or_default().into_iter().map(|(key, name, title, source)| {
+                            view! {
+                                <li>
+                                    <button type="button" class="suggestion" on:click=move |_| chosen.set(Some(key.clone()))>
+                                        <strong>{name.clone()}</strong>
+                                        <span class="muted">{title.map(|t| format!(" · {t}")).unwrap_or_default()} " · " {source}</span>
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()
+                    })}
+                </Transition>
+            </ul>
+            <Transition fallback=|| view! { <p class="muted">"Checking…"</p> }>
+                {move || Suspend::new(async move {
+                    match answer.await {
+                        None => ().into_any(),
+                        Some(Err(e)) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
+                        Some(Ok(w)) => view! {
+                            <div class="why-answer" role="status">
+                                <p><strong>{w.name.clone()}</strong>
+                                    {if w.included { " is in this campaign's list." } else { " is not in this campaign's list:" }}
+                                </p>
+                                <ul>{w.reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </details>
+    }
+}
