@@ -4,6 +4,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::shell::AppShell;
+use crate::pages::activity::ActivityPage;
 use crate::pages::campaign::CampaignPage;
 use crate::pages::campaigns::CampaignsPage;
 use crate::pages::connection::ConnectionPage;
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("campaigns") view=CampaignsPage/>
                     <Route path=path!("campaigns/:id") view=CampaignPage/>
                     <Route path=path!("people") view=PeoplePage/>
+                    <Route path=path!("activity") view=ActivityPage/>
                     <Route path=path!("integrations") view=IntegrationsPage/>
                     <Route path=path!("integrations/linked") view=LinkedPage/>
                     <Route path=path!("integrations/:id") view=ConnectionPage/>

@@ -145,6 +145,7 @@ fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
         ("mail/outbox", (Member, Form(String::new()))),
         ("integrations/list", (Member, Form(String::new()))),
         ("integrations/catalogue", (Member, Form(String::new()))),
+        ("integrations/activity", (Admin, Form(String::new()))),
         ("integrations/get", (Member, Form(format!("id={c}")))),
         ("integrations/details", (Member, Form(format!("id={c}")))),
         (
@@ -346,6 +347,7 @@ async fn no_account_reads_or_changes_another(pool: PgPool) {
                 | "mail/outbox"
                 | "integrations/list"
                 | "integrations/catalogue"
+                | "integrations/activity"
                 | "staff/search"
                 | "staff/options"
                 | "staff/managers"

@@ -98,6 +98,17 @@ test("an admin relinks a connection whose HR system stopped accepting its access
   await expect(history.getByRole("row").nth(1)).toContainText("After relinking");
   await expect(page.locator(".connection-facts")).toContainText("60 people");
   expect(sql(`SELECT count(*) FROM connections WHERE label = 'Initech'`)).toBe("1");
+
+  // The activity log has both admin actions, with who and from where.
+  await gotoHydrated(page, "/integrations");
+  await page.getByRole("link", { name: "Activity log" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Activity" })).toBeVisible();
+  const log = page.locator(".activity-table");
+  await expect(log.getByText("Relinked an HR system")).toBeVisible();
+  await expect(log.getByText("Reviewed held removals")).toBeVisible();
+  await expect(log.getByText("Removed 100 people the HR system no longer lists")).toBeVisible();
+  await expect(log.getByText("Connected an HR system")).toBeVisible();
+  await looked(page, "activity");
 });
 
 test("a campaign manager sees a connection's details but cannot act on them", async ({ page }) => {

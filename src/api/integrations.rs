@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
+#[cfg(feature = "ssr")]
+use crate::domain::audit::AuditAction;
 use crate::domain::connection_details::ConnectionDetails;
 use crate::domain::integration::{CatalogueItem, ConnectionView};
 use crate::error::AppError;
@@ -77,7 +79,29 @@ pub async fn connect(
         },
     )
     .await?;
+    audit(&user, AuditAction::Connected, &c).await?;
     Ok(views::view(&state.pool, &c).await?)
+}
+
+/// Records an admin's action on a connection in the account's activity log.
+#[cfg(feature = "ssr")]
+async fn audit(
+    user: &crate::domain::user::CurrentUser,
+    action: crate::domain::audit::AuditAction,
+    c: &crate::server::store::connections::Connection,
+) -> Result<(), AppError> {
+    use crate::server::auth::context::{client_ip, state};
+    let fields: Vec<&str> = c.consent.enabled_fields().map(|f| f.label).collect();
+    crate::server::store::audit::record(
+        &state()?.pool,
+        user,
+        &client_ip(),
+        action,
+        &format!("{} · {}", c.integration_name, c.label),
+        &format!("Fields shared: {}", fields.join(", ")),
+    )
+    .await?;
+    Ok(())
 }
 
 #[server(endpoint = "integrations/get")]
@@ -145,6 +169,9 @@ pub async fn disconnect(id: Uuid, delete_now: bool) -> Result<(), AppError> {
     } else {
         Retention::KeepReadOnly
     };
+    let c = crate::server::store::connections::get(&state.pool, user.account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That connection"))?;
     disconnect(
         &state.pool,
         &state.secrets,
@@ -153,7 +180,12 @@ pub async fn disconnect(id: Uuid, delete_now: bool) -> Result<(), AppError> {
         id,
         retention,
     )
-    .await
+    .await?;
+    audit(&user, AuditAction::Disconnected, &c).await?;
+    if delete_now {
+        audit(&user, AuditAction::DataDeleted, &c).await?;
+    }
+    Ok(())
 }
 
 #[server(endpoint = "integrations/start-link", input = Json)]
@@ -174,10 +206,17 @@ pub async fn complete_link(
     public_token: String,
 ) -> Result<ConnectionView, AppError> {
     use crate::server::auth::context::{require_admin, state};
+    use crate::server::integrations::link;
     let user = require_admin()?;
     let state = state()?;
-    let c =
-        crate::server::integrations::link::complete(&state, &user, pending, &public_token).await?;
+    let relink = link::is_relink(&state.pool, user.account_id, pending).await?;
+    let c = link::complete(&state, &user, pending, &public_token).await?;
+    let action = if relink {
+        AuditAction::Relinked
+    } else {
+        AuditAction::Connected
+    };
+    audit(&user, action, &c).await?;
     Ok(crate::server::integrations::views::view(&state.pool, &c).await?)
 }
 
@@ -201,6 +240,7 @@ pub async fn relink(
     let user = require_admin()?;
     let state = state()?;
     let c = relink::relink_with_credentials(&state, &user, id, &credentials).await?;
+    audit(&user, AuditAction::Relinked, &c).await?;
     Ok(views::view(&state.pool, &c).await?)
 }
 
@@ -219,10 +259,34 @@ pub async fn review_held(id: Uuid, apply: bool) -> Result<u64, AppError> {
     use crate::server::store::{connections, removals};
     let user = require_admin()?;
     let state = state()?;
-    connections::get(&state.pool, user.account_id, id)
+    use crate::server::auth::context::client_ip;
+    use crate::server::store::audit;
+    let c = connections::get(&state.pool, user.account_id, id)
         .await?
         .ok_or_else(|| AppError::not_found("That connection"))?;
     let n = removals::settle_held(&state.pool, user.account_id, id, apply).await?;
     tracing::info!(connection = %id, apply, people = n, "held removals reviewed");
+    audit::record(
+        &state.pool,
+        &user,
+        &client_ip(),
+        AuditAction::RemovalsReviewed,
+        &format!("{} · {}", c.integration_name, c.label),
+        &if apply {
+            format!("Removed {n} people the HR system no longer lists")
+        } else {
+            format!("Kept {n} people the HR system no longer lists")
+        },
+    )
+    .await?;
     Ok(n)
+}
+
+/// The account's activity log, for admins.
+#[server(endpoint = "integrations/activity")]
+pub async fn activity() -> Result<Vec<crate::domain::audit::AuditEntry>, AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    let user = require_admin()?;
+    let state = state()?;
+    Ok(crate::server::store::audit::recent(&state.pool, user.account_id, 200).await?)
 }

@@ -1,6 +1,7 @@
 //! Types and validators shared by the server and the browser. Everything here compiles to wasm,
 //! so the same rules check a form as the user types and again when the server receives it.
 
+pub mod audit;
 pub mod campaign;
 pub mod connection_details;
 pub mod credentials;

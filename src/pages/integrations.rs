@@ -49,6 +49,7 @@ pub fn IntegrationsPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     is_admin().await.then(|| view! {
+                        <a class="button button--ghost" href="/activity">"Activity log"</a>
                         <button type="button" class="button button--primary" on:click=move |_| dialog_open.set(true)>
                             "Connect new integration"
                         </button>

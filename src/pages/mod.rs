@@ -1,5 +1,6 @@
 //! One routed page per module.
 
+pub mod activity;
 pub mod campaign;
 pub mod campaigns;
 pub mod connection;

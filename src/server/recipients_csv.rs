@@ -8,9 +8,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
+use crate::domain::audit::AuditAction;
 use crate::server::auth::context::RequestSession;
 use crate::server::state::AppState;
-use crate::server::store::{audiences, campaigns};
+use crate::server::store::{audiences, audit, campaigns};
 
 const HEADER: [&str; 8] = [
     "Name",
@@ -82,6 +83,14 @@ fn file_name(campaign: &str) -> String {
     format!("{}-recipients.csv", &slug[..slug.len().min(60)])
 }
 
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The export could not be made just now. Try again in a minute.",
+    )
+        .into_response()
+}
+
 pub async fn download(
     State(state): State<AppState>,
     Extension(session): Extension<RequestSession>,
@@ -95,25 +104,31 @@ pub async fn download(
         Ok(None) => return (StatusCode::NOT_FOUND, "No such campaign.").into_response(),
         Err(err) => {
             tracing::error!(error = %err, "could not load a campaign to export");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The export could not be made just now. Try again in a minute.",
-            )
-                .into_response();
+            return unavailable();
         }
     };
     let rows = match audiences::export(&state.pool, user.account_id, id).await {
         Ok(rows) => rows,
         Err(err) => {
             tracing::error!(error = %err, "could not export recipients");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The export could not be made just now. Try again in a minute.",
-            )
-                .into_response();
+            return unavailable();
         }
     };
     tracing::info!(campaign = %id, user = %user.user_id, rows = rows.len(), "recipients exported");
+    if let Err(err) = audit::record(
+        &state.pool,
+        &user,
+        &session.client_ip,
+        AuditAction::RecipientsExported,
+        &campaign.name,
+        &format!("{} recipients", rows.len()),
+    )
+    .await
+    {
+        // An export that cannot be logged is not handed out.
+        tracing::error!(error = %err, "could not log an export");
+        return unavailable();
+    }
     // A byte-order mark, so spreadsheet programs read the names as UTF-8.
     let body = format!("\u{feff}{}", to_csv(&rows));
     let disposition = format!("attachment; filename=\"{}\"", file_name(&campaign.name));

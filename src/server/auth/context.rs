@@ -29,6 +29,11 @@ pub fn request_session() -> Result<RequestSession, AppError> {
         .unwrap_or_default())
 }
 
+/// The caller's address, for the activity log.
+pub fn client_ip() -> String {
+    request_session().map(|s| s.client_ip).unwrap_or_default()
+}
+
 /// The signed-in user, or `Unauthenticated`. The account always comes from here, never from
 /// an argument the browser sent.
 pub fn current_user() -> Result<CurrentUser, AppError> {

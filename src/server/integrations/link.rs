@@ -136,6 +136,23 @@ async fn hand_off(
     Ok(format!("{url}{sep}return_to={}", encode_component(&back)))
 }
 
+/// Whether a pending hand-off relinks an existing connection of the account.
+pub async fn is_relink(
+    pool: &sqlx::PgPool,
+    account_id: Uuid,
+    pending: Uuid,
+) -> Result<bool, ServerError> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pending_links p JOIN connections c ON c.origin_id = p.origin_id
+                        WHERE p.id = $1 AND p.account_id = $2 AND c.account_id = $2)",
+    )
+    .bind(pending)
+    .bind(account_id)
+    .fetch_one(pool)
+    .await
+    .context("checking a pending link")
+}
+
 /// Finishes the hand-off: exchanges the public token, stores the connection and starts its sync.
 pub async fn complete(
     state: &AppState,

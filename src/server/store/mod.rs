@@ -3,6 +3,7 @@
 //! connection it is scoped to.
 
 pub mod audiences;
+pub mod audit;
 pub mod campaigns;
 pub mod connections;
 pub mod org;
