@@ -992,3 +992,66 @@ async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool
     assert_eq!(d.changes.syncs, 3);
     assert_eq!(d.changes.added, 240);
 }
+
+/// Dumps the whole database the way a backup would and looks for every secret in plain text:
+/// the Merge account token, the API key typed to connect, and the key that encrypts tokens.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_and_sync(&env, "acme").await;
+    let token = connections::account_token(&pool, &env.state.secrets, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let sealed: String =
+        sqlx::query_scalar("SELECT account_token_enc FROM connections WHERE id = $1")
+            .bind(c.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let database: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let base = std::env::var("DATABASE_URL").unwrap();
+    let url = format!("{}/{database}", base.rsplit_once('/').unwrap().0);
+    let pg_dump = std::fs::read_dir("/usr/lib/postgresql")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("bin/pg_dump"))
+        .filter(|p| p.exists())
+        .max()
+        .expect("pg_dump (scripts/setup.sh installs PostgreSQL)");
+    let out = std::process::Command::new(pg_dump)
+        .args(["--data-only", "--no-owner", &url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dump = String::from_utf8_lossy(&out.stdout);
+    // The dump has the connection, so the search below is not vacuous.
+    assert!(dump.contains(&sealed));
+    assert!(dump.contains(&c.id.to_string()));
+    for (what, secret) in [
+        ("the Merge account token", token.expose().to_owned()),
+        ("the API key typed to connect", "demo-api-key".to_owned()),
+        ("the sandbox's Merge API key", KEY.to_owned()),
+    ] {
+        assert!(!dump.contains(&secret), "{what} is in the dump");
+    }
+    let config = &env.state.config;
+    let keys = std::iter::once(&config.secret_key).chain(&config.previous_secret_keys);
+    for key in keys {
+        assert!(
+            !dump.contains(&key.encode()),
+            "an encryption key is in the dump"
+        );
+    }
+    assert!(
+        !dump.contains(config.merge_webhook_key.expose()),
+        "the webhook key is in the dump"
+    );
+}
