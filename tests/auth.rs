@@ -238,3 +238,41 @@ async fn health_check_answers_with_the_database(pool: PgPool) {
         r#"{"database":"ok","status":"ok"}"#
     );
 }
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn pages_carry_a_nonce_content_security_policy(pool: PgPool) {
+    let app = common::app(pool);
+    let res = common::send(&app, common::get("/login", None)).await;
+    let policy = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(policy.contains("object-src 'none'"), "{policy}");
+    assert!(
+        !policy.contains("script-src 'self' 'unsafe-inline'"),
+        "{policy}"
+    );
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a script nonce")
+        .to_owned();
+    let html = common::body_text(res).await;
+    // Every inline script carries this response's nonce; nothing else may run.
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "{html}"
+    );
+
+    let res = common::send(&app, common::get("/healthz", None)).await;
+    assert_eq!(
+        res.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+}
