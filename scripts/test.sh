@@ -64,4 +64,8 @@ for _ in $(seq 1 120); do
 done
 (cd end2end && BASE_URL="http://127.0.0.1:$e2e_port" E2E_DATABASE_URL="$e2e_db" npx playwright test)
 
+step "Fault drills: kill -9 the server and restart Postgres mid-sync (scripts/drills.sh)"
+kill "$server_pid" 2>/dev/null || true
+scripts/drills.sh
+
 step "All checks passed"

@@ -28,8 +28,11 @@ pub async fn run_one(ctx: &SyncContext) -> Result<Option<Uuid>, ServerError> {
 /// Runs a job, then re-evaluates the dynamic campaign audiences of the connection's account,
 /// so they follow every sync.
 async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), ServerError> {
-    let connection = job.connection_id;
-    run(ctx, job).await?;
+    let (id, connection) = (job.id, job.connection_id);
+    if let Err(err) = run(ctx, job).await {
+        release_after_outage(ctx, id).await;
+        return Err(err);
+    }
     let account: Option<Uuid> =
         sqlx::query_scalar("SELECT account_id FROM connections WHERE id = $1")
             .bind(connection)
@@ -40,6 +43,27 @@ async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), Server
         audiences::refresh_dynamic(&ctx.pool, account).await?;
     }
     Ok(())
+}
+
+/// A job that stopped on a database error could not be put back in the queue while the database
+/// was away. Keep trying for a minute, so it resumes from its checkpoint as soon as Postgres is
+/// back instead of waiting for its heartbeat to go stale.
+async fn release_after_outage(ctx: &SyncContext, job: Uuid) {
+    for attempt in 0..6u32 {
+        let requeued = jobs::retry_later(
+            &ctx.pool,
+            job,
+            &ctx.worker,
+            1,
+            "The database was briefly unavailable; the sync resumes from where it stopped.",
+        )
+        .await;
+        if requeued.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
+    }
+    tracing::warn!(job = %job, "could not requeue a sync after a database error; its heartbeat will");
 }
 
 /// Queues incremental syncs for connections whose data is older than `interval`.
