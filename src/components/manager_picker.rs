@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::api::staff::{find_managers, person_name};
-use crate::components::recipients::Change;
+use crate::components::recipients::{Change, suggestions};
 use crate::domain::staff_filter::StaffFilter;
 
 /// "Reports to": find a manager by name, then everyone under them at any depth, or only their
@@ -9,16 +9,7 @@ use crate::domain::staff_filter::StaffFilter;
 #[component]
 pub fn ManagerPicker(filter: Memo<StaffFilter>, set: Callback<(Change, bool)>) -> impl IntoView {
     let typed = RwSignal::new(String::new());
-    let found = Resource::new(
-        move || typed.get(),
-        |text| async move {
-            if text.trim().chars().count() < 2 {
-                Ok(Vec::new())
-            } else {
-                find_managers(text).await
-            }
-        },
-    );
+    let found = suggestions(typed, find_managers);
     let chosen = Resource::new(
         move || filter.with(|f| f.manager.clone()),
         |key| async move {

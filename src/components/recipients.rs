@@ -10,6 +10,7 @@ use crate::components::icon::Icon;
 use crate::components::manager_picker::ManagerPicker;
 use crate::components::more_filters::MoreFilters;
 use crate::domain::staff_filter::{JOINED_CHOICES, PAGE_SIZE, StaffFilter};
+use crate::error::AppError;
 
 /// A change to the filter; the bool says whether it replaces the current history entry.
 pub type Change = Box<dyn FnOnce(&mut StaffFilter) + Send + Sync>;
@@ -40,6 +41,28 @@ pub fn debounced(
         timer.set_value(h);
     };
     (typed, on_input)
+}
+
+/// Suggestions for a search box: asks the server once at least two characters are typed.
+pub fn suggestions<T, F, Fut>(
+    typed: RwSignal<String>,
+    fetch: F,
+) -> Resource<Result<Vec<T>, AppError>>
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(String) -> Fut + Copy + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Vec<T>, AppError>> + Send + 'static,
+{
+    Resource::new(
+        move || typed.get(),
+        move |text| async move {
+            if text.trim().chars().count() < 2 {
+                Ok(Vec::new())
+            } else {
+                fetch(text).await
+            }
+        },
+    )
 }
 
 /// The filter in the current URL's query.

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::campaigns::{explain_absence, find_anyone};
+use crate::components::recipients::suggestions;
 
 /// "Why isn't someone in the list?": find anyone in the HR data, leavers included, and read
 /// every reason they are not a recipient of this campaign.
@@ -9,16 +10,7 @@ use crate::api::campaigns::{explain_absence, find_anyone};
 pub fn WhyNotPanel(campaign: Uuid) -> impl IntoView {
     let typed = RwSignal::new(String::new());
     let chosen = RwSignal::new(None::<String>);
-    let found = Resource::new(
-        move || typed.get(),
-        |text| async move {
-            if text.trim().chars().count() < 2 {
-                Ok(Vec::new())
-            } else {
-                find_anyone(text).await
-            }
-        },
-    );
+    let found = suggestions(typed, find_anyone);
     let answer = Resource::new(
         move || chosen.get(),
         move |key| async move {
