@@ -10,6 +10,7 @@ use crate::server::crypto::SecretBox;
 use crate::server::error::{Context, ServerError};
 use crate::server::merge::client::MergeClient;
 use crate::server::store::connections::{self, ConnectionStatus};
+use crate::server::store::staff_query;
 
 /// Days a disconnected connection's staff stays available, read-only.
 pub const KEEP_DAYS: i64 = 30;
@@ -95,7 +96,14 @@ async fn purge(pool: &PgPool, id: Uuid, retention: Retention) -> Result<(), Serv
     .execute(&mut *tx)
     .await
     .context("marking a connection disconnected")?;
-    tx.commit().await.context("finishing a disconnect")
+    tx.commit().await.context("finishing a disconnect")?;
+    let account: Uuid = sqlx::query_scalar("SELECT account_id FROM connections WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .context("finding a disconnected connection's account")?;
+    staff_query::refresh_duplicates(pool, account).await?;
+    Ok(())
 }
 
 /// Deletes the staff of connections whose read-only period is over.

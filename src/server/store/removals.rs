@@ -122,5 +122,6 @@ pub async fn settle_held(
     .await
     .context("updating a reviewed connection")?;
     tx.commit().await.context("committing a review")?;
+    super::staff_query::refresh_duplicates(pool, account_id).await?;
     Ok(n)
 }

@@ -25,6 +25,36 @@ fn like_escape(text: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// A staff row `p` of connection `c` that the staff view shows: still in the HR data, and its
+/// connection live or within its read-only days.
+const VISIBLE: &str = "p.removed_at IS NULL AND NOT p.deleted
+    AND (c.status <> 'disconnected' OR c.read_only_until > now())";
+
+/// Works out, for the whole account, which record of each person is shown (see the module
+/// comment) and in how many other systems they also appear. Run after anything that changes
+/// who is visible: a sync, a disconnect or purge, a reviewed removal.
+pub async fn refresh_duplicates(pool: &PgPool, account_id: Uuid) -> Result<u64, ServerError> {
+    let sql = format!(
+        "WITH ranked AS (
+             SELECT p.connection_id, p.merge_id, row_number() OVER w = 1 AS is_primary,
+                 count(*) OVER (PARTITION BY coalesce(lower(p.work_email), p.connection_id::text || '/' || p.merge_id)) - 1 AS also_in
+             FROM staff p JOIN connections c ON c.id = p.connection_id
+             WHERE p.account_id = $1 AND {VISIBLE}
+             WINDOW w AS (PARTITION BY coalesce(lower(p.work_email), p.connection_id::text || '/' || p.merge_id)
+                          ORDER BY c.created_at, c.id))
+         UPDATE staff s SET is_primary = r.is_primary, also_in = r.also_in
+         FROM ranked r
+         WHERE s.connection_id = r.connection_id AND s.merge_id = r.merge_id
+           AND (s.is_primary <> r.is_primary OR s.also_in <> r.also_in)"
+    );
+    Ok(sqlx::query(&sql)
+        .bind(account_id)
+        .execute(pool)
+        .await
+        .context("working out duplicate people")?
+        .rows_affected())
+}
+
 /// Appends the filtered, de-duplicated people as CTE `people`.
 fn push_people(qb: &mut QueryBuilder<'_, Postgres>, account_id: Uuid, f: &StaffFilter) {
     let teams: Vec<(Uuid, String)> = f
@@ -50,23 +80,12 @@ fn push_people(qb: &mut QueryBuilder<'_, Postgres>, account_id: Uuid, f: &StaffF
     qb.push_bind(f.direct_only);
     qb.push(" AND r.depth < 50), ");
     qb.push(
-        "visible AS (SELECT s.*, c.created_at AS connected_at, c.integration_name, c.label
-         FROM staff s JOIN connections c ON c.id = s.connection_id
-         WHERE s.account_id = ",
+        "people AS (SELECT p.*, c.integration_name, c.label
+         FROM staff p JOIN connections c ON c.id = p.connection_id
+         WHERE p.account_id = ",
     );
     qb.push_bind(account_id);
-    qb.push(
-        " AND s.removed_at IS NULL AND NOT s.deleted
-          AND (c.status <> 'disconnected' OR c.read_only_until > now())), ",
-    );
-    qb.push(
-        "ranked AS (SELECT v.*,
-             row_number() OVER (PARTITION BY coalesce(lower(v.work_email), v.connection_id::text || '/' || v.merge_id)
-                                ORDER BY v.connected_at, v.connection_id) AS rank,
-             count(*) OVER (PARTITION BY coalesce(lower(v.work_email), v.connection_id::text || '/' || v.merge_id)) - 1 AS also_in
-         FROM visible v), ",
-    );
-    qb.push("people AS (SELECT * FROM ranked p WHERE p.rank = 1");
+    qb.push(format!(" AND p.is_primary AND {VISIBLE}"));
     let q = search_text(&[Some(f.q.trim())]);
     if !q.is_empty() {
         qb.push(" AND (p.search_text LIKE '%' || ");
@@ -183,7 +202,7 @@ pub async fn search(
              CASE WHEN p.employment_status = 'INACTIVE' OR p.termination_date <= current_date THEN 'Left'
                   WHEN p.employment_status = 'PENDING' OR p.start_date > current_date THEN 'Starting soon'
                   ELSE 'Active' END,
-             p.integration_name || ' · ' || p.label, p.also_in, count(*) OVER ()
+             p.integration_name || ' · ' || p.label, p.also_in::bigint, count(*) OVER ()
          FROM people p LEFT JOIN teams t ON t.connection_id = p.connection_id AND t.merge_id = p.team_id
          ORDER BY lower(p.display_name), p.connection_id, p.merge_id LIMIT ",
     );

@@ -9,13 +9,13 @@ use chrono::Utc;
 use sqlx::PgPool;
 
 use super::jobs::{self, Job, Outcome, PageProgress};
-use super::minimise::minimise;
+use super::minimise::{StaffRecord, minimise};
 use crate::server::crypto::SecretBox;
 use crate::server::error::{Context, ServerError};
 use crate::server::merge::client::{MergeClient, Resource};
 use crate::server::merge::error::MergeError;
 use crate::server::merge::models::{
-    Employee, Group, IssueStatus, LinkedAccountStatus, Page, SyncState, Team,
+    Employee, Group, IssueStatus, LinkedAccountStatus, SyncState, Team,
 };
 use crate::server::merge::query::ListQuery;
 use crate::server::secret::Secret;
@@ -253,12 +253,18 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
         expand,
         ..ListQuery::default()
     };
-    let mut cursor = job.cursor.clone();
+    let read = |cursor: Option<String>| {
+        let (token, query) = (&token, &query);
+        async move {
+            ctx.merge
+                .list_page::<Employee>(token, Resource::Employees, query, cursor.as_deref())
+                .await
+        }
+    };
+    let mut page = read(job.cursor.clone()).await?;
     loop {
-        let page: Page<Employee> = ctx
-            .merge
-            .list_page(&token, Resource::Employees, &query, cursor.as_deref())
-            .await?;
+        let next = page.next_cursor().map(str::to_owned);
+        let received = page.results.len() as i32;
         let mut records = Vec::with_capacity(page.results.len());
         let mut skipped: BTreeMap<String, i64> = BTreeMap::new();
         for e in &page.results {
@@ -267,37 +273,31 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
                 Err(reason) => *skipped.entry(reason.key().to_owned()).or_default() += 1,
             }
         }
-        let next = page.next_cursor().map(str::to_owned);
-        let mut tx = ctx.pool.begin().await.context("starting a page write")?;
-        let counts = staff::upsert_page(
-            &mut tx,
-            connection.account_id,
-            connection.id,
-            job.id,
+        // Only the minimised records go on; the raw page must not outlive them.
+        drop(page);
+        let write = write_page(
+            ctx,
+            job,
+            connection,
             &records,
-        )
-        .await?;
-        let still_ours = jobs::checkpoint(
-            &mut tx,
-            job.id,
-            &ctx.worker,
-            PageProgress {
-                next_cursor: next.as_deref(),
-                received: page.results.len() as i32,
-                added: counts.added,
-                updated: counts.updated,
-                skipped: &skipped,
-            },
-        )
-        .await?;
-        if !still_ours {
-            return Err(Failure::Superseded);
-        }
-        tx.commit().await.context("committing a page")?;
-        match next {
-            Some(c) => cursor = Some(c),
-            None => break,
-        }
+            received,
+            &skipped,
+            next.as_deref(),
+        );
+        // Merge serves the next page while Postgres stores this one, so the sync runs at the pace
+        // of the slower of the two rather than their sum. If the read fails, this page is still
+        // written and its checkpoint names the page that failed, where a retry resumes.
+        page = match &next {
+            Some(cursor) => {
+                let (written, read) = tokio::join!(write, read(Some(cursor.clone())));
+                written?;
+                read?
+            }
+            None => {
+                write.await?;
+                break;
+            }
+        };
     }
 
     phase(ctx, job, "filtering").await?;
@@ -357,6 +357,46 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
     .await?;
     tracing::info!(job = %job.id, people, removed, held, "sync finished");
     notify_first_sync(ctx, job, connection, people).await?;
+    Ok(())
+}
+
+/// Writes one page of staff and its checkpoint in one transaction, so a crash resumes after the
+/// last written page.
+async fn write_page(
+    ctx: &SyncContext,
+    job: &Job,
+    connection: &Connection,
+    records: &[StaffRecord],
+    received: i32,
+    skipped: &BTreeMap<String, i64>,
+    next_cursor: Option<&str>,
+) -> Result<(), Failure> {
+    let mut tx = ctx.pool.begin().await.context("starting a page write")?;
+    let counts = staff::upsert_page(
+        &mut tx,
+        connection.account_id,
+        connection.id,
+        job.id,
+        records,
+    )
+    .await?;
+    let still_ours = jobs::checkpoint(
+        &mut tx,
+        job.id,
+        &ctx.worker,
+        PageProgress {
+            next_cursor,
+            received,
+            added: counts.added,
+            updated: counts.updated,
+            skipped,
+        },
+    )
+    .await?;
+    if !still_ours {
+        return Err(Failure::Superseded);
+    }
+    tx.commit().await.context("committing a page")?;
     Ok(())
 }
 

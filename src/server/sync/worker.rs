@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::jobs::{self, JobKind};
 use super::run::{SyncContext, run};
 use crate::server::error::{Context, ServerError};
-use crate::server::store::audiences;
+use crate::server::store::{audiences, staff_query};
 
 /// Jobs that heartbeat less often than this are considered abandoned by a stopped worker.
 pub const STALE_AFTER_SECS: i64 = 300;
@@ -25,8 +25,8 @@ pub async fn run_one(ctx: &SyncContext) -> Result<Option<Uuid>, ServerError> {
     Ok(Some(id))
 }
 
-/// Runs a job, then re-evaluates the dynamic campaign audiences of the connection's account,
-/// so they follow every sync.
+/// Runs a job, then works out the account's duplicate people again and re-evaluates its dynamic
+/// campaign audiences, so both follow every sync.
 async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), ServerError> {
     let (id, connection) = (job.id, job.connection_id);
     if let Err(err) = run(ctx, job).await {
@@ -40,6 +40,7 @@ async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), Server
             .await
             .context("finding a synced connection's account")?;
     if let Some(account) = account {
+        staff_query::refresh_duplicates(&ctx.pool, account).await?;
         audiences::refresh_dynamic(&ctx.pool, account).await?;
     }
     Ok(())
