@@ -202,7 +202,7 @@ pub async fn search(
              CASE WHEN p.employment_status = 'INACTIVE' OR p.termination_date <= current_date THEN 'Left'
                   WHEN p.employment_status = 'PENDING' OR p.start_date > current_date THEN 'Starting soon'
                   ELSE 'Active' END,
-             p.integration_name || ' · ' || p.label, p.also_in::bigint, count(*) OVER ()
+             p.integration_name || ' · ' || p.label, p.also_in::bigint
          FROM people p LEFT JOIN teams t ON t.connection_id = p.connection_id AND t.merge_id = p.team_id
          ORDER BY lower(p.display_name), p.connection_id, p.merge_id LIMIT ",
     );
@@ -221,18 +221,18 @@ pub async fn search(
         String,
         String,
         i64,
-        i64,
     );
-    let rows: Vec<Row> = qb
-        .build_query_as()
-        .fetch_all(pool)
-        .await
-        .context("searching staff")?;
-    let total = match rows.first() {
-        Some(r) => r.11,
-        None if f.page > 0 => count(pool, account_id, f).await?,
-        None => 0,
-    };
+    // The page comes straight off the name index and stops after 50 rows; counting every match
+    // is a separate, join-free scan on another connection at the same time.
+    let (rows, total) = tokio::try_join!(
+        async {
+            qb.build_query_as::<Row>()
+                .fetch_all(pool)
+                .await
+                .context("searching staff")
+        },
+        count(pool, account_id, f)
+    )?;
     Ok(StaffPage {
         total,
         rows: rows
