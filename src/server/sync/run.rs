@@ -7,15 +7,17 @@ use std::time::Duration;
 
 use chrono::Utc;
 use sqlx::PgPool;
+use tokio::task::JoinHandle;
 
 use super::jobs::{self, Job, Outcome, PageProgress};
 use super::minimise::{StaffRecord, minimise};
+use crate::domain::field_policy::Consent;
 use crate::server::crypto::SecretBox;
 use crate::server::error::{Context, ServerError};
 use crate::server::merge::client::{MergeClient, Resource};
 use crate::server::merge::error::MergeError;
 use crate::server::merge::models::{
-    Employee, Group, IssueStatus, LinkedAccountStatus, SyncState, Team,
+    Employee, Group, IssueStatus, LinkedAccountStatus, Page, SyncState, Team,
 };
 use crate::server::merge::query::ListQuery;
 use crate::server::secret::Secret;
@@ -254,50 +256,31 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
         ..ListQuery::default()
     };
     let read = |cursor: Option<String>| {
-        let (token, query) = (&token, &query);
-        async move {
-            ctx.merge
-                .list_page::<Employee>(token, Resource::Employees, query, cursor.as_deref())
-                .await
-        }
+        tokio::spawn(read_page(
+            ctx.merge.clone(),
+            token.clone(),
+            query.clone(),
+            connection.consent.clone(),
+            cursor,
+        ))
     };
-    let mut page = read(job.cursor.clone()).await?;
+    let mut page = joined(read(job.cursor.clone())).await?;
     loop {
-        let next = page.next_cursor().map(str::to_owned);
-        let received = page.results.len() as i32;
-        let mut records = Vec::with_capacity(page.results.len());
-        let mut skipped: BTreeMap<String, i64> = BTreeMap::new();
-        for e in &page.results {
-            match minimise(e, &connection.consent) {
-                Ok(r) => records.push(r),
-                Err(reason) => *skipped.entry(reason.key().to_owned()).or_default() += 1,
+        // Merge serves the next page, and another thread minimises it, while Postgres stores this
+        // one, so the sync runs at the pace of the slower side rather than their sum. If the read
+        // fails, this page is still written and its checkpoint names the page that failed, where
+        // a retry resumes.
+        let next = page.next.clone().map(|cursor| read(Some(cursor)));
+        if let Err(failure) = write_page(ctx, job, connection, &page).await {
+            if let Some(next) = next {
+                next.abort();
             }
+            return Err(failure);
         }
-        // Only the minimised records go on; the raw page must not outlive them.
-        drop(page);
-        let write = write_page(
-            ctx,
-            job,
-            connection,
-            &records,
-            received,
-            &skipped,
-            next.as_deref(),
-        );
-        // Merge serves the next page while Postgres stores this one, so the sync runs at the pace
-        // of the slower of the two rather than their sum. If the read fails, this page is still
-        // written and its checkpoint names the page that failed, where a retry resumes.
-        page = match &next {
-            Some(cursor) => {
-                let (written, read) = tokio::join!(write, read(Some(cursor.clone())));
-                written?;
-                read?
-            }
-            None => {
-                write.await?;
-                break;
-            }
-        };
+        match next {
+            Some(next) => page = joined(next).await?,
+            None => break,
+        }
     }
 
     phase(ctx, job, "filtering").await?;
@@ -360,16 +343,56 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
     Ok(())
 }
 
+/// One page of employees as the sync keeps them: minimised, with what was skipped and why.
+struct ReadPage {
+    records: Vec<StaffRecord>,
+    received: i32,
+    skipped: BTreeMap<String, i64>,
+    next: Option<String>,
+}
+
+/// Reads one page of employees and minimises it; the raw page goes no further.
+async fn read_page(
+    merge: MergeClient,
+    token: Secret,
+    query: ListQuery,
+    consent: Consent,
+    cursor: Option<String>,
+) -> Result<ReadPage, MergeError> {
+    let page: Page<Employee> = merge
+        .list_page(&token, Resource::Employees, &query, cursor.as_deref())
+        .await?;
+    let mut records = Vec::with_capacity(page.results.len());
+    let mut skipped: BTreeMap<String, i64> = BTreeMap::new();
+    for e in &page.results {
+        match minimise(e, &consent) {
+            Ok(r) => records.push(r),
+            Err(reason) => *skipped.entry(reason.key().to_owned()).or_default() += 1,
+        }
+    }
+    Ok(ReadPage {
+        records,
+        received: page.results.len() as i32,
+        skipped,
+        next: page.next_cursor().map(str::to_owned),
+    })
+}
+
+/// A reader's panic surfaces here, as if the read had run inline.
+async fn joined(read: JoinHandle<Result<ReadPage, MergeError>>) -> Result<ReadPage, Failure> {
+    match read.await {
+        Ok(page) => Ok(page?),
+        Err(err) => std::panic::resume_unwind(err.into_panic()),
+    }
+}
+
 /// Writes one page of staff and its checkpoint in one transaction, so a crash resumes after the
 /// last written page.
 async fn write_page(
     ctx: &SyncContext,
     job: &Job,
     connection: &Connection,
-    records: &[StaffRecord],
-    received: i32,
-    skipped: &BTreeMap<String, i64>,
-    next_cursor: Option<&str>,
+    page: &ReadPage,
 ) -> Result<(), Failure> {
     let mut tx = ctx.pool.begin().await.context("starting a page write")?;
     let counts = staff::upsert_page(
@@ -377,7 +400,7 @@ async fn write_page(
         connection.account_id,
         connection.id,
         job.id,
-        records,
+        &page.records,
     )
     .await?;
     let still_ours = jobs::checkpoint(
@@ -385,11 +408,11 @@ async fn write_page(
         job.id,
         &ctx.worker,
         PageProgress {
-            next_cursor,
-            received,
+            next_cursor: page.next.as_deref(),
+            received: page.received,
             added: counts.added,
             updated: counts.updated,
-            skipped,
+            skipped: &page.skipped,
         },
     )
     .await?;
