@@ -1,0 +1,351 @@
+//! Load test (issue 7): 50 campaign managers filtering a 100,000-person account at once, over
+//! HTTP on loopback, for 60 seconds, while another account's first 100,000-person sync runs.
+//! Reports p50/p95/p99 latency and errors. Targets: no errors, p95 ≤ 100 ms.
+//!
+//! Run: `scripts/bench.sh` or, with a Postgres server in DATABASE_URL,
+//! `cargo bench --features ssr --bench load_test [-- <seconds> <managers>]`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hr_connectors::domain::role::Role;
+use hr_connectors::domain::staff_filter::StaffFilter;
+use hr_connectors::server::config::Config;
+use hr_connectors::server::merge::client::MergeClient;
+use hr_connectors::server::sandbox::{self, state::SandboxConfig};
+use hr_connectors::server::secret::Secret;
+use hr_connectors::server::state::AppState;
+use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
+use hr_connectors::server::{accounts, db, startup, sync};
+use leptos::config::LeptosOptions;
+use serde_json::json;
+use sqlx::postgres::PgPoolOptions;
+use tokio::sync::{Mutex, watch};
+
+const KEY: &str = "load-test";
+
+fn config(base: &str) -> Config {
+    let base = base.to_owned();
+    let secrets = std::env::temp_dir().join("hrc-load-test-secrets.env");
+    let secrets = secrets.display().to_string();
+    Config::from_lookup(move |name| match name {
+        "DATABASE_URL" => Some(base.clone()),
+        "DEV_SECRETS_FILE" => Some(secrets.clone()),
+        "SEED_DEMO_DATA" => Some("false".into()),
+        _ => None,
+    })
+    .expect("configuration")
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+impl Client {
+    async fn sign_in(base: &str, email: &str, password: &str) -> Client {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = http
+            .post(format!("{base}/api/auth/login"))
+            .header("origin", base)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("hrc_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
+        Client {
+            http,
+            base: base.to_owned(),
+            cookie,
+        }
+    }
+
+    async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .header("cookie", &self.cookie)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+async fn wait_synced(pool: &sqlx::PgPool, label: &str) {
+    loop {
+        let done: Option<bool> =
+            sqlx::query_scalar("SELECT status = 'healthy' FROM connections WHERE label = $1")
+                .bind(label)
+                .fetch_optional(pool)
+                .await
+                .unwrap();
+        if done == Some(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let seconds = args.first().copied().unwrap_or(60);
+    let managers = args.get(1).copied().unwrap_or(50) as usize;
+    let server_url = std::env::var("DATABASE_URL").expect("DATABASE_URL: a Postgres server");
+    let admin_pool = PgPoolOptions::new().connect(&server_url).await.unwrap();
+    for sql in [
+        "DROP DATABASE IF EXISTS hrc_load WITH (FORCE)",
+        "CREATE DATABASE hrc_load",
+    ] {
+        sqlx::query(sql).execute(&admin_pool).await.unwrap();
+    }
+    let url = format!("{}/hrc_load", server_url.rsplit_once('/').unwrap().0);
+    let pool = PgPoolOptions::new()
+        .max_connections(20)
+        .connect(&url)
+        .await
+        .unwrap();
+    db::MIGRATOR.run(&pool).await.unwrap();
+
+    let sandbox = sandbox::spawn(
+        SandboxConfig {
+            api_key: Some(KEY.into()),
+            initial_sync: Duration::ZERO,
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let merge = MergeClient::new(&sandbox.api_url(), Secret::new(KEY));
+    let options = LeptosOptions::builder()
+        .output_name("hr-connectors")
+        .site_root("target/site")
+        .build();
+    let state = AppState::new(options, pool.clone(), config(&url), merge.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = startup::router(state.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let (_stop, stop_rx) = watch::channel(false);
+    sync::worker::spawn(
+        SyncContext {
+            pool: pool.clone(),
+            secrets: state.secrets.clone(),
+            merge,
+            worker: "load-test".into(),
+            policy: SyncPolicy::default(),
+            public_url: base.clone(),
+        },
+        2,
+        Duration::from_secs(3600),
+        stop_rx,
+    );
+
+    // Account A: 100,000 people, and the managers who filter them.
+    let mut users = Vec::new();
+    for (name, who) in [("Acme Ltd", "a"), ("Globex Ltd", "b")] {
+        let account = accounts::create_account(&pool, name).await.unwrap();
+        let email =
+            hr_connectors::domain::email::EmailAddress::parse(&format!("admin@{who}.example"))
+                .unwrap();
+        accounts::create_user(
+            &pool,
+            accounts::NewUser {
+                account_id: account,
+                email: &email,
+                name: "Admin",
+                role: Role::Admin,
+                password: "load-test-password",
+            },
+        )
+        .await
+        .unwrap();
+        users.push((account, email.to_string()));
+    }
+    let connect = |label: &'static str| {
+        json!({
+        "slug": "sage-hr", "label": label, "optional_fields": ["job_title"],
+        "credentials": {"subdomain": "bigco", "api_key": "demo-api-key"}})
+    };
+    let admin_a = Client::sign_in(&base, &users[0].1, "load-test-password").await;
+    let started = Instant::now();
+    assert!(
+        admin_a
+            .post_json("/api/integrations/connect", connect("A"))
+            .await
+            .status()
+            .is_success()
+    );
+    wait_synced(&pool, "A").await;
+    println!(
+        "account A: 100,000 people synced in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let mut clients = Vec::new();
+    for i in 0..managers {
+        let email = format!("manager{i}@a.example");
+        let parsed = hr_connectors::domain::email::EmailAddress::parse(&email).unwrap();
+        accounts::create_user(
+            &pool,
+            accounts::NewUser {
+                account_id: users[0].0,
+                email: &parsed,
+                name: "Manager",
+                role: Role::CampaignManager,
+                password: "load-test-password",
+            },
+        )
+        .await
+        .unwrap();
+        clients.push(Arc::new(
+            Client::sign_in(&base, &email, "load-test-password").await,
+        ));
+    }
+    let teams: Vec<String> =
+        sqlx::query_scalar("SELECT connection_id::text || '/' || merge_id FROM teams LIMIT 40")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let filters: Vec<StaffFilter> = vec![
+        StaffFilter::default(),
+        StaffFilter {
+            q: "jose".into(),
+            ..StaffFilter::default()
+        },
+        StaffFilter {
+            q: "stephen".into(),
+            ..StaffFilter::default()
+        },
+        StaffFilter {
+            joined_within: Some(30),
+            ..StaffFilter::default()
+        },
+        StaffFilter {
+            countries: vec!["DE".into()],
+            joined_within: Some(90),
+            ..StaffFilter::default()
+        },
+        StaffFilter {
+            teams: vec![teams[3].clone()],
+            ..StaffFilter::default()
+        },
+        StaffFilter {
+            teams: vec![teams[17].clone()],
+            q: "an".into(),
+            ..StaffFilter::default()
+        },
+        StaffFilter {
+            job_title: "engineer".into(),
+            page: 3,
+            ..StaffFilter::default()
+        },
+        StaffFilter {
+            include_leavers: true,
+            page: 20,
+            ..StaffFilter::default()
+        },
+        StaffFilter {
+            anniversary_within: Some(30),
+            ..StaffFilter::default()
+        },
+    ];
+
+    // Account B's first sync runs during the whole measurement.
+    let admin_b = Client::sign_in(&base, &users[1].1, "load-test-password").await;
+    assert!(
+        admin_b
+            .post_json("/api/integrations/connect", connect("B"))
+            .await
+            .status()
+            .is_success()
+    );
+
+    let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
+    let errors = Arc::new(Mutex::new(BTreeMap::<String, u64>::new()));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for (i, client) in clients.into_iter().enumerate() {
+        let (latencies, errors, filters) = (latencies.clone(), errors.clone(), filters.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = i;
+            while Instant::now() < deadline {
+                let filter = &filters[n % filters.len()];
+                n += 1;
+                let t = Instant::now();
+                let res = client
+                    .post_json("/api/staff/search", json!({ "filter": filter }))
+                    .await;
+                let status = res.status();
+                let ok = status.is_success() && res.bytes().await.is_ok();
+                let ms = t.elapsed().as_secs_f64() * 1000.0;
+                if ok {
+                    latencies.lock().await.push(ms);
+                } else {
+                    *errors.lock().await.entry(status.to_string()).or_default() += 1;
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let received: Option<i32> = sqlx::query_scalar(
+        "SELECT j.received FROM sync_jobs j JOIN connections c ON c.id = j.connection_id
+         WHERE c.label = 'B' ORDER BY j.created_at DESC LIMIT 1",
+    )
+    .fetch_optional(&pool)
+    .await
+    .unwrap();
+    let mut l = latencies.lock().await.clone();
+    l.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let errors = errors.lock().await.clone();
+    let error_count: u64 = errors.values().sum();
+    println!(
+        "{managers} managers for {seconds} s on loopback, while account B's sync received {} people:",
+        received.unwrap_or(0)
+    );
+    println!(
+        "  {} searches ({:.0}/s), p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms, errors {error_count} {errors:?}",
+        l.len(),
+        l.len() as f64 / seconds as f64,
+        percentile(&l, 0.50),
+        percentile(&l, 0.95),
+        percentile(&l, 0.99),
+        l.last().copied().unwrap_or(0.0)
+    );
+    let met = error_count == 0 && percentile(&l, 0.95) <= 100.0;
+    println!(
+        "  target (no errors, p95 ≤ 100 ms): {}",
+        if met { "met" } else { "NOT met" }
+    );
+    drop(sandbox);
+}
