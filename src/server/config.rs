@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::crypto::Key;
+use super::crypto::{Key, SecretBox};
 use super::secret::Secret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +200,12 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.mode == Mode::Production
+    }
+
+    /// The one place the configured keys become a `SecretBox`, so the server and the
+    /// `reseal-secrets` command always agree on which key is current.
+    pub fn secret_box(&self) -> SecretBox {
+        SecretBox::new(self.secret_key.clone(), self.previous_secret_keys.clone())
     }
 
     /// Cookies get the `Secure` flag whenever the public address is https.

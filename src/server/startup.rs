@@ -18,6 +18,7 @@ use crate::app::{App, shell};
 use super::auth::{guard, session};
 use super::config::{Config, ConfigError};
 use super::state::AppState;
+use super::store::reseal::{self, ResealReport};
 use super::{db, health, http, mail, merge_backend, recipients_csv, seed, site, sync, telemetry};
 
 /// Form posts and server-function calls are small; anything bigger is refused with 413.
@@ -35,6 +36,8 @@ pub enum StartupError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("could not seed the demo data: {0}")]
     Seed(#[source] super::error::ServerError),
+    #[error("could not re-encrypt stored secrets: {0}")]
+    Reseal(#[source] super::error::ServerError),
     #[error("{0}")]
     Mail(#[from] mail::outbox::MailerError),
     #[error("could not start the bundled Merge sandbox: {0}")]
@@ -65,6 +68,7 @@ pub async fn serve() -> Result<(), StartupError> {
         .map_err(StartupError::Sandbox)?;
     let addr = leptos_options.site_addr;
     let state = AppState::new(leptos_options, pool, config, merge);
+    spawn_reseal(&state);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     spawn_housekeeping(state.clone(), stop_rx.clone());
     if let Some(url) = &state.config.smtp_url {
@@ -101,6 +105,43 @@ pub async fn serve() -> Result<(), StartupError> {
     })
     .await
     .map_err(StartupError::Serve)
+}
+
+/// `hr-connectors reseal-secrets`: one re-encryption pass with the configuration `serve` uses.
+pub async fn reseal_secrets() -> Result<ResealReport, StartupError> {
+    let config = Config::from_env()?;
+    telemetry::init(config.log_json);
+    let pool = db::connect(&config.database_url)
+        .await
+        .map_err(StartupError::Database)?;
+    reseal::reseal_stale(&pool, &config.secret_box())
+        .await
+        .map_err(StartupError::Reseal)
+}
+
+/// In the background, so a large table never delays serving: until a value is re-encrypted the
+/// previous key still opens it.
+fn spawn_reseal(state: &AppState) {
+    let pool = state.pool.clone();
+    let secrets = state.secrets.clone();
+    tokio::spawn(async move {
+        match reseal::reseal_stale(&pool, &secrets).await {
+            Ok(r) if r.unreadable > 0 => tracing::warn!(
+                key = %r.key_fingerprint,
+                resealed = r.resealed,
+                unreadable = r.unreadable,
+                changed_meanwhile = r.changed_meanwhile,
+                "re-encrypted stored secrets; some could not be opened with any configured key"
+            ),
+            Ok(r) => tracing::info!(
+                key = %r.key_fingerprint,
+                resealed = r.resealed,
+                changed_meanwhile = r.changed_meanwhile,
+                "stored secrets are under the current key"
+            ),
+            Err(err) => tracing::warn!(error = %err, "could not re-encrypt stored secrets"),
+        }
+    });
 }
 
 /// The whole HTTP surface: the Leptos pages and server functions, plus plain routes.

@@ -25,10 +25,7 @@ impl AppState {
         config: Config,
         merge: MergeClient,
     ) -> Self {
-        let secrets = SecretBox::new(
-            config.secret_key.clone(),
-            config.previous_secret_keys.clone(),
-        );
+        let secrets = config.secret_box();
         Self {
             leptos_options,
             pool,

@@ -60,7 +60,7 @@ pub struct NewConnection<'a> {
     pub consented_by: Uuid,
 }
 
-fn token_context(connection_id: Uuid) -> String {
+pub(super) fn token_context(connection_id: Uuid) -> String {
     format!("merge-account-token:{connection_id}")
 }
 

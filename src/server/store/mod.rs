@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod connections;
 pub mod org;
 pub mod removals;
+pub mod reseal;
 pub mod staff;
 pub mod staff_query;
 pub mod why_not;
