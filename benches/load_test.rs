@@ -2,8 +2,12 @@
 //! HTTP on loopback, for 60 seconds, while another account's first 100,000-person sync runs.
 //! Reports p50/p95/p99 latency and errors. Targets: no errors, p95 ≤ 100 ms.
 //!
+//! A manager is a person: after each answer they read it, then change a filter or type a word,
+//! so each waits `<think ms>` (1,000 by default, spread ±50 %) between searches. With 0 they
+//! search back to back, which measures the server's saturation rather than people's wait.
+//!
 //! Run: `scripts/bench.sh` or, with a Postgres server in DATABASE_URL,
-//! `cargo bench --features ssr --bench load_test [-- <seconds> <managers>]`.
+//! `cargo bench --features ssr --bench load_test [-- <seconds> <managers> [<think ms>]]`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -112,6 +116,7 @@ async fn main() {
         .collect();
     let seconds = args.first().copied().unwrap_or(60);
     let managers = args.get(1).copied().unwrap_or(50) as usize;
+    let think_ms = args.get(2).copied().unwrap_or(1_000);
     let server_url = std::env::var("DATABASE_URL").expect("DATABASE_URL: a Postgres server");
     let admin_pool = PgPoolOptions::new().connect(&server_url).await.unwrap();
     for sql in [
@@ -298,6 +303,13 @@ async fn main() {
         tasks.push(tokio::spawn(async move {
             let mut n = i;
             while Instant::now() < deadline {
+                if think_ms > 0 {
+                    let spread = {
+                        use rand::Rng;
+                        rand::thread_rng().gen_range(think_ms / 2..=think_ms + think_ms / 2)
+                    };
+                    tokio::time::sleep(Duration::from_millis(spread)).await;
+                }
                 let filter = &filters[n % filters.len()];
                 n += 1;
                 let t = Instant::now();
@@ -330,7 +342,7 @@ async fn main() {
     let errors = errors.lock().await.clone();
     let error_count: u64 = errors.values().sum();
     println!(
-        "{managers} managers for {seconds} s on loopback, while account B's sync received {} people:",
+        "{managers} managers ({think_ms} ms between searches) for {seconds} s on loopback, while account B's sync received {} people:",
         received.unwrap_or(0)
     );
     println!(

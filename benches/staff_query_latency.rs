@@ -280,7 +280,7 @@ async fn load(pool: &PgPool, account: &str, size: i64) -> Workforce {
             .unwrap_or_else(|e| panic!("{def}: {e}"));
     }
     drop(conn);
-    staff_query::refresh_duplicates(pool, account_id)
+    staff_query::refresh_derived(pool, account_id)
         .await
         .expect("working out duplicates");
     // VACUUM as well as ANALYZE: a table that has settled since its sync has its visibility

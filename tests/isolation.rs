@@ -198,6 +198,10 @@ fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
             "staff/search",
             (Member, Json(json!({"filter": StaffFilter::default()}))),
         ),
+        (
+            "staff/count",
+            (Member, Json(json!({"filter": StaffFilter::default()}))),
+        ),
         ("staff/options", (Member, Form(String::new()))),
         ("staff/managers", (Member, Form("text=a".into()))),
         (
@@ -349,6 +353,7 @@ async fn no_account_reads_or_changes_another(pool: PgPool) {
                 | "integrations/catalogue"
                 | "integrations/activity"
                 | "staff/search"
+                | "staff/count"
                 | "staff/options"
                 | "staff/managers"
                 | "staff/name"

@@ -66,3 +66,12 @@ export function sql(query: string): string {
   if (!url) throw new Error("E2E_DATABASE_URL is not set (scripts/test.sh sets it)");
   return execFileSync("psql", [url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", query], { encoding: "utf8" }).trim();
 }
+
+/// The number in the results' "N people match", once the exact figure is shown: past 1,000 the
+/// page first says "More than 1,000 people match" and then asks for the exact count.
+export async function matchCount(page: Page): Promise<number> {
+  const status = page.getByRole("status").filter({ hasText: /match/ });
+  await expect(status).not.toContainText("More than");
+  const text = await status.innerText();
+  return Number(text.match(/^([\d,]+)/)![1].replaceAll(",", ""));
+}

@@ -1,4 +1,4 @@
-import { test, expect, gotoHydrated, signIn, shot, axe, sql, DEMO } from "./fixtures";
+import { test, expect, gotoHydrated, signIn, shot, axe, sql, matchCount, DEMO } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 /// Connects the sandbox's "globex" Sage HR (1,200 people) through the server function the
@@ -24,11 +24,6 @@ async function connectGlobex(page: Page) {
     .toBe(true);
 }
 
-async function count(page: Page): Promise<number> {
-  const text = await page.getByRole("status").filter({ hasText: /match/ }).innerText();
-  return Number(text.match(/^(\d+)/)![1]);
-}
-
 test("a campaign manager filters staff, the URL keeps the filters and Back works", async ({ page }) => {
   await signIn(page, DEMO.admin);
   await gotoHydrated(page, "/integrations");
@@ -36,28 +31,28 @@ test("a campaign manager filters staff, the URL keeps the filters and Back works
 
   await gotoHydrated(page, "/people");
   await expect(page.getByRole("heading", { name: "Find people" })).toBeVisible();
-  const everyone = await count(page);
+  const everyone = await matchCount(page);
   expect(everyone).toBeGreaterThan(1000);
 
   await page.getByLabel("Joined").selectOption("30");
   await expect(page).toHaveURL(/joined=30/);
-  await expect.poll(() => count(page)).toBeLessThan(everyone);
-  const recent = await count(page);
+  await expect.poll(() => matchCount(page)).toBeLessThan(everyone);
+  const recent = await matchCount(page);
   expect(recent).toBeGreaterThan(0);
 
   const team = page.getByLabel("Team");
   const firstTeam = await team.locator("option").nth(2).getAttribute("value");
   await team.selectOption(firstTeam!);
   await expect(page).toHaveURL(/team=/);
-  await expect.poll(() => count(page)).toBeLessThanOrEqual(recent);
+  await expect.poll(() => matchCount(page)).toBeLessThanOrEqual(recent);
   const rows = await page.locator(".staff-table tbody tr").count();
-  expect(rows).toBe(Math.min(await count(page), 50));
+  expect(rows).toBe(Math.min(await matchCount(page), 50));
   await shot(page, "recipients-filtered-1280");
   await axe(page, "recipients-filtered");
 
   await page.goBack();
   await expect(page).toHaveURL(/joined=30$/);
-  await expect.poll(() => count(page)).toBe(recent);
+  await expect.poll(() => matchCount(page)).toBe(recent);
 
   // Accent-insensitive search over everyone: only about 50 people joined in the last 30 days and
   // names are drawn per connection, so a José among them is down to chance.
@@ -72,23 +67,23 @@ test("a campaign manager filters staff, the URL keeps the filters and Back works
         AND (SELECT count(*) FROM staff r WHERE r.connection_id = m.connection_id AND r.manager_id = m.merge_id) >= 3
       ORDER BY m.merge_id LIMIT 1`);
   await gotoHydrated(page, "/people");
-  const all = await count(page);
+  const all = await matchCount(page);
   await page.getByLabel("Reports to").fill(manager);
   await page.getByRole("button", { name: `Everyone under ${manager}` }).first().click();
   await expect(page).toHaveURL(/manager=/);
-  await expect.poll(() => count(page)).toBeLessThan(all);
-  const under = await count(page);
+  await expect.poll(() => matchCount(page)).toBeLessThan(all);
+  const under = await matchCount(page);
   await page.getByLabel("Direct reports only").check();
   await expect(page).toHaveURL(/direct=1/);
-  await expect.poll(() => count(page)).toBeLessThanOrEqual(under);
+  await expect.poll(() => matchCount(page)).toBeLessThanOrEqual(under);
   await page.getByRole("button", { name: "Clear the manager filter" }).click();
-  await expect.poll(() => count(page)).toBe(all);
+  await expect.poll(() => matchCount(page)).toBe(all);
 
   // The folded-away filters: a job title and a start-date range.
   await page.getByText("More filters").click();
   await page.getByLabel("Job title contains").fill("engineer");
   await expect(page).toHaveURL(/title=engineer/);
-  await expect.poll(() => count(page)).toBeLessThan(all);
+  await expect.poll(() => matchCount(page)).toBeLessThan(all);
   await page.getByLabel("Started on or after").fill("2020-01-01");
   await expect(page).toHaveURL(/from=2020-01-01/);
   await axe(page, "recipients-more-filters");
@@ -96,9 +91,9 @@ test("a campaign manager filters staff, the URL keeps the filters and Back works
 
   // Leavers are excluded unless asked for.
   await gotoHydrated(page, "/people");
-  const active = await count(page);
+  const active = await matchCount(page);
   await page.getByLabel("Include people who have left").check();
-  await expect.poll(() => count(page)).toBeGreaterThan(active);
+  await expect.poll(() => matchCount(page)).toBeGreaterThan(active);
 });
 
 test("the recipients view fits a 360 px screen", async ({ page }) => {

@@ -14,6 +14,15 @@ pub async fn search_staff(filter: StaffFilter) -> Result<StaffPage, AppError> {
     Ok(crate::server::store::staff_query::search(&state.pool, user.account_id, &filter).await?)
 }
 
+/// The exact number of people matching, for when the search's count stopped at its cap.
+#[server(endpoint = "staff/count", input = Json)]
+pub async fn count_staff(filter: StaffFilter) -> Result<i64, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    Ok(crate::server::store::staff_query::count(&state.pool, user.account_id, &filter).await?)
+}
+
 #[server(endpoint = "staff/options")]
 pub async fn staff_options() -> Result<FilterOptions, AppError> {
     use crate::server::auth::context::{current_user, state};

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::api::staff::{find_managers, person_name};
-use crate::components::recipients::{Change, suggestions};
+use crate::components::recipients::{Change, shown_suggestions, suggestions};
 use crate::domain::staff_filter::StaffFilter;
 
 /// "Reports to": find a manager by name, then everyone under them at any depth, or only their
@@ -55,7 +55,7 @@ pub fn ManagerPicker(filter: Memo<StaffFilter>, set: Callback<(Change, bool)>) -
                     <ul id="staff-manager-results" class="suggestions" aria-label="Managers">
                         <Transition fallback=|| ()>
                             {move || Suspend::new(async move {
-                                found.await.unwrap_or_default().into_iter().map(|(key, name, title)| {
+                                shown_suggestions(found.await.unwrap_or_default(), move |(key, name, title)| {
                                     view! {
                                         <li>
                                             <button type="button" class="suggestion" on:click=move |_| choose(Some(key.clone()))>
@@ -64,7 +64,7 @@ pub fn ManagerPicker(filter: Memo<StaffFilter>, set: Callback<(Change, bool)>) -
                                             </button>
                                         </li>
                                     }
-                                }).collect_view()
+                                })
                             })}
                         </Transition>
                     </ul>

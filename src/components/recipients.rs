@@ -4,12 +4,13 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::staff::{search_staff, staff_options};
+use crate::api::staff::{count_staff, search_staff, staff_options};
 use crate::components::empty_state::EmptyState;
 use crate::components::icon::Icon;
 use crate::components::manager_picker::ManagerPicker;
 use crate::components::more_filters::MoreFilters;
-use crate::domain::staff_filter::{JOINED_CHOICES, PAGE_SIZE, StaffFilter};
+use crate::domain::numbers::{grouped, people_match};
+use crate::domain::staff_filter::{JOINED_CHOICES, PAGE_SIZE, SUGGESTIONS_SHOWN, StaffFilter};
 use crate::error::AppError;
 
 /// A change to the filter; the bool says whether it replaces the current history entry.
@@ -63,6 +64,37 @@ where
             }
         },
     )
+}
+
+/// The suggestions to show, and a last line when the server found more than fit.
+pub fn shown_suggestions<T, V: IntoView>(found: Vec<T>, row: impl Fn(T) -> V) -> impl IntoView {
+    let more = found.len() > SUGGESTIONS_SHOWN;
+    let rows = found
+        .into_iter()
+        .take(SUGGESTIONS_SHOWN)
+        .map(row)
+        .collect_view();
+    view! {
+        {rows}
+        {more.then(|| view! { <li class="muted suggestions-more">"More people match: type more of the name."</li> })}
+    }
+}
+
+/// The count of a search that stopped counting at its cap: says so at once, then asks for the
+/// exact figure, which can take a moment in a very large account.
+#[component]
+fn ExactCount(filter: StaffFilter, at_least: i64) -> impl IntoView {
+    let exact = Resource::new(move || filter.clone(), count_staff);
+    view! {
+        <Transition fallback=move || view! { <strong>{format!("More than {} people match", grouped(at_least))}</strong> }>
+            {move || Suspend::new(async move {
+                match exact.await {
+                    Ok(n) => view! { <strong>{people_match(n)}</strong> }.into_any(),
+                    Err(_) => view! { <strong>{format!("More than {} people match", grouped(at_least))}</strong> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
 }
 
 /// The filter in the current URL's query.
@@ -216,7 +248,11 @@ pub fn RecipientsView(
                                             let has_more = shown_to < page.total;
                                             view! {
                                                 <p class="result-count" role="status" aria-live="polite">
-                                                    <strong>{format!("{} {}", page.total, if page.total == 1 { "person matches" } else { "people match" })}</strong>
+                                                    {if page.total_exact {
+                                                        view! { <strong>{people_match(page.total)}</strong> }.into_any()
+                                                    } else {
+                                                        view! { <ExactCount filter=f.clone() at_least=page.total/> }.into_any()
+                                                    }}
                                                     {(page.total > 0).then(|| format!(" · showing {}–{}", first + 1, shown_to))}
                                                 </p>
                                                 {if page.rows.is_empty() {

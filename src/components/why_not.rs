@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::campaigns::{explain_absence, find_anyone};
-use crate::components::recipients::suggestions;
+use crate::components::recipients::{shown_suggestions, suggestions};
 
 /// "Why isn't someone in the list?": find anyone in the HR data, leavers included, and read
 /// every reason they are not a recipient of this campaign.
@@ -31,7 +31,7 @@ pub fn WhyNotPanel(campaign: Uuid) -> impl IntoView {
             <ul class="suggestions" aria-label="People found">
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        found.await.unwrap_or_default().into_iter().map(|(key, name, title, source)| {
+                        shown_suggestions(found.await.unwrap_or_default(), move |(key, name, title, source)| {
                             view! {
                                 <li>
                                     <button type="button" class="suggestion" on:click=move |_| chosen.set(Some(key.clone()))>
@@ -40,7 +40,7 @@ pub fn WhyNotPanel(campaign: Uuid) -> impl IntoView {
                                     </button>
                                 </li>
                             }
-                        }).collect_view()
+                        })
                     })}
                 </Transition>
             </ul>

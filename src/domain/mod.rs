@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod email;
 pub mod field_policy;
 pub mod integration;
+pub mod numbers;
 pub mod role;
 pub mod staff_filter;
 pub mod user;

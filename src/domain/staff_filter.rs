@@ -4,6 +4,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+/// How many suggestions a people search lists; the server fetches one more so the page can
+/// say there are more to narrow down.
+pub const SUGGESTIONS_SHOWN: usize = 8;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffFilter {
     /// Free text over names, preferred name and work email.
@@ -198,7 +202,10 @@ pub struct StaffRow {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StaffPage {
+    /// The number of matches, counted up to a cap: see `total_exact`.
     pub total: i64,
+    /// False when more than `total` people match and the exact figure must be asked for.
+    pub total_exact: bool,
     pub rows: Vec<StaffRow>,
 }
 

@@ -102,7 +102,7 @@ async fn purge(pool: &PgPool, id: Uuid, retention: Retention) -> Result<(), Serv
         .fetch_one(pool)
         .await
         .context("finding a disconnected connection's account")?;
-    staff_query::refresh_duplicates(pool, account).await?;
+    staff_query::refresh_derived(pool, account).await?;
     Ok(())
 }
 

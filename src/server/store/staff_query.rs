@@ -6,6 +6,8 @@
 //! in how many other systems the person also appears. People without a work email are never
 //! merged.
 
+use std::collections::BTreeMap;
+
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
@@ -27,14 +29,18 @@ fn like_escape(text: &str) -> String {
 
 /// A staff row `p` of connection `c` that the staff view shows: still in the HR data, and its
 /// connection live or within its read-only days.
-const VISIBLE: &str = "p.removed_at IS NULL AND NOT p.deleted
-    AND (c.status <> 'disconnected' OR c.read_only_until > now())";
+const VISIBLE: &str = "p.removed_at IS NULL AND NOT p.deleted AND (c.status <> 'disconnected' OR c.read_only_until > now())";
 
-/// Works out, for the whole account, which record of each person is shown (see the module
-/// comment) and in how many other systems they also appear. Run after anything that changes
-/// who is visible: a sync, a disconnect or purge, a reviewed removal.
-pub async fn refresh_duplicates(pool: &PgPool, account_id: Uuid) -> Result<u64, ServerError> {
-    let sql = format!(
+/// A connection `c` whose people the staff view shows: live, or within its read-only days.
+const VISIBLE_CONNECTION: &str = "(c.status <> 'disconnected' OR c.read_only_until > now())";
+
+/// Works out what the staff view derives from the whole account rather than one record: which
+/// record of each person is shown (see the module comment), in how many other systems they also
+/// appear, and everyone above each person in their management chain. Run after anything that
+/// changes who is visible or who reports to whom: a sync, a disconnect or purge, a reviewed
+/// removal. Only rows whose derived values changed are written.
+pub async fn refresh_derived(pool: &PgPool, account_id: Uuid) -> Result<u64, ServerError> {
+    let duplicates = format!(
         "WITH ranked AS (
              SELECT p.connection_id, p.merge_id, row_number() OVER w = 1 AS is_primary,
                  count(*) OVER (PARTITION BY coalesce(lower(p.work_email), p.connection_id::text || '/' || p.merge_id)) - 1 AS also_in
@@ -47,62 +53,164 @@ pub async fn refresh_duplicates(pool: &PgPool, account_id: Uuid) -> Result<u64, 
          WHERE s.connection_id = r.connection_id AND s.merge_id = r.merge_id
            AND (s.is_primary <> r.is_primary OR s.also_in <> r.also_in)"
     );
-    Ok(sqlx::query(&sql)
+    let duplicates = sqlx::query(&duplicates)
         .bind(account_id)
         .execute(pool)
         .await
         .context("working out duplicate people")?
-        .rows_affected())
+        .rows_affected();
+    // Walks down from the top of each tree, so every person is reached once. People in a
+    // reporting loop have no top; they keep just their direct manager.
+    let chains = sqlx::query(
+        "WITH RECURSIVE down AS (
+             SELECT s.connection_id, s.merge_id,
+                 CASE WHEN s.manager_id IS NULL THEN '{}'::text[] ELSE ARRAY[s.manager_id] END AS chain
+             FROM staff s
+             WHERE s.account_id = $1 AND (s.manager_id IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM staff m WHERE m.connection_id = s.connection_id AND m.merge_id = s.manager_id))
+             UNION ALL
+             SELECT s.connection_id, s.merge_id, s.manager_id || d.chain
+             FROM down d JOIN staff s ON s.connection_id = d.connection_id AND s.manager_id = d.merge_id
+             WHERE cardinality(d.chain) < 50),
+         derived AS (
+             SELECT s.connection_id, s.merge_id,
+                 coalesce(d.chain, CASE WHEN s.manager_id IS NULL THEN '{}'::text[] ELSE ARRAY[s.manager_id] END) AS chain
+             FROM staff s LEFT JOIN down d ON d.connection_id = s.connection_id AND d.merge_id = s.merge_id
+             WHERE s.account_id = $1)
+         UPDATE staff s SET manager_chain = d.chain
+         FROM derived d
+         WHERE s.connection_id = d.connection_id AND s.merge_id = d.merge_id
+           AND s.manager_chain IS DISTINCT FROM d.chain",
+    )
+    .bind(account_id)
+    .execute(pool)
+    .await
+    .context("working out management chains")?
+    .rows_affected();
+    Ok(duplicates + chains)
 }
 
-/// Appends the filtered, de-duplicated people as CTE `people`.
-fn push_people(qb: &mut QueryBuilder<'_, Postgres>, account_id: Uuid, f: &StaffFilter) {
-    let teams: Vec<(Uuid, String)> = f
+/// Counting stops here: past it the page says "more than", and the exact figure is a separate,
+/// slower request (`count`), so typing never waits for a count of a million rows.
+pub const COUNT_CAP: i64 = 1_000;
+
+/// Shortest text that is also matched loosely (by trigram word similarity, for typos): shorter
+/// words share too many trigrams with unrelated names ("jose" and "Jones").
+const FUZZY_FROM_CHARS: usize = 5;
+
+/// What a filter needs looked up before its query can be written: the account's visible
+/// connections (the sources the filter allows) and every team under the chosen ones. Small
+/// lists, bound as arrays, give the planner real numbers instead of a recursive guess.
+struct Scope {
+    connections: Vec<Uuid>,
+    /// Per connection, the chosen teams and every team under them.
+    teams: Option<BTreeMap<Uuid, Vec<String>>>,
+}
+
+async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope, ServerError> {
+    let sources: Vec<Uuid> = f
+        .sources
+        .iter()
+        .filter_map(|s| Uuid::parse_str(s).ok())
+        .collect();
+    let connections: Vec<Uuid> = sqlx::query_scalar(&format!(
+        "SELECT c.id FROM connections c
+         WHERE c.account_id = $1 AND (cardinality($2::uuid[]) = 0 OR c.id = ANY($2))
+           AND {}",
+        VISIBLE_CONNECTION
+    ))
+    .bind(account_id)
+    .bind(&sources)
+    .fetch_all(pool)
+    .await
+    .context("listing the connections a search covers")?;
+    if f.teams.is_empty() {
+        return Ok(Scope {
+            connections,
+            teams: None,
+        });
+    }
+    let (conns, ids): (Vec<Uuid>, Vec<String>) = f
         .teams
         .iter()
         .filter_map(|t| split_ref(t).map(|(c, id)| (c, id.to_owned())))
-        .collect();
-    let manager = f.manager.as_deref().and_then(split_ref);
-    qb.push("WITH RECURSIVE team_tree AS (SELECT connection_id, merge_id FROM teams WHERE (connection_id, merge_id) IN (SELECT * FROM UNNEST(");
-    qb.push_bind(teams.iter().map(|t| t.0).collect::<Vec<_>>());
-    qb.push("::uuid[], ");
-    qb.push_bind(teams.iter().map(|t| t.1.clone()).collect::<Vec<_>>());
-    qb.push("::text[])) UNION SELECT t.connection_id, t.merge_id FROM teams t JOIN team_tree tt ON t.connection_id = tt.connection_id AND t.parent_id = tt.merge_id), ");
-    qb.push(
-        "reports AS (SELECT connection_id, merge_id, 1 AS depth FROM staff WHERE account_id = ",
-    );
+        .unzip();
+    let teams: Vec<(Uuid, String)> = sqlx::query_as(
+        "WITH RECURSIVE tree AS (
+             SELECT t.connection_id, t.merge_id, 0 AS depth FROM teams t
+             WHERE t.connection_id = ANY($1) AND (t.connection_id, t.merge_id) IN (SELECT * FROM UNNEST($2::uuid[], $3::text[]))
+             UNION
+             SELECT t.connection_id, t.merge_id, tree.depth + 1 FROM teams t
+             JOIN tree ON t.connection_id = tree.connection_id AND t.parent_id = tree.merge_id
+             WHERE tree.depth < 50)
+         SELECT DISTINCT connection_id, merge_id FROM tree",
+    )
+    .bind(&connections)
+    .bind(conns)
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+    .context("listing sub-teams")?;
+    let mut by_connection: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+    for (connection, id) in teams {
+        by_connection.entry(connection).or_default().push(id);
+    }
+    Ok(Scope {
+        connections,
+        teams: Some(by_connection),
+    })
+}
+
+/// Appends `FROM staff p WHERE …`: the account's shown people matching the filter.
+fn push_matching(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    account_id: Uuid,
+    scope: &Scope,
+    f: &StaffFilter,
+) {
+    qb.push(" FROM staff p WHERE p.account_id = ");
     qb.push_bind(account_id);
-    qb.push(" AND connection_id = ");
-    qb.push_bind(manager.map(|m| m.0));
-    qb.push(" AND manager_id = ");
-    qb.push_bind(manager.map(|m| m.1.to_owned()));
-    qb.push(" UNION SELECT s.connection_id, s.merge_id, r.depth + 1 FROM staff s JOIN reports r ON s.connection_id = r.connection_id AND s.manager_id = r.merge_id WHERE NOT ");
-    qb.push_bind(f.direct_only);
-    qb.push(" AND r.depth < 50), ");
     qb.push(
-        "people AS (SELECT p.*, c.integration_name, c.label
-         FROM staff p JOIN connections c ON c.id = p.connection_id
-         WHERE p.account_id = ",
+        " AND p.is_primary AND p.removed_at IS NULL AND NOT p.deleted AND p.connection_id = ANY(",
     );
-    qb.push_bind(account_id);
-    qb.push(format!(" AND p.is_primary AND {VISIBLE}"));
+    qb.push_bind(scope.connections.clone());
+    qb.push(")");
     let q = search_text(&[Some(f.q.trim())]);
     if !q.is_empty() {
         qb.push(" AND (p.search_text LIKE '%' || ");
         qb.push_bind(like_escape(&q));
-        qb.push(" || '%' OR word_similarity(");
-        qb.push_bind(q);
-        qb.push(", p.search_text) >= 0.35)");
+        qb.push(" || '%'");
+        if q.chars().count() >= FUZZY_FROM_CHARS {
+            qb.push(" OR ");
+            qb.push_bind(q);
+            qb.push(" <% p.search_text");
+        }
+        qb.push(")");
     }
-    if !teams.is_empty() {
-        qb.push(
-            " AND (p.connection_id, p.team_id) IN (SELECT connection_id, merge_id FROM team_tree)",
-        );
+    if let Some(teams) = &scope.teams {
+        // One `team_id = ANY(…)` per HR system: the planner reads its selectivity from the
+        // statistics, and a team id only counts in its own system.
+        qb.push(" AND (false");
+        for (connection, ids) in teams {
+            qb.push(" OR (p.connection_id = ");
+            qb.push_bind(*connection);
+            qb.push(" AND p.team_id = ANY(");
+            qb.push_bind(ids.clone());
+            qb.push("))");
+        }
+        qb.push(")");
     }
-    if manager.is_some() {
-        qb.push(
-            " AND (p.connection_id, p.merge_id) IN (SELECT connection_id, merge_id FROM reports)",
-        );
+    if let Some((connection, id)) = f.manager.as_deref().and_then(split_ref) {
+        qb.push(" AND p.connection_id = ");
+        qb.push_bind(connection);
+        if f.direct_only {
+            qb.push(" AND p.manager_id = ");
+            qb.push_bind(id.to_owned());
+        } else {
+            qb.push(" AND p.manager_chain @> ARRAY[");
+            qb.push_bind(id.to_owned());
+            qb.push("]::text[]");
+        }
     }
     if let Some(days) = f.joined_within {
         qb.push(" AND p.start_date <= current_date AND p.start_date > current_date - ");
@@ -131,16 +239,6 @@ fn push_people(qb: &mut QueryBuilder<'_, Postgres>, account_id: Uuid, f: &StaffF
         qb.push(" AND (p.city || ', ' || p.country) = ANY(");
         qb.push_bind(f.offices.clone());
         qb.push(")");
-    }
-    if !f.sources.is_empty() {
-        let sources: Vec<Uuid> = f
-            .sources
-            .iter()
-            .filter_map(|s| Uuid::parse_str(s).ok())
-            .collect();
-        qb.push(" AND p.connection_id = ANY(");
-        qb.push_bind(sources);
-        qb.push("::uuid[])");
     }
     let title = f.job_title.trim();
     if !title.is_empty() {
@@ -186,55 +284,102 @@ fn push_people(qb: &mut QueryBuilder<'_, Postgres>, account_id: Uuid, f: &StaffF
     if !f.include_pending {
         qb.push(" AND coalesce(p.employment_status, '') <> 'PENDING' AND (p.start_date IS NULL OR p.start_date <= current_date)");
     }
-    qb.push(") ");
 }
+
+/// Runs a statement built by `build`, with the loose-match threshold set for it when the filter
+/// has text (the `<%` operator reads it from the session).
+async fn run<T, F, Fut>(
+    pool: &PgPool,
+    f: &StaffFilter,
+    what: &'static str,
+    build: F,
+) -> Result<T, ServerError>
+where
+    F: FnOnce(sqlx::Transaction<'static, Postgres>) -> Fut,
+    Fut: std::future::Future<Output = Result<(T, sqlx::Transaction<'static, Postgres>), sqlx::Error>>,
+{
+    let mut tx = pool.begin().await.context(what)?;
+    if !f.q.trim().is_empty() {
+        sqlx::query("SET LOCAL pg_trgm.word_similarity_threshold = 0.35")
+            .execute(&mut *tx)
+            .await
+            .context(what)?;
+    }
+    let (out, tx) = build(tx).await.context(what)?;
+    tx.commit().await.context(what)?;
+    Ok(out)
+}
+
+type PageRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<chrono::NaiveDate>,
+    String,
+    String,
+    i64,
+);
 
 pub async fn search(
     pool: &PgPool,
     account_id: Uuid,
     f: &StaffFilter,
 ) -> Result<StaffPage, ServerError> {
-    let mut qb = QueryBuilder::new("");
-    push_people(&mut qb, account_id, f);
-    qb.push(
-        "SELECT p.connection_id::text || '/' || p.merge_id, p.display_name, p.work_email, p.job_title,
+    let scope = scope(pool, account_id, f).await?;
+    // The page's keys come straight off the name index, stopping after 50; only those 50 rows
+    // are then read in full.
+    let mut page = QueryBuilder::new(
+        "WITH page AS MATERIALIZED (SELECT p.connection_id, p.merge_id, p.sort_name",
+    );
+    push_matching(&mut page, account_id, &scope, f);
+    // With text, the matches come from the trigram index and are then sorted. Left to itself
+    // the planner walks the name index instead, hoping to meet 50 matches early, which takes a
+    // long walk when they share a first name far down the alphabet; `|| ''` hides that index.
+    page.push(if f.q.trim().is_empty() {
+        " ORDER BY p.sort_name, p.connection_id, p.merge_id LIMIT "
+    } else {
+        " ORDER BY p.sort_name || '', p.connection_id, p.merge_id LIMIT "
+    });
+    page.push_bind(PAGE_SIZE as i64);
+    page.push(" OFFSET ");
+    page.push_bind(f.page as i64 * PAGE_SIZE as i64);
+    page.push(
+        ") SELECT p.connection_id::text || '/' || p.merge_id, p.display_name, p.work_email, p.job_title,
              t.name, p.country, p.city, p.start_date,
              CASE WHEN p.employment_status = 'INACTIVE' OR p.termination_date <= current_date THEN 'Left'
                   WHEN p.employment_status = 'PENDING' OR p.start_date > current_date THEN 'Starting soon'
                   ELSE 'Active' END,
-             p.integration_name || ' · ' || p.label, p.also_in::bigint
-         FROM people p LEFT JOIN teams t ON t.connection_id = p.connection_id AND t.merge_id = p.team_id
-         ORDER BY lower(p.display_name), p.connection_id, p.merge_id LIMIT ",
+             c.integration_name || ' · ' || c.label, p.also_in::bigint
+         FROM page JOIN staff p ON p.connection_id = page.connection_id AND p.merge_id = page.merge_id
+         JOIN connections c ON c.id = p.connection_id
+         LEFT JOIN teams t ON t.connection_id = p.connection_id AND t.merge_id = p.team_id
+         ORDER BY page.sort_name, page.connection_id, page.merge_id",
     );
-    qb.push_bind(PAGE_SIZE as i64);
-    qb.push(" OFFSET ");
-    qb.push_bind(f.page as i64 * PAGE_SIZE as i64);
-    type Row = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<chrono::NaiveDate>,
-        String,
-        String,
-        i64,
-    );
-    // The page comes straight off the name index and stops after 50 rows; counting every match
-    // is a separate, join-free scan on another connection at the same time.
-    let (rows, total) = tokio::try_join!(
-        async {
-            qb.build_query_as::<Row>()
-                .fetch_all(pool)
-                .await
-                .context("searching staff")
-        },
-        count(pool, account_id, f)
+    // Enough to tell whether there is a next page, however deep this one is.
+    let cap = COUNT_CAP.max((f.page as i64 + 1) * PAGE_SIZE as i64) + 1;
+    let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1");
+    push_matching(&mut count, account_id, &scope, f);
+    count.push(" LIMIT ");
+    count.push_bind(cap);
+    count.push(") AS capped");
+    // The page and the capped count run at the same time, on two connections.
+    let (rows, counted) = tokio::try_join!(
+        run(pool, f, "searching staff", |mut tx| async move {
+            let rows = page.build_query_as::<PageRow>().fetch_all(&mut *tx).await?;
+            Ok((rows, tx))
+        }),
+        run(pool, f, "counting staff", |mut tx| async move {
+            let n: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+            Ok((n, tx))
+        }),
     )?;
     Ok(StaffPage {
-        total,
+        total: counted.min(cap - 1),
+        total_exact: counted < cap,
         rows: rows
             .into_iter()
             .map(|r| StaffRow {
@@ -254,14 +399,16 @@ pub async fn search(
     })
 }
 
+/// The exact number of people matching, however many.
 pub async fn count(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<i64, ServerError> {
-    let mut qb = QueryBuilder::new("");
-    push_people(&mut qb, account_id, f);
-    qb.push("SELECT count(*) FROM people");
-    qb.build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .context("counting staff")
+    let scope = scope(pool, account_id, f).await?;
+    let mut qb = QueryBuilder::new("SELECT count(*)");
+    push_matching(&mut qb, account_id, &scope, f);
+    run(pool, f, "counting staff", |mut tx| async move {
+        let n: i64 = qb.build_query_scalar().fetch_one(&mut *tx).await?;
+        Ok((n, tx))
+    })
+    .await
 }
 
 /// Every matching person's key, in one statement: a dynamic audience's members, or everyone
@@ -271,13 +418,14 @@ pub async fn all_keys(
     account_id: Uuid,
     f: &StaffFilter,
 ) -> Result<Vec<String>, ServerError> {
-    let mut qb = QueryBuilder::new("");
-    push_people(&mut qb, account_id, f);
-    qb.push("SELECT connection_id::text || '/' || merge_id FROM people");
-    qb.build_query_scalar()
-        .fetch_all(pool)
-        .await
-        .context("listing matching staff")
+    let scope = scope(pool, account_id, f).await?;
+    let mut qb = QueryBuilder::new("SELECT p.connection_id::text || '/' || p.merge_id");
+    push_matching(&mut qb, account_id, &scope, f);
+    run(pool, f, "listing matching staff", |mut tx| async move {
+        let keys: Vec<String> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
+        Ok((keys, tx))
+    })
+    .await
 }
 
 /// Every matching person's row, a page at a time.
@@ -399,10 +547,11 @@ pub async fn managers(
          WHERE s.account_id = $1 AND s.removed_at IS NULL AND NOT s.deleted
            AND s.search_text LIKE '%' || $2 || '%'
            AND EXISTS (SELECT 1 FROM staff r WHERE r.connection_id = s.connection_id AND r.manager_id = s.merge_id)
-         ORDER BY lower(s.display_name), 1 LIMIT 8",
+         ORDER BY lower(s.display_name), 1 LIMIT $3",
     )
     .bind(account_id)
     .bind(like_escape(&q))
+    .bind(crate::domain::staff_filter::SUGGESTIONS_SHOWN as i64 + 1)
     .fetch_all(pool)
     .await
     .context("finding managers")
@@ -438,17 +587,24 @@ pub async fn matches(
     let Some((connection, id)) = split_ref(key) else {
         return Ok(false);
     };
-    let mut qb = QueryBuilder::new("");
-    push_people(&mut qb, account_id, f);
-    qb.push("SELECT EXISTS (SELECT 1 FROM people WHERE connection_id = ");
+    let scope = scope(pool, account_id, f).await?;
+    let mut qb = QueryBuilder::new("SELECT EXISTS (SELECT 1");
+    push_matching(&mut qb, account_id, &scope, f);
+    qb.push(" AND p.connection_id = ");
     qb.push_bind(connection);
-    qb.push(" AND merge_id = ");
+    qb.push(" AND p.merge_id = ");
     qb.push_bind(id.to_owned());
     qb.push(")");
-    qb.build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .context("checking one person against a filter")
+    run(
+        pool,
+        f,
+        "checking one person against a filter",
+        |mut tx| async move {
+            let found: bool = qb.build_query_scalar().fetch_one(&mut *tx).await?;
+            Ok((found, tx))
+        },
+    )
+    .await
 }
 
 /// Anyone in the account's HR data whose name or email contains the text, leavers and removed
@@ -467,10 +623,11 @@ pub async fn anyone(
              c.integration_name || ' · ' || c.label
          FROM staff s JOIN connections c ON c.id = s.connection_id
          WHERE s.account_id = $1 AND s.search_text LIKE '%' || $2 || '%'
-         ORDER BY lower(s.display_name), 1 LIMIT 8",
+         ORDER BY lower(s.display_name), 1 LIMIT $3",
     )
     .bind(account_id)
     .bind(like_escape(&q))
+    .bind(crate::domain::staff_filter::SUGGESTIONS_SHOWN as i64 + 1)
     .fetch_all(pool)
     .await
     .context("searching everyone")

@@ -40,7 +40,7 @@ async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), Server
             .await
             .context("finding a synced connection's account")?;
     if let Some(account) = account {
-        staff_query::refresh_duplicates(&ctx.pool, account).await?;
+        staff_query::refresh_derived(&ctx.pool, account).await?;
         audiences::refresh_dynamic(&ctx.pool, account).await?;
     }
     Ok(())
