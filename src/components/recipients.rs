@@ -81,19 +81,27 @@ pub fn shown_suggestions<T, V: IntoView>(found: Vec<T>, row: impl Fn(T) -> V) ->
 }
 
 /// The count of a search that stopped counting at its cap: says so at once, then asks for the
-/// exact figure, which can take a moment in a very large account.
+/// exact figure, which can take a moment in a very large account. Asked from the browser only,
+/// once the page is live, so the server's first render and hydration agree.
 #[component]
 fn ExactCount(filter: StaffFilter, at_least: i64) -> impl IntoView {
-    let exact = Resource::new(move || filter.clone(), count_staff);
+    let exact = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        let f = filter.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(n) = count_staff(f).await {
+                // The results may have moved on to another filter, taking this line with them.
+                let _ = exact.try_set(Some(n));
+            }
+        });
+    });
     view! {
-        <Transition fallback=move || view! { <strong>{format!("More than {} people match", grouped(at_least))}</strong> }>
-            {move || Suspend::new(async move {
-                match exact.await {
-                    Ok(n) => view! { <strong>{people_match(n)}</strong> }.into_any(),
-                    Err(_) => view! { <strong>{format!("More than {} people match", grouped(at_least))}</strong> }.into_any(),
-                }
-            })}
-        </Transition>
+        <strong>
+            {move || match exact.get() {
+                Some(n) => people_match(n),
+                None => format!("More than {} people match", grouped(at_least)),
+            }}
+        </strong>
     }
 }
 
