@@ -27,3 +27,7 @@ DROP INDEX staff_primary_name_idx;
 CREATE INDEX staff_people_idx ON staff (account_id, sort_name, connection_id, merge_id)
     INCLUDE (team_id, country, start_date, termination_date, employment_status, removed_at, deleted)
     WHERE is_primary;
+
+-- "Newest joiners first" from an index too; ties fall back to the name.
+CREATE INDEX staff_newest_idx ON staff (account_id, start_date DESC NULLS LAST, sort_name, connection_id, merge_id)
+    WHERE is_primary;

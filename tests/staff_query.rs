@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use hr_connectors::domain::role::Role;
-use hr_connectors::domain::staff_filter::StaffFilter;
+use hr_connectors::domain::staff_filter::{SortOrder, StaffFilter, StaffRow};
 use hr_connectors::domain::user::CurrentUser;
 use hr_connectors::server::integrations::connect::{ConnectInput, connect_with_credentials};
 use hr_connectors::server::merge::client::MergeClient;
@@ -299,9 +299,29 @@ async fn check(
     f: &StaffFilter,
 ) -> usize {
     let text = text_matches(pool, account, &f.q).await;
-    let found = query_keys(pool, account, f).await;
+    let rows = staff_query::keys(pool, account, f).await.unwrap();
+    let found: BTreeSet<String> = rows.iter().map(|r| r.key.clone()).collect();
+    assert_eq!(found.len(), rows.len(), "someone on two pages: {f:?}");
     assert_eq!(found, reference(people, teams, f, &text), "{f:?}");
+    assert_in_order(&rows, f.sort);
     found.len()
+}
+
+/// Start-date orders put the dates in order and unknown dates last.
+fn assert_in_order(rows: &[StaffRow], sort: SortOrder) {
+    let dates: Vec<Option<NaiveDate>> = rows.iter().map(|r| r.start_date).collect();
+    let known = dates.iter().take_while(|d| d.is_some()).count();
+    match sort {
+        SortOrder::NewestFirst => {
+            assert!(dates[known..].iter().all(Option::is_none), "{dates:?}");
+            assert!(dates[..known].windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+        }
+        SortOrder::LongestServing => {
+            assert!(dates[known..].iter().all(Option::is_none), "{dates:?}");
+            assert!(dates[..known].windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
+        }
+        SortOrder::NameAsc | SortOrder::NameDesc => {}
+    }
 }
 
 async fn query_keys(pool: &PgPool, account: Uuid, f: &StaffFilter) -> BTreeSet<String> {
@@ -318,6 +338,25 @@ async fn every_filter_matches_the_reference(pool: PgPool) {
     let (account, people, teams) = synced_account(&pool).await;
     let everyone = query_keys(&pool, account, &StaffFilter::default()).await;
     check(&pool, account, &people, &teams, &StaffFilter::default()).await;
+    // Z to A is exactly A to Z backwards, across every page.
+    let in_order = |sort| {
+        let pool = pool.clone();
+        async move {
+            let f = StaffFilter {
+                sort,
+                ..StaffFilter::default()
+            };
+            staff_query::keys(&pool, account, &f)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.key)
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut backwards = in_order(SortOrder::NameDesc).await;
+    backwards.reverse();
+    assert_eq!(in_order(SortOrder::NameAsc).await, backwards);
     // Two systems, 1,440 records; shared people count once and leavers are out by default.
     assert!(everyone.len() < people.len());
 
@@ -444,6 +483,7 @@ async fn every_filter_matches_the_reference(pool: PgPool) {
                 .filter(|_| rng.gen_bool(0.3))
                 .map(|m| format!("{}/{m}", p.connection_id)),
             direct_only: rng.gen_bool(0.5),
+            sort: SortOrder::ALL[rng.gen_range(0..SortOrder::ALL.len())],
             joined_within: [None, Some(7), Some(30), Some(90), Some(2000)][rng.gen_range(0..5)],
             countries: (0..rng.gen_range(0..3))
                 .map(|_| countries[rng.gen_range(0..countries.len())].to_owned())

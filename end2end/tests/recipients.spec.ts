@@ -34,6 +34,17 @@ test("a campaign manager filters staff, the URL keeps the filters and Back works
   const everyone = await matchCount(page);
   expect(everyone).toBeGreaterThan(1000);
 
+  // Newest joiners first: the table is in start-date order and says so to screen readers.
+  await page.getByLabel("Sort by").selectOption("newest");
+  await expect(page).toHaveURL(/sort=newest/);
+  await expect(page.getByRole("columnheader", { name: "Started" })).toHaveAttribute("aria-sort", "descending");
+  const started = await page.locator(".staff-table tbody tr td:nth-child(5)").allInnerTexts();
+  const days = started.slice(0, 10).map((d) => Date.parse(d));
+  expect(days.every((d) => !Number.isNaN(d))).toBe(true);
+  expect(days).toEqual([...days].sort((a, b) => b - a));
+  await page.getByLabel("Sort by").selectOption("name");
+  await expect(page).not.toHaveURL(/sort=/);
+
   await page.getByLabel("Joined").selectOption("30");
   await expect(page).toHaveURL(/joined=30/);
   await expect.poll(() => matchCount(page)).toBeLessThan(everyone);

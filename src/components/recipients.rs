@@ -10,7 +10,9 @@ use crate::components::icon::Icon;
 use crate::components::manager_picker::ManagerPicker;
 use crate::components::more_filters::MoreFilters;
 use crate::domain::numbers::{grouped, people_match};
-use crate::domain::staff_filter::{JOINED_CHOICES, PAGE_SIZE, SUGGESTIONS_SHOWN, StaffFilter};
+use crate::domain::staff_filter::{
+    JOINED_CHOICES, PAGE_SIZE, SUGGESTIONS_SHOWN, SortOrder, StaffFilter,
+};
 use crate::error::AppError;
 
 /// A change to the filter; the bool says whether it replaces the current history entry.
@@ -245,6 +247,17 @@ pub fn RecipientsView(
                                 </div>
                             </div>
                             {toolbar.with_value(|t| t.clone()).map(|t| t.run())}
+                            <div class="results-sort">
+                                <label for="staff-sort">"Sort by"</label>
+                                <select id="staff-sort" on:change=move |ev| {
+                                    let v = SortOrder::parse(&event_target_value(&ev)).unwrap_or_default();
+                                    set(Box::new(move |f| f.sort = v), false);
+                                }>
+                                    {SortOrder::ALL.map(|s| view! {
+                                        <option value=s.key() selected=move || filter.with(|f| f.sort == s)>{s.label()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
                             <Transition fallback=|| view! { <p class="muted">"Searching…"</p> }>
                                 {move || Suspend::new(async move {
                                     match results.await {
@@ -254,6 +267,12 @@ pub fn RecipientsView(
                                             let first = f.page * PAGE_SIZE;
                                             let shown_to = first as i64 + page.rows.len() as i64;
                                             let has_more = shown_to < page.total;
+                                            let (name_sort, date_sort) = match f.sort {
+                                                SortOrder::NameAsc => (Some("ascending"), None),
+                                                SortOrder::NameDesc => (Some("descending"), None),
+                                                SortOrder::NewestFirst => (None, Some("descending")),
+                                                SortOrder::LongestServing => (None, Some("ascending")),
+                                            };
                                             view! {
                                                 <p class="result-count" role="status" aria-live="polite">
                                                     {if page.total_exact {
@@ -271,8 +290,8 @@ pub fn RecipientsView(
                                                             <table class="data-table staff-table">
                                                                 <thead><tr>
                                                                     {selection.map(|_| view! { <th scope="col"><span class="sr-only">"Pick"</span></th> })}
-                                                                    <th scope="col">"Name"</th><th scope="col">"Job title"</th><th scope="col">"Team"</th>
-                                                                    <th scope="col">"Office"</th><th scope="col">"Started"</th><th scope="col">"Status"</th><th scope="col">"Source"</th>
+                                                                    <th scope="col" aria-sort=name_sort>"Name"</th><th scope="col">"Job title"</th><th scope="col">"Team"</th>
+                                                                    <th scope="col">"Office"</th><th scope="col" aria-sort=date_sort>"Started"</th><th scope="col">"Status"</th><th scope="col">"Source"</th>
                                                                 </tr></thead>
                                                                 <tbody>
                                                                     {page.rows.into_iter().map(|r| view! {

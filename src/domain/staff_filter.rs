@@ -39,7 +39,55 @@ pub struct StaffFilter {
     pub birthday_within: Option<u32>,
     pub include_pending: bool,
     pub include_leavers: bool,
+    pub sort: SortOrder,
     pub page: u32,
+}
+
+/// The order of the recipients table. Ties always fall back to the name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortOrder {
+    #[default]
+    NameAsc,
+    NameDesc,
+    NewestFirst,
+    LongestServing,
+}
+
+impl SortOrder {
+    pub const ALL: [SortOrder; 4] = [
+        SortOrder::NameAsc,
+        SortOrder::NameDesc,
+        SortOrder::NewestFirst,
+        SortOrder::LongestServing,
+    ];
+
+    /// The value in the URL (`sort=`).
+    pub fn key(self) -> &'static str {
+        match self {
+            SortOrder::NameAsc => "name",
+            SortOrder::NameDesc => "name-desc",
+            SortOrder::NewestFirst => "newest",
+            SortOrder::LongestServing => "longest",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortOrder::NameAsc => "Name, A to Z",
+            SortOrder::NameDesc => "Name, Z to A",
+            SortOrder::NewestFirst => "Newest joiners first",
+            SortOrder::LongestServing => "Longest serving first",
+        }
+    }
+
+    pub fn parse(v: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == v)
+    }
+
+    /// Whether the table is ordered by start date rather than by name.
+    pub fn by_start_date(self) -> bool {
+        matches!(self, SortOrder::NewestFirst | SortOrder::LongestServing)
+    }
 }
 
 pub const PAGE_SIZE: u32 = 50;
@@ -100,6 +148,9 @@ impl StaffFilter {
         if self.include_leavers {
             push("leavers", "1");
         }
+        if self.sort != SortOrder::default() {
+            push("sort", self.sort.key());
+        }
         if self.page > 0 {
             push("page", &self.page.to_string());
         }
@@ -133,6 +184,7 @@ impl StaffFilter {
                 "birthday" => f.birthday_within = days(v),
                 "pending" => f.include_pending = v == "1",
                 "leavers" => f.include_leavers = v == "1",
+                "sort" => f.sort = SortOrder::parse(v).unwrap_or_default(),
                 "page" => f.page = v.parse().unwrap_or(0).min(10_000),
                 _ => {}
             }
@@ -249,6 +301,7 @@ mod tests {
             birthday_within: Some(7),
             include_pending: true,
             include_leavers: false,
+            sort: SortOrder::NewestFirst,
             page: 2,
         };
         let q = f.to_query();
@@ -270,6 +323,7 @@ mod tests {
             ("office", "Berlin"),
             ("from", "2026-02-30"),
             ("anniversary", "0"),
+            ("sort", "salary"),
         ]);
         assert_eq!(junk, StaffFilter::default());
     }

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::domain::staff_filter::{FilterOptions, PAGE_SIZE, StaffFilter, StaffPage, StaffRow};
+use crate::domain::staff_filter::{
+    FilterOptions, PAGE_SIZE, SortOrder, StaffFilter, StaffPage, StaffRow,
+};
 use crate::server::error::{Context, ServerError};
 use crate::server::sync::minimise::search_text;
 
@@ -286,6 +288,32 @@ fn push_matching(
     }
 }
 
+/// The table's order over staff rows `p`; the name and keys break ties so pages never overlap.
+///
+/// With text, the matches come from the trigram index and are then sorted (`hide_index`). Left
+/// to itself the planner walks the sort index instead, hoping to meet 50 matches early, which
+/// is a long walk when they share a first name far down the alphabet; `|| ''` and `+ 0` keep
+/// the order but hide the index.
+fn order_by(sort: SortOrder, hide_index: bool) -> &'static str {
+    match (sort, hide_index) {
+        (SortOrder::NameAsc, false) => "p.sort_name, p.connection_id, p.merge_id",
+        (SortOrder::NameAsc, true) => "p.sort_name || '', p.connection_id, p.merge_id",
+        (SortOrder::NameDesc, false) => "p.sort_name DESC, p.connection_id DESC, p.merge_id DESC",
+        (SortOrder::NameDesc, true) => {
+            "p.sort_name || '' DESC, p.connection_id DESC, p.merge_id DESC"
+        }
+        (SortOrder::NewestFirst, false) => {
+            "p.start_date DESC NULLS LAST, p.sort_name, p.connection_id, p.merge_id"
+        }
+        (SortOrder::NewestFirst, true) => {
+            "p.start_date + 0 DESC NULLS LAST, p.sort_name, p.connection_id, p.merge_id"
+        }
+        (SortOrder::LongestServing, _) => {
+            "p.start_date NULLS LAST, p.sort_name, p.connection_id, p.merge_id"
+        }
+    }
+}
+
 /// Runs a statement built by `build`, with the loose-match threshold set for it when the filter
 /// has text (the `<%` operator reads it from the session).
 async fn run<T, F, Fut>(
@@ -332,18 +360,12 @@ pub async fn search(
     let scope = scope(pool, account_id, f).await?;
     // The page's keys come straight off the name index, stopping after 50; only those 50 rows
     // are then read in full.
-    let mut page = QueryBuilder::new(
-        "WITH page AS MATERIALIZED (SELECT p.connection_id, p.merge_id, p.sort_name",
-    );
+    let mut page =
+        QueryBuilder::new("WITH page AS MATERIALIZED (SELECT p.connection_id, p.merge_id");
     push_matching(&mut page, account_id, &scope, f);
-    // With text, the matches come from the trigram index and are then sorted. Left to itself
-    // the planner walks the name index instead, hoping to meet 50 matches early, which takes a
-    // long walk when they share a first name far down the alphabet; `|| ''` hides that index.
-    page.push(if f.q.trim().is_empty() {
-        " ORDER BY p.sort_name, p.connection_id, p.merge_id LIMIT "
-    } else {
-        " ORDER BY p.sort_name || '', p.connection_id, p.merge_id LIMIT "
-    });
+    page.push(" ORDER BY ");
+    page.push(order_by(f.sort, !f.q.trim().is_empty()));
+    page.push(" LIMIT ");
     page.push_bind(PAGE_SIZE as i64);
     page.push(" OFFSET ");
     page.push_bind(f.page as i64 * PAGE_SIZE as i64);
@@ -357,8 +379,9 @@ pub async fn search(
          FROM page JOIN staff p ON p.connection_id = page.connection_id AND p.merge_id = page.merge_id
          JOIN connections c ON c.id = p.connection_id
          LEFT JOIN teams t ON t.connection_id = p.connection_id AND t.merge_id = p.team_id
-         ORDER BY page.sort_name, page.connection_id, page.merge_id",
+         ORDER BY ",
     );
+    page.push(order_by(f.sort, false));
     // Enough to tell whether there is a next page, however deep this one is.
     let cap = COUNT_CAP.max((f.page as i64 + 1) * PAGE_SIZE as i64) + 1;
     let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1");
