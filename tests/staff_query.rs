@@ -273,17 +273,18 @@ fn anniversary_on(start: NaiveDate, day: NaiveDate) -> bool {
     day.year() > start.year() && on_day(start.month(), start.day(), day)
 }
 
-/// Records whose search text matches `q`: a substring, or from five characters on, trigram word
-/// similarity ≥ 0.35.
+/// Records whose search text matches `q`: a substring or, for names of five letters or more,
+/// trigram word similarity ≥ 0.35.
 async fn text_matches(pool: &PgPool, account: Uuid, q: &str) -> BTreeSet<String> {
     let q = hr_connectors::server::sync::minimise::search_text(&[Some(q.trim())]);
     sqlx::query_scalar(
         "SELECT connection_id::text || '/' || merge_id FROM staff
          WHERE account_id = $1 AND (strpos(search_text, $2) > 0
-             OR (char_length($2) >= 5 AND word_similarity($2, search_text) >= 0.35))",
+             OR ($3 AND word_similarity($2, search_text) >= 0.35))",
     )
     .bind(account)
-    .bind(q)
+    .bind(&q)
+    .bind(staff_query::matches_loosely(&q))
     .fetch_all(pool)
     .await
     .unwrap()

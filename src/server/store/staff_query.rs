@@ -96,9 +96,14 @@ pub async fn refresh_derived(pool: &PgPool, account_id: Uuid) -> Result<u64, Ser
 /// slower request (`count`), so typing never waits for a count of a million rows.
 pub const COUNT_CAP: i64 = 1_000;
 
-/// Shortest text that is also matched loosely (by trigram word similarity, for typos): shorter
-/// words share too many trigrams with unrelated names ("jose" and "Jones").
-const FUZZY_FROM_CHARS: usize = 5;
+/// Whether folded search text `q` is also matched loosely (by trigram word similarity, for
+/// typos): names of five letters or more. Shorter words share too many trigrams with unrelated
+/// names ("jose" and "Jones"), and an email fragment is copied rather than misspelt, while a
+/// loose match costs many times an exact one.
+pub fn matches_loosely(q: &str) -> bool {
+    q.chars().filter(|c| c.is_alphabetic()).count() >= 5
+        && q.chars().all(|c| c.is_alphabetic() || c == ' ')
+}
 
 /// What a filter needs looked up before its query can be written: the account's visible
 /// connections (the sources the filter allows) and every team under the chosen ones. Small
@@ -182,7 +187,7 @@ fn push_matching(
         qb.push(" AND (p.search_text LIKE '%' || ");
         qb.push_bind(like_escape(&q));
         qb.push(" || '%'");
-        if q.chars().count() >= FUZZY_FROM_CHARS {
+        if matches_loosely(&q) {
             qb.push(" OR ");
             qb.push_bind(q);
             qb.push(" <% p.search_text");
@@ -654,4 +659,20 @@ pub async fn anyone(
     .fetch_all(pool)
     .await
     .context("searching everyone")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_loosely;
+
+    #[test]
+    fn only_names_of_five_letters_or_more_match_loosely() {
+        assert!(matches_loosely("stephen"));
+        assert!(matches_loosely("ana maria"));
+        assert!(matches_loosely("王小明王小"));
+        assert!(!matches_loosely("jose"));
+        assert!(!matches_loosely("maria.garcia"));
+        assert!(!matches_loosely("jo@acme"));
+        assert!(!matches_loosely("agent 007"));
+    }
 }
