@@ -237,6 +237,7 @@ fn encode(v: &str) -> String {
 
 /// One row of the recipients table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct StaffRow {
     pub key: String,
     pub display_name: String,

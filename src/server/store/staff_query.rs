@@ -343,20 +343,6 @@ where
     Ok(out)
 }
 
-type PageRow = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<chrono::NaiveDate>,
-    String,
-    String,
-    i64,
-);
-
 pub async fn search(
     pool: &PgPool,
     account_id: Uuid,
@@ -375,12 +361,12 @@ pub async fn search(
     page.push(" OFFSET ");
     page.push_bind(f.page as i64 * PAGE_SIZE as i64);
     page.push(
-        ") SELECT p.connection_id::text || '/' || p.merge_id, p.display_name, p.work_email, p.job_title,
-             t.name, p.country, p.city, p.start_date,
+        ") SELECT p.connection_id::text || '/' || p.merge_id AS key, p.display_name, p.work_email,
+             p.job_title, t.name AS team, p.country, p.city, p.start_date,
              CASE WHEN p.employment_status = 'INACTIVE' OR p.termination_date <= current_date THEN 'Left'
                   WHEN p.employment_status = 'PENDING' OR p.start_date > current_date THEN 'Starting soon'
-                  ELSE 'Active' END,
-             c.integration_name || ' · ' || c.label, p.also_in::bigint
+                  ELSE 'Active' END AS status,
+             c.integration_name || ' · ' || c.label AS source, p.also_in::bigint AS also_in
          FROM page JOIN staff p ON p.connection_id = page.connection_id AND p.merge_id = page.merge_id
          JOIN connections c ON c.id = p.connection_id
          LEFT JOIN teams t ON t.connection_id = p.connection_id AND t.merge_id = p.team_id
@@ -397,7 +383,10 @@ pub async fn search(
     // The page and the capped count run at the same time, on two connections.
     let (rows, counted) = tokio::try_join!(
         run(pool, f, "searching staff", |mut tx| async move {
-            let rows = page.build_query_as::<PageRow>().fetch_all(&mut *tx).await?;
+            let rows = page
+                .build_query_as::<StaffRow>()
+                .fetch_all(&mut *tx)
+                .await?;
             Ok((rows, tx))
         }),
         run(pool, f, "counting staff", |mut tx| async move {
@@ -408,22 +397,7 @@ pub async fn search(
     Ok(StaffPage {
         total: counted.min(cap - 1),
         total_exact: counted < cap,
-        rows: rows
-            .into_iter()
-            .map(|r| StaffRow {
-                key: r.0,
-                display_name: r.1,
-                work_email: r.2,
-                job_title: r.3,
-                team: r.4,
-                country: r.5,
-                city: r.6,
-                start_date: r.7,
-                status: r.8,
-                source: r.9,
-                also_in: r.10,
-            })
-            .collect(),
+        rows,
     })
 }
 
