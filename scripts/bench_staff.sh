@@ -8,6 +8,7 @@
 # stops it at the end. Arguments go to part 1, e.g. a single size.
 #
 #   scripts/bench_staff.sh [<employees>]
+#   scripts/bench_staff.sh --browser-only      part 2 alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,8 +30,12 @@ if [ -z "${DATABASE_URL:-}" ]; then
   started_pg=1
 fi
 
-echo "==> Server-side latency of the staff query"
-cargo bench --features ssr --bench staff_query_latency -- "$@"
+if [ "${1:-}" = --browser-only ]; then
+  shift
+else
+  echo "==> Server-side latency of the staff query"
+  cargo bench --features ssr --bench staff_query_latency -- "$@"
+fi
 
 echo "==> Building the app (cargo leptos build)"
 cargo leptos build

@@ -79,13 +79,15 @@ async function typeWord(page: Page, word: string): Promise<(Sample | null)[]> {
     }, before);
     const answered = page.waitForResponse((r) => r.url().endsWith("/api/staff/search") && searched(r) === typed);
     await page.keyboard.type(key);
-    const expected = countText(await (await answered).json());
+    const answer = await (await answered).json();
+    const expected = countText(answer);
     if (before.startsWith(expected)) {
       samples.push(null);
       continue;
     }
     await page.waitForFunction(() => (window as unknown as { bench: Bench }).bench.shown > 0);
-    await expect(count).toContainText(expected);
+    // A "More than …" line may already have given way to the exact count, asked for next.
+    if (answer.total_exact) await expect(count).toContainText(expected);
     samples.push(
       await page.evaluate(() => {
         const { key, shown } = (window as unknown as { bench: Bench }).bench;
