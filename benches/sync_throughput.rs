@@ -430,11 +430,25 @@ async fn timed_copy(pool: &PgPool, table: &str, foreign_keys: bool, rows: &[u8])
     rate
 }
 
+/// The columns of `staff` that are written; generated ones (the sort key) are computed by the
+/// server and cannot be copied in.
+async fn written_columns(pool: &PgPool) -> String {
+    sqlx::query_scalar(
+        "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)
+         FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = 'staff' AND is_generated = 'NEVER'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 async fn copy_out(pool: &PgPool, connection: Uuid) -> Vec<u8> {
+    let columns = written_columns(pool).await;
     let mut conn = pool.acquire().await.unwrap();
     let mut stream = conn
         .copy_out_raw(&format!(
-            "COPY (SELECT * FROM staff WHERE connection_id = '{connection}') TO STDOUT (FORMAT binary)"
+            "COPY (SELECT {columns} FROM staff WHERE connection_id = '{connection}') TO STDOUT (FORMAT binary)"
         ))
         .await
         .unwrap();
@@ -446,9 +460,12 @@ async fn copy_out(pool: &PgPool, connection: Uuid) -> Vec<u8> {
 }
 
 async fn copy_in(pool: &PgPool, table: &str, rows: &[u8]) -> u64 {
+    let columns = written_columns(pool).await;
     let mut conn = pool.acquire().await.unwrap();
     let mut copy = conn
-        .copy_in_raw(&format!("COPY {table} FROM STDIN (FORMAT binary)"))
+        .copy_in_raw(&format!(
+            "COPY {table} ({columns}) FROM STDIN (FORMAT binary)"
+        ))
         .await
         .unwrap();
     // Streamed in socket-sized pieces, as a loader reading from elsewhere would.

@@ -62,7 +62,22 @@ pub async fn refresh_derived(pool: &PgPool, account_id: Uuid) -> Result<u64, Ser
         .context("working out duplicate people")?
         .rows_affected();
     // Walks down from the top of each tree, so every person is reached once. People in a
-    // reporting loop have no top; they keep just their direct manager.
+    // reporting loop have no top; they keep just their direct manager. Only changed chains are
+    // written, and people without a manager have none.
+    let mut tx = pool
+        .begin()
+        .await
+        .context("working out management chains")?;
+    let unmanaged = sqlx::query(
+        "DELETE FROM staff_chains ch USING staff s
+         WHERE s.connection_id = ch.connection_id AND s.merge_id = ch.merge_id
+           AND s.account_id = $1 AND s.manager_id IS NULL",
+    )
+    .bind(account_id)
+    .execute(&mut *tx)
+    .await
+    .context("clearing management chains")?
+    .rows_affected();
     let chains = sqlx::query(
         "WITH RECURSIVE down AS (
              SELECT s.connection_id, s.merge_id,
@@ -73,23 +88,21 @@ pub async fn refresh_derived(pool: &PgPool, account_id: Uuid) -> Result<u64, Ser
              UNION ALL
              SELECT s.connection_id, s.merge_id, s.manager_id || d.chain
              FROM down d JOIN staff s ON s.connection_id = d.connection_id AND s.manager_id = d.merge_id
-             WHERE cardinality(d.chain) < 50),
-         derived AS (
-             SELECT s.connection_id, s.merge_id,
-                 coalesce(d.chain, CASE WHEN s.manager_id IS NULL THEN '{}'::text[] ELSE ARRAY[s.manager_id] END) AS chain
-             FROM staff s LEFT JOIN down d ON d.connection_id = s.connection_id AND d.merge_id = s.merge_id
-             WHERE s.account_id = $1)
-         UPDATE staff s SET manager_chain = d.chain
-         FROM derived d
-         WHERE s.connection_id = d.connection_id AND s.merge_id = d.merge_id
-           AND s.manager_chain IS DISTINCT FROM d.chain",
+             WHERE cardinality(d.chain) < 50)
+         INSERT INTO staff_chains (connection_id, merge_id, chain)
+         SELECT s.connection_id, s.merge_id, coalesce(d.chain, ARRAY[s.manager_id])
+         FROM staff s LEFT JOIN down d ON d.connection_id = s.connection_id AND d.merge_id = s.merge_id
+         WHERE s.account_id = $1 AND s.manager_id IS NOT NULL
+         ON CONFLICT (connection_id, merge_id) DO UPDATE SET chain = EXCLUDED.chain
+         WHERE staff_chains.chain IS DISTINCT FROM EXCLUDED.chain",
     )
     .bind(account_id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .context("working out management chains")?
     .rows_affected();
-    Ok(duplicates + chains)
+    tx.commit().await.context("saving management chains")?;
+    Ok(duplicates + unmanaged + chains)
 }
 
 /// Counting stops here: past it the page says "more than", and the exact figure is a separate,
@@ -214,9 +227,12 @@ fn push_matching(
             qb.push(" AND p.manager_id = ");
             qb.push_bind(id.to_owned());
         } else {
-            qb.push(" AND p.manager_chain @> ARRAY[");
+            qb.push(
+                " AND (p.connection_id, p.merge_id) IN (SELECT ch.connection_id, ch.merge_id
+                    FROM staff_chains ch WHERE ch.chain @> ARRAY[",
+            );
             qb.push_bind(id.to_owned());
-            qb.push("]::text[]");
+            qb.push("]::text[])");
         }
     }
     if let Some(days) = f.joined_within {
