@@ -29,11 +29,8 @@ fn like_escape(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// A staff row `p` of connection `c` that the staff view shows: still in the HR data, and its
-/// connection live or within its read-only days.
-const VISIBLE: &str = "p.removed_at IS NULL AND NOT p.deleted AND (c.status <> 'disconnected' OR c.read_only_until > now())";
-
-/// A connection `c` whose people the staff view shows: live, or within its read-only days.
+/// A connection `c` whose people the staff view shows: live, or within its read-only days. A
+/// staff row of it is shown while it is still in the HR data.
 const VISIBLE_CONNECTION: &str = "(c.status <> 'disconnected' OR c.read_only_until > now())";
 
 /// Works out what the staff view derives from the whole account rather than one record: which
@@ -47,7 +44,7 @@ pub async fn refresh_derived(pool: &PgPool, account_id: Uuid) -> Result<u64, Ser
              SELECT p.connection_id, p.merge_id, row_number() OVER w = 1 AS is_primary,
                  count(*) OVER (PARTITION BY coalesce(lower(p.work_email), p.connection_id::text || '/' || p.merge_id)) - 1 AS also_in
              FROM staff p JOIN connections c ON c.id = p.connection_id
-             WHERE p.account_id = $1 AND {VISIBLE}
+             WHERE p.account_id = $1 AND p.removed_at IS NULL AND NOT p.deleted AND {VISIBLE_CONNECTION}
              WINDOW w AS (PARTITION BY coalesce(lower(p.work_email), p.connection_id::text || '/' || p.merge_id)
                           ORDER BY c.created_at, c.id))
          UPDATE staff s SET is_primary = r.is_primary, also_in = r.also_in
@@ -136,8 +133,7 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
     let connections: Vec<Uuid> = sqlx::query_scalar(&format!(
         "SELECT c.id FROM connections c
          WHERE c.account_id = $1 AND (cardinality($2::uuid[]) = 0 OR c.id = ANY($2))
-           AND {}",
-        VISIBLE_CONNECTION
+           AND {VISIBLE_CONNECTION}"
     ))
     .bind(account_id)
     .bind(&sources)
