@@ -26,7 +26,7 @@ use hr_connectors::domain::field_policy::Consent;
 use hr_connectors::domain::staff_filter::StaffFilter;
 use hr_connectors::server::accounts;
 use hr_connectors::server::db::MIGRATOR;
-use hr_connectors::server::store::staff_query;
+use hr_connectors::server::store::{derived, staff_query};
 use hr_connectors::server::sync::minimise::search_text;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection, PgPool};
@@ -280,7 +280,7 @@ async fn load(pool: &PgPool, account: &str, size: i64) -> Workforce {
             .unwrap_or_else(|e| panic!("{def}: {e}"));
     }
     drop(conn);
-    staff_query::refresh_derived(pool, account_id)
+    derived::refresh_account(pool, account_id)
         .await
         .expect("working out duplicates");
     // VACUUM as well as ANALYZE: a table that has settled since its sync has its visibility

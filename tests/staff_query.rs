@@ -176,7 +176,10 @@ fn reference(
             .map(|e| e.to_lowercase())
             .unwrap_or_else(|| format!("{}/{}", p.connection_id, p.merge_id));
         let keep = match by_person.get(&key) {
-            Some(q) => (p.connected_at, p.connection_id) < (q.connected_at, q.connection_id),
+            Some(q) => {
+                (p.connected_at, p.connection_id, &p.merge_id)
+                    < (q.connected_at, q.connection_id, &q.merge_id)
+            }
             None => true,
         };
         if keep {

@@ -10,7 +10,7 @@ use crate::server::crypto::SecretBox;
 use crate::server::error::{Context, ServerError};
 use crate::server::merge::client::MergeClient;
 use crate::server::store::connections::{self, ConnectionStatus};
-use crate::server::store::staff_query;
+use crate::server::store::derived;
 
 /// Days a disconnected connection's staff stays available, read-only.
 pub const KEEP_DAYS: i64 = 30;
@@ -102,7 +102,7 @@ async fn purge(pool: &PgPool, id: Uuid, retention: Retention) -> Result<(), Serv
         .fetch_one(pool)
         .await
         .context("finding a disconnected connection's account")?;
-    staff_query::refresh_derived(pool, account).await?;
+    derived::refresh_account(pool, account).await?;
     Ok(())
 }
 

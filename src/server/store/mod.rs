@@ -6,6 +6,7 @@ pub mod audiences;
 pub mod audit;
 pub mod campaigns;
 pub mod connections;
+pub mod derived;
 pub mod org;
 pub mod removals;
 pub mod reseal;

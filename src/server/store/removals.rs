@@ -122,6 +122,6 @@ pub async fn settle_held(
     .await
     .context("updating a reviewed connection")?;
     tx.commit().await.context("committing a review")?;
-    super::staff_query::refresh_derived(pool, account_id).await?;
+    super::derived::refresh_account(pool, account_id).await?;
     Ok(n)
 }

@@ -2,9 +2,9 @@
 //! account, with one row per person even when they appear in several HR systems.
 //!
 //! Source-of-truth rule: when the same work email (case-insensitive) appears in several
-//! connections, the record from the connection that was connected first is shown; the row says
-//! in how many other systems the person also appears. People without a work email are never
-//! merged.
+//! connections, the record from the connection that was connected first is shown (within one
+//! connection, the lowest Merge id); the row says in how many other records the person also
+//! appears. People without a work email are never merged. `derived` works this out per sync.
 
 use std::collections::BTreeMap;
 
@@ -31,76 +31,8 @@ fn like_escape(text: &str) -> String {
 
 /// A connection `c` whose people the staff view shows: live, or within its read-only days. A
 /// staff row of it is shown while it is still in the HR data.
-const VISIBLE_CONNECTION: &str = "(c.status <> 'disconnected' OR c.read_only_until > now())";
-
-/// Works out what the staff view derives from the whole account rather than one record: which
-/// record of each person is shown (see the module comment), in how many other systems they also
-/// appear, and everyone above each person in their management chain. Run after anything that
-/// changes who is visible or who reports to whom: a sync, a disconnect or purge, a reviewed
-/// removal. Only rows whose derived values changed are written.
-pub async fn refresh_derived(pool: &PgPool, account_id: Uuid) -> Result<u64, ServerError> {
-    let duplicates = format!(
-        "WITH ranked AS (
-             SELECT p.connection_id, p.merge_id, row_number() OVER w = 1 AS is_primary,
-                 count(*) OVER (PARTITION BY coalesce(lower(p.work_email), p.connection_id::text || '/' || p.merge_id)) - 1 AS also_in
-             FROM staff p JOIN connections c ON c.id = p.connection_id
-             WHERE p.account_id = $1 AND p.removed_at IS NULL AND NOT p.deleted AND {VISIBLE_CONNECTION}
-             WINDOW w AS (PARTITION BY coalesce(lower(p.work_email), p.connection_id::text || '/' || p.merge_id)
-                          ORDER BY c.created_at, c.id))
-         UPDATE staff s SET is_primary = r.is_primary, also_in = r.also_in
-         FROM ranked r
-         WHERE s.connection_id = r.connection_id AND s.merge_id = r.merge_id
-           AND (s.is_primary <> r.is_primary OR s.also_in <> r.also_in)"
-    );
-    let duplicates = sqlx::query(&duplicates)
-        .bind(account_id)
-        .execute(pool)
-        .await
-        .context("working out duplicate people")?
-        .rows_affected();
-    // Walks down from the top of each tree, so every person is reached once. People in a
-    // reporting loop have no top; they keep just their direct manager. Only changed chains are
-    // written, and people without a manager have none.
-    let mut tx = pool
-        .begin()
-        .await
-        .context("working out management chains")?;
-    let unmanaged = sqlx::query(
-        "DELETE FROM staff_chains ch USING staff s
-         WHERE s.connection_id = ch.connection_id AND s.merge_id = ch.merge_id
-           AND s.account_id = $1 AND s.manager_id IS NULL",
-    )
-    .bind(account_id)
-    .execute(&mut *tx)
-    .await
-    .context("clearing management chains")?
-    .rows_affected();
-    let chains = sqlx::query(
-        "WITH RECURSIVE down AS (
-             SELECT s.connection_id, s.merge_id,
-                 CASE WHEN s.manager_id IS NULL THEN '{}'::text[] ELSE ARRAY[s.manager_id] END AS chain
-             FROM staff s
-             WHERE s.account_id = $1 AND (s.manager_id IS NULL OR NOT EXISTS (
-                 SELECT 1 FROM staff m WHERE m.connection_id = s.connection_id AND m.merge_id = s.manager_id))
-             UNION ALL
-             SELECT s.connection_id, s.merge_id, s.manager_id || d.chain
-             FROM down d JOIN staff s ON s.connection_id = d.connection_id AND s.manager_id = d.merge_id
-             WHERE cardinality(d.chain) < 50)
-         INSERT INTO staff_chains (connection_id, merge_id, chain)
-         SELECT s.connection_id, s.merge_id, coalesce(d.chain, ARRAY[s.manager_id])
-         FROM staff s LEFT JOIN down d ON d.connection_id = s.connection_id AND d.merge_id = s.merge_id
-         WHERE s.account_id = $1 AND s.manager_id IS NOT NULL
-         ON CONFLICT (connection_id, merge_id) DO UPDATE SET chain = EXCLUDED.chain
-         WHERE staff_chains.chain IS DISTINCT FROM EXCLUDED.chain",
-    )
-    .bind(account_id)
-    .execute(&mut *tx)
-    .await
-    .context("working out management chains")?
-    .rows_affected();
-    tx.commit().await.context("saving management chains")?;
-    Ok(duplicates + unmanaged + chains)
-}
+pub(super) const VISIBLE_CONNECTION: &str =
+    "(c.status <> 'disconnected' OR c.read_only_until > now())";
 
 /// Counting stops here: past it the page says "more than", and the exact figure is a separate,
 /// slower request (`count`), so typing never waits for a count of a million rows.

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::jobs::{self, JobKind};
 use super::run::{SyncContext, run};
 use crate::server::error::{Context, ServerError};
-use crate::server::store::{audiences, staff_query};
+use crate::server::store::{audiences, derived};
 
 /// Jobs that heartbeat less often than this are considered abandoned by a stopped worker.
 pub const STALE_AFTER_SECS: i64 = 300;
@@ -40,7 +40,7 @@ async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), Server
             .await
             .context("finding a synced connection's account")?;
     if let Some(account) = account {
-        staff_query::refresh_derived(&ctx.pool, account).await?;
+        derived::refresh_after_sync(&ctx.pool, connection).await?;
         audiences::refresh_dynamic(&ctx.pool, account).await?;
     }
     Ok(())

@@ -1,0 +1,227 @@
+//! What the staff view derives from more than one record: which record of each person is shown
+//! (see `staff_query`'s source-of-truth rule), in how many other systems they also appear, and
+//! everyone above each person in their management chain. Worked out after anything that changes
+//! who is visible or who reports to whom, so searches never compute it. Only rows whose derived
+//! values changed are written.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::staff_query::VISIBLE_CONNECTION;
+use crate::server::error::{Context, ServerError};
+
+/// The people a refresh looks at again.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    /// Everyone in the account: after a full sync, a disconnect or purge, a reviewed removal.
+    Account,
+    /// The people these jobs of one connection wrote, and everyone their changes reach: people
+    /// sharing a work email with them, and everyone below them in their management chain.
+    Written { connection: Uuid, jobs: &'a [Uuid] },
+}
+
+/// Works out the whole account again.
+pub async fn refresh_account(pool: &PgPool, account_id: Uuid) -> Result<u64, ServerError> {
+    refresh(pool, account_id, Scope::Account).await
+}
+
+/// Folds in what the connection's ended syncs wrote since the last refresh. After incremental
+/// syncs that is the people they wrote, a small part of the account; a full sync may have removed
+/// people anywhere in the connection, so it refreshes the account. A job still running (or put
+/// back in the queue after writing) is looked at now and again once it ends.
+pub async fn refresh_after_sync(pool: &PgPool, connection_id: Uuid) -> Result<u64, ServerError> {
+    let pending: Vec<(Uuid, bool, bool)> = sqlx::query_as(
+        "SELECT id, full_sync, state IN ('succeeded', 'partial', 'failed')
+         FROM sync_jobs
+         WHERE connection_id = $1 AND derived_at IS NULL AND started_at IS NOT NULL",
+    )
+    .bind(connection_id)
+    .fetch_all(pool)
+    .await
+    .context("finding syncs to fold into derived values")?;
+    let account_id: Option<Uuid> =
+        sqlx::query_scalar("SELECT account_id FROM connections WHERE id = $1")
+            .bind(connection_id)
+            .fetch_optional(pool)
+            .await
+            .context("finding a synced connection's account")?;
+    let Some(account_id) = account_id else {
+        return Ok(0);
+    };
+    let jobs: Vec<Uuid> = pending.iter().map(|(id, _, _)| *id).collect();
+    let scope = if pending.iter().any(|(_, full, _)| *full) {
+        Scope::Account
+    } else {
+        Scope::Written {
+            connection: connection_id,
+            jobs: &jobs,
+        }
+    };
+    let written = refresh(pool, account_id, scope).await?;
+    let ended: Vec<Uuid> = pending
+        .iter()
+        .filter(|(_, _, ended)| *ended)
+        .map(|(id, _, _)| *id)
+        .collect();
+    sqlx::query("UPDATE sync_jobs SET derived_at = now() WHERE id = ANY($1)")
+        .bind(&ended)
+        .execute(pool)
+        .await
+        .context("marking syncs as folded into derived values")?;
+    Ok(written)
+}
+
+async fn refresh(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
+    Ok(duplicates(pool, account_id, scope).await? + chains(pool, account_id, scope).await?)
+}
+
+/// Ranks each group of records sharing a work email (people without one are never merged). Two
+/// records of one connection with the same email are ranked by Merge id, so the choice is stable.
+async fn duplicates(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
+    const COLUMNS: &str = "p.connection_id, p.merge_id, p.work_email, p.removed_at, p.deleted";
+    // A written record may have left a group under its old email, so every group that already
+    // shares an email is ranked again too.
+    let members = match scope {
+        Scope::Account => format!("SELECT {COLUMNS} FROM staff p WHERE p.account_id = $1"),
+        Scope::Written { .. } => format!(
+            "WITH written AS (
+                 SELECT merge_id, lower(work_email) AS email FROM staff
+                 WHERE connection_id = $2 AND last_seen_job = ANY($3)),
+             emails AS (
+                 SELECT email FROM written WHERE email IS NOT NULL
+                 UNION
+                 SELECT lower(work_email) FROM staff
+                 WHERE account_id = $1 AND (also_in > 0 OR NOT is_primary) AND work_email IS NOT NULL)
+             SELECT {COLUMNS} FROM staff p
+             WHERE p.account_id = $1 AND lower(p.work_email) IN (SELECT email FROM emails)
+             UNION ALL
+             SELECT {COLUMNS} FROM staff p JOIN written w ON p.connection_id = $2 AND p.merge_id = w.merge_id
+             WHERE w.email IS NULL"
+        ),
+    };
+    let sql = format!(
+        "WITH ranked AS (
+             SELECT p.connection_id, p.merge_id, row_number() OVER w = 1 AS is_primary,
+                 count(*) OVER (PARTITION BY coalesce(lower(p.work_email), p.connection_id::text || '/' || p.merge_id)) - 1 AS also_in
+             FROM ({members}) p JOIN connections c ON c.id = p.connection_id
+             WHERE p.removed_at IS NULL AND NOT p.deleted AND {VISIBLE_CONNECTION}
+             WINDOW w AS (PARTITION BY coalesce(lower(p.work_email), p.connection_id::text || '/' || p.merge_id)
+                          ORDER BY c.created_at, c.id, p.merge_id COLLATE \"C\"))
+         UPDATE staff s SET is_primary = r.is_primary, also_in = r.also_in
+         FROM ranked r
+         WHERE s.connection_id = r.connection_id AND s.merge_id = r.merge_id
+           AND (s.is_primary <> r.is_primary OR s.also_in <> r.also_in)"
+    );
+    let query = sqlx::query(&sql).bind(account_id);
+    let query = match scope {
+        Scope::Account => query,
+        Scope::Written { connection, jobs } => query.bind(connection).bind(jobs),
+    };
+    Ok(query
+        .execute(pool)
+        .await
+        .context("working out duplicate people")?
+        .rows_affected())
+}
+
+/// Management chains, nearest manager first. People in a reporting loop, or more than 50 levels
+/// down, keep just their direct manager; people without a manager have no chain.
+async fn chains(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
+    match scope {
+        Scope::Account => account_chains(pool, account_id).await,
+        Scope::Written { connection, jobs } => written_chains(pool, connection, jobs).await,
+    }
+}
+
+/// Walks down from the top of each tree, so every person is reached once.
+async fn account_chains(pool: &PgPool, account_id: Uuid) -> Result<u64, ServerError> {
+    let mut tx = pool
+        .begin()
+        .await
+        .context("working out management chains")?;
+    let unmanaged = sqlx::query(
+        "DELETE FROM staff_chains ch USING staff s
+         WHERE s.connection_id = ch.connection_id AND s.merge_id = ch.merge_id
+           AND s.account_id = $1 AND s.manager_id IS NULL",
+    )
+    .bind(account_id)
+    .execute(&mut *tx)
+    .await
+    .context("clearing management chains")?
+    .rows_affected();
+    let chains = sqlx::query(
+        "WITH RECURSIVE down AS (
+             SELECT s.connection_id, s.merge_id,
+                 CASE WHEN s.manager_id IS NULL THEN '{}'::text[] ELSE ARRAY[s.manager_id] END AS chain
+             FROM staff s
+             WHERE s.account_id = $1 AND (s.manager_id IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM staff m WHERE m.connection_id = s.connection_id AND m.merge_id = s.manager_id))
+             UNION ALL
+             SELECT s.connection_id, s.merge_id, s.manager_id || d.chain
+             FROM down d JOIN staff s ON s.connection_id = d.connection_id AND s.manager_id = d.merge_id
+             WHERE cardinality(d.chain) < 50)
+         INSERT INTO staff_chains (connection_id, merge_id, chain)
+         SELECT s.connection_id, s.merge_id, coalesce(d.chain, ARRAY[s.manager_id])
+         FROM staff s LEFT JOIN down d ON d.connection_id = s.connection_id AND d.merge_id = s.merge_id
+         WHERE s.account_id = $1 AND s.manager_id IS NOT NULL
+         ON CONFLICT (connection_id, merge_id) DO UPDATE SET chain = EXCLUDED.chain
+         WHERE staff_chains.chain IS DISTINCT FROM EXCLUDED.chain",
+    )
+    .bind(account_id)
+    .execute(&mut *tx)
+    .await
+    .context("working out management chains")?
+    .rows_affected();
+    tx.commit().await.context("saving management chains")?;
+    Ok(unmanaged + chains)
+}
+
+/// A written person's new manager changes their chain and everyone's below them, so those are
+/// found first (down the reporting lines; `UNION` stops at loops), then each one's chain is
+/// walked up to its top. A walk that meets a loop or passes 50 levels falls back to the direct
+/// manager, exactly as the walk down from the tops leaves such people.
+async fn written_chains(
+    pool: &PgPool,
+    connection: Uuid,
+    jobs: &[Uuid],
+) -> Result<u64, ServerError> {
+    sqlx::query_scalar::<_, i64>(
+        "WITH RECURSIVE below(merge_id) AS (
+             SELECT merge_id FROM staff WHERE connection_id = $1 AND last_seen_job = ANY($2)
+             UNION
+             SELECT s.merge_id FROM below b JOIN staff s ON s.connection_id = $1 AND s.manager_id = b.merge_id),
+         up(merge_id, next, chain) AS (
+             SELECT s.merge_id, s.manager_id, ARRAY[s.manager_id]
+             FROM below b JOIN staff s ON s.connection_id = $1 AND s.merge_id = b.merge_id
+             WHERE s.manager_id IS NOT NULL
+             UNION ALL
+             SELECT u.merge_id, m.manager_id, u.chain || m.manager_id
+             FROM up u JOIN staff m ON m.connection_id = $1 AND m.merge_id = u.next
+             WHERE m.manager_id IS NOT NULL AND m.manager_id <> ALL (u.chain) AND cardinality(u.chain) < 50),
+         longest AS (
+             SELECT DISTINCT ON (merge_id) merge_id, next, chain FROM up
+             ORDER BY merge_id, cardinality(chain) DESC),
+         walked AS (
+             SELECT l.merge_id,
+                 CASE WHEN m.merge_id IS NULL OR m.manager_id IS NULL THEN l.chain ELSE l.chain[1:1] END AS chain
+             FROM longest l LEFT JOIN staff m ON m.connection_id = $1 AND m.merge_id = l.next),
+         cleared AS (
+             DELETE FROM staff_chains ch USING below b, staff s
+             WHERE ch.connection_id = $1 AND ch.merge_id = b.merge_id
+               AND s.connection_id = $1 AND s.merge_id = b.merge_id AND s.manager_id IS NULL
+             RETURNING 1),
+         written AS (
+             INSERT INTO staff_chains (connection_id, merge_id, chain)
+             SELECT $1, merge_id, chain FROM walked
+             ON CONFLICT (connection_id, merge_id) DO UPDATE SET chain = EXCLUDED.chain
+             WHERE staff_chains.chain IS DISTINCT FROM EXCLUDED.chain
+             RETURNING 1)
+         SELECT (SELECT count(*) FROM cleared) + (SELECT count(*) FROM written)",
+    )
+    .bind(connection)
+    .bind(jobs)
+    .fetch_one(pool)
+    .await
+    .context("working out management chains")
+    .map(|n| n as u64)
+}

@@ -1,0 +1,217 @@
+//! Derived staff values (duplicates, management chains) worked out only around what a sync wrote
+//! must equal working out the whole account: after each incremental refresh, a full refresh finds
+//! nothing left to change.
+
+mod common;
+
+use hr_connectors::server::accounts;
+use hr_connectors::server::store::derived;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+async fn connection(pool: &PgPool, account: Uuid, label: &str) -> Uuid {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO connections (id, account_id, integration_slug, integration_name, label, origin_id,
+             status, consent, created_at)
+         VALUES ($1, $2, 'bamboohr', 'BambooHR', $3, $1::text, 'healthy', '{}', clock_timestamp())",
+    )
+    .bind(id)
+    .bind(account)
+    .bind(label)
+    .execute(pool)
+    .await
+    .unwrap();
+    id
+}
+
+async fn job(pool: &PgPool, connection: Uuid, state: &str, full_sync: bool) -> Uuid {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO sync_jobs (id, connection_id, kind, state, full_sync, started_at)
+         VALUES ($1, $2, 'incremental', $3, $4, now())",
+    )
+    .bind(id)
+    .bind(connection)
+    .bind(state)
+    .bind(full_sync)
+    .execute(pool)
+    .await
+    .unwrap();
+    id
+}
+
+/// Writes a person as a sync would: every column the refresh reads, and the job that wrote it.
+async fn write(
+    pool: &PgPool,
+    account: Uuid,
+    connection: Uuid,
+    merge_id: &str,
+    (email, manager, deleted): (Option<String>, Option<String>, bool),
+    job: Option<Uuid>,
+) {
+    sqlx::query(
+        "INSERT INTO staff (connection_id, merge_id, account_id, display_name, work_email, manager_id,
+             deleted, last_seen_job)
+         VALUES ($1, $2, $3, $2, $4, $5, $6, $7)
+         ON CONFLICT (connection_id, merge_id) DO UPDATE SET work_email = excluded.work_email,
+             manager_id = excluded.manager_id, deleted = excluded.deleted,
+             last_seen_job = excluded.last_seen_job",
+    )
+    .bind(connection)
+    .bind(merge_id)
+    .bind(account)
+    .bind(email)
+    .bind(manager)
+    .bind(deleted)
+    .bind(job)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+fn email(rng: &mut StdRng) -> Option<String> {
+    // A small pool, mixed case, so people share emails within and across connections.
+    let n = rng.gen_range(0..60);
+    match rng.gen_range(0..10) {
+        0 => None,
+        1 => Some(format!("Person{n}@Acme.example")),
+        _ => Some(format!("person{n}@acme.example")),
+    }
+}
+
+/// Mostly a tree (managers are earlier people), with some managers who are not in the data,
+/// some loops, and one line deeper than the 50 levels a chain keeps.
+fn manager(rng: &mut StdRng, ids: &[String], index: usize) -> Option<String> {
+    match rng.gen_range(0..20) {
+        0 => None,
+        1 => Some(format!("gone-{}", rng.gen_range(0..3))),
+        2 => ids.choose(rng).cloned(),
+        _ if index == 0 => None,
+        _ => Some(ids[rng.gen_range(0..index)].clone()),
+    }
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn refreshing_around_a_sync_equals_refreshing_the_account(pool: PgPool) {
+    let account = accounts::create_account(&pool, "Acme Ltd").await.unwrap();
+    let first = connection(&pool, account, "First").await;
+    let second = connection(&pool, account, "Second").await;
+    let mut rng = StdRng::seed_from_u64(6);
+    let mut people: Vec<(Uuid, Vec<String>)> = Vec::new();
+    for (conn, n) in [(first, 150), (second, 100)] {
+        let ids: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+        for (i, id) in ids.iter().enumerate() {
+            let m = manager(&mut rng, &ids, i);
+            write(&pool, account, conn, id, (email(&mut rng), m, false), None).await;
+        }
+        people.push((conn, ids));
+    }
+    for depth in 0..55 {
+        let m = (depth > 0).then(|| format!("deep{}", depth - 1));
+        write(
+            &pool,
+            account,
+            first,
+            &format!("deep{depth}"),
+            (None, m, false),
+            None,
+        )
+        .await;
+    }
+    derived::refresh_account(&pool, account).await.unwrap();
+    assert_eq!(derived::refresh_account(&pool, account).await.unwrap(), 0);
+
+    for round in 0..40 {
+        let (conn, ids) = people.choose(&mut rng).unwrap().clone();
+        let j = job(&pool, conn, "succeeded", false).await;
+        for _ in 0..rng.gen_range(1..8) {
+            let id = if rng.gen_bool(0.1) {
+                format!("new{round}-{}", rng.r#gen::<u16>())
+            } else {
+                ids.choose(&mut rng).unwrap().clone()
+            };
+            let current: Option<(Option<String>, Option<String>, bool)> = sqlx::query_as(
+                "SELECT work_email, manager_id, deleted FROM staff WHERE connection_id = $1 AND merge_id = $2",
+            )
+            .bind(conn)
+            .bind(&id)
+            .fetch_optional(&pool)
+            .await
+            .unwrap();
+            let (mut e, mut m, mut d) = current.unwrap_or((email(&mut rng), None, false));
+            match rng.gen_range(0..4) {
+                0 => e = email(&mut rng),
+                1 => m = manager(&mut rng, &ids, ids.len()),
+                2 => d = !d,
+                _ => m = Some(format!("deep{}", rng.gen_range(0..55))),
+            }
+            write(&pool, account, conn, &id, (e, m, d), Some(j)).await;
+        }
+        derived::refresh_after_sync(&pool, conn).await.unwrap();
+        assert_eq!(
+            derived::refresh_account(&pool, account).await.unwrap(),
+            0,
+            "round {round}: the refresh around the sync missed a change"
+        );
+    }
+    let shared: i64 = sqlx::query_scalar("SELECT count(*) FROM staff WHERE also_in > 0")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let capped: Vec<String> = sqlx::query_scalar(
+        "SELECT ch.chain[1] FROM staff_chains ch WHERE ch.merge_id = 'deep54' AND cardinality(ch.chain) = 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(shared > 0, "the data must hold duplicates to test them");
+    assert_eq!(
+        capped,
+        ["deep53"],
+        "a line deeper than 50 keeps its direct manager"
+    );
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn a_running_sync_is_folded_in_again_once_it_ends(pool: PgPool) {
+    let account = accounts::create_account(&pool, "Acme Ltd").await.unwrap();
+    let conn = connection(&pool, account, "Only").await;
+    let running = job(&pool, conn, "running", false).await;
+    let ended = job(&pool, conn, "succeeded", false).await;
+    write(
+        &pool,
+        account,
+        conn,
+        "boss",
+        (None, None, false),
+        Some(ended),
+    )
+    .await;
+    write(
+        &pool,
+        account,
+        conn,
+        "ann",
+        (None, Some("boss".into()), false),
+        Some(running),
+    )
+    .await;
+    derived::refresh_after_sync(&pool, conn).await.unwrap();
+    let folded: Vec<(Uuid, bool)> =
+        sqlx::query_as("SELECT id, derived_at IS NOT NULL FROM sync_jobs ORDER BY started_at, id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(folded.contains(&(ended, true)));
+    assert!(folded.contains(&(running, false)));
+    let chain: Vec<String> =
+        sqlx::query_scalar("SELECT chain[1] FROM staff_chains WHERE merge_id = 'ann'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(chain, ["boss"]);
+}
