@@ -80,7 +80,9 @@ async fn refresh(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u6
 async fn duplicates(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
     const COLUMNS: &str = "p.connection_id, p.merge_id, p.work_email, p.removed_at, p.deleted";
     // A written record may have left a group under its old email, so every group that already
-    // shares an email is ranked again too.
+    // shares an email is ranked again too. The emails are collected into an array first: as a
+    // join, a table without statistics yet (just after its first sync) was planned as a nested
+    // loop comparing every person with every email, 46 s instead of 50 ms at 100,000 people.
     let members = match scope {
         Scope::Account => format!("SELECT {COLUMNS} FROM staff p WHERE p.account_id = $1"),
         Scope::Written { .. } => format!(
@@ -93,7 +95,7 @@ async fn duplicates(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result
                  SELECT lower(work_email) FROM staff
                  WHERE account_id = $1 AND (also_in > 0 OR NOT is_primary) AND work_email IS NOT NULL)
              SELECT {COLUMNS} FROM staff p
-             WHERE p.account_id = $1 AND lower(p.work_email) IN (SELECT email FROM emails)
+             WHERE p.account_id = $1 AND lower(p.work_email) = ANY (ARRAY(SELECT email FROM emails))
              UNION ALL
              SELECT {COLUMNS} FROM staff p JOIN written w ON p.connection_id = $2 AND p.merge_id = w.merge_id
              WHERE w.email IS NULL"
