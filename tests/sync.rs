@@ -628,6 +628,22 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
                 .unwrap()
         }
     };
+    let chains = |id: Uuid| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM staff_chains WHERE connection_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert!(
+        chains(purge.id).await > 0,
+        "the sandbox's people have managers"
+    );
     let token = connections::account_token(&pool, &env.state.secrets, keep.id)
         .await
         .unwrap()
@@ -655,6 +671,7 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
     .unwrap();
     assert_eq!(staff(keep.id).await, 240);
     assert_eq!(staff(purge.id).await, 0);
+    assert_eq!(chains(purge.id).await, 0);
     let kept = connections::get(&pool, keep.account_id, keep.id)
         .await
         .unwrap()
@@ -692,6 +709,7 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
         .await
         .unwrap();
     assert_eq!(staff(keep.id).await, 0);
+    assert_eq!(chains(keep.id).await, 0);
 }
 
 /// Signs in on the (emulated) Link page at `url` and follows it back: the pending hand-off id

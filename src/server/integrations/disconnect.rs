@@ -69,7 +69,7 @@ async fn purge(pool: &PgPool, id: Uuid, retention: Retention) -> Result<(), Serv
     let keep_until = (retention == Retention::KeepReadOnly)
         .then(|| Utc::now() + chrono::Duration::days(KEEP_DAYS));
     if retention == Retention::DeleteNow {
-        for table in ["staff", "teams", "departments"] {
+        for table in ["staff_chains", "staff", "teams", "departments"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE connection_id = $1"))
                 .bind(id)
                 .execute(&mut *tx)
