@@ -71,8 +71,14 @@ pub async fn refresh_after_sync(pool: &PgPool, connection_id: Uuid) -> Result<u6
     Ok(written)
 }
 
+/// The two are independent (one writes `staff`'s duplicate columns, the other `staff_chains`
+/// from `staff`'s managers), so they run side by side on two connections.
 async fn refresh(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
-    Ok(duplicates(pool, account_id, scope).await? + chains(pool, account_id, scope).await?)
+    let (duplicates, chains) = tokio::try_join!(
+        duplicates(pool, account_id, scope),
+        chains(pool, account_id, scope)
+    )?;
+    Ok(duplicates + chains)
 }
 
 /// Ranks each group of records sharing a work email (people without one are never merged). Two
