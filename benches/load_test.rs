@@ -29,6 +29,23 @@ use tokio::sync::{Mutex, watch};
 
 const KEY: &str = "load-test";
 
+/// One answered search: which filter, when it was asked, how long it took in ms.
+type Sample = (usize, chrono::DateTime<chrono::Utc>, f64);
+
+/// The managers' filters, in the order `main` builds them.
+const FILTER_NAMES: [&str; 10] = [
+    "everyone",
+    "\"jose\"",
+    "\"stephen\" (loose match)",
+    "joined in 30 days",
+    "Germany, joined in 90 days",
+    "a team",
+    "a team and \"an\"",
+    "job title, page 3",
+    "leavers included, page 20",
+    "anniversaries in 30 days",
+];
+
 fn config(base: &str) -> Config {
     let base = base.to_owned();
     let secrets = std::env::temp_dir().join("hrc-load-test-secrets.env");
@@ -294,7 +311,9 @@ async fn main() {
             .is_success()
     );
 
-    let latencies = Arc::new(Mutex::new(Vec::<f64>::new()));
+    let latencies = Arc::new(Mutex::new(
+        Vec::<(usize, chrono::DateTime<chrono::Utc>, f64)>::new(),
+    ));
     let errors = Arc::new(Mutex::new(BTreeMap::<String, u64>::new()));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
@@ -310,9 +329,10 @@ async fn main() {
                     };
                     tokio::time::sleep(Duration::from_millis(spread)).await;
                 }
-                let filter = &filters[n % filters.len()];
+                let which = n % filters.len();
+                let filter = &filters[which];
                 n += 1;
-                let t = Instant::now();
+                let (t, asked) = (Instant::now(), chrono::Utc::now());
                 let res = client
                     .post_json("/api/staff/search", json!({ "filter": filter }))
                     .await;
@@ -320,7 +340,7 @@ async fn main() {
                 let ok = status.is_success() && res.bytes().await.is_ok();
                 let ms = t.elapsed().as_secs_f64() * 1000.0;
                 if ok {
-                    latencies.lock().await.push(ms);
+                    latencies.lock().await.push((which, asked, ms));
                 } else {
                     *errors.lock().await.entry(status.to_string()).or_default() += 1;
                 }
@@ -330,15 +350,26 @@ async fn main() {
     for t in tasks {
         t.await.unwrap();
     }
-    let received: Option<i32> = sqlx::query_scalar(
-        "SELECT j.received FROM sync_jobs j JOIN connections c ON c.id = j.connection_id
+    type Window = (
+        Option<i32>,
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    );
+    let (received, sync_started, sync_finished): Window = sqlx::query_as(
+        "SELECT j.received, j.started_at, j.derived_at FROM sync_jobs j JOIN connections c ON c.id = j.connection_id
          WHERE c.label = 'B' ORDER BY j.created_at DESC LIMIT 1",
     )
     .fetch_optional(&pool)
     .await
-    .unwrap();
-    let mut l = latencies.lock().await.clone();
-    l.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    .unwrap()
+    .unwrap_or((None, None, None));
+    let all = latencies.lock().await.clone();
+    let sorted = |pick: &dyn Fn(&Sample) -> bool| {
+        let mut v: Vec<f64> = all.iter().filter(|x| pick(x)).map(|x| x.2).collect();
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v
+    };
+    let l = sorted(&|_| true);
     let errors = errors.lock().await.clone();
     let error_count: u64 = errors.values().sum();
     println!(
@@ -354,6 +385,32 @@ async fn main() {
         percentile(&l, 0.99),
         l.last().copied().unwrap_or(0.0)
     );
+    let during = |at: &chrono::DateTime<chrono::Utc>| {
+        sync_started.is_some_and(|s| *at >= s) && sync_finished.is_none_or(|f| *at < f)
+    };
+    for (label, part) in [
+        ("while B's sync ran", sorted(&|x| during(&x.1))),
+        ("after it", sorted(&|x| !during(&x.1))),
+    ] {
+        if !part.is_empty() {
+            println!(
+                "  {label}: {} searches, p50 {:.1} ms, p95 {:.1} ms",
+                part.len(),
+                percentile(&part, 0.50),
+                percentile(&part, 0.95)
+            );
+        }
+    }
+    for (i, name) in FILTER_NAMES.iter().enumerate() {
+        let part = sorted(&|x| x.0 == i);
+        if !part.is_empty() {
+            println!(
+                "    {name}: p50 {:.1} ms, p95 {:.1} ms",
+                percentile(&part, 0.50),
+                percentile(&part, 0.95)
+            );
+        }
+    }
     let met = error_count == 0 && percentile(&l, 0.95) <= 100.0;
     println!(
         "  target (no errors, p95 ≤ 100 ms): {}",
