@@ -151,7 +151,9 @@ async fn refreshing_around_a_sync_equals_refreshing_the_account(pool: PgPool) {
             }
             write(&pool, account, conn, &id, (e, m, d), Some(j)).await;
         }
-        derived::refresh_after_sync(&pool, conn).await.unwrap();
+        derived::refresh_after_sync(&pool, account, conn)
+            .await
+            .unwrap();
         assert_eq!(
             derived::refresh_account(&pool, account).await.unwrap(),
             0,
@@ -200,7 +202,9 @@ async fn a_running_sync_is_folded_in_again_once_it_ends(pool: PgPool) {
         Some(running),
     )
     .await;
-    derived::refresh_after_sync(&pool, conn).await.unwrap();
+    derived::refresh_after_sync(&pool, account, conn)
+        .await
+        .unwrap();
     let folded: Vec<(Uuid, bool)> =
         sqlx::query_as("SELECT id, derived_at IS NOT NULL FROM sync_jobs ORDER BY started_at, id")
             .fetch_all(&pool)

@@ -29,7 +29,11 @@ pub async fn refresh_account(pool: &PgPool, account_id: Uuid) -> Result<u64, Ser
 /// syncs that is the people they wrote, a small part of the account; a full sync may have removed
 /// people anywhere in the connection, so it refreshes the account. A job still running (or put
 /// back in the queue after writing) is looked at now and again once it ends.
-pub async fn refresh_after_sync(pool: &PgPool, connection_id: Uuid) -> Result<u64, ServerError> {
+pub async fn refresh_after_sync(
+    pool: &PgPool,
+    account_id: Uuid,
+    connection_id: Uuid,
+) -> Result<u64, ServerError> {
     let pending: Vec<(Uuid, bool, bool)> = sqlx::query_as(
         "SELECT id, full_sync, state IN ('succeeded', 'partial', 'failed')
          FROM sync_jobs
@@ -39,15 +43,6 @@ pub async fn refresh_after_sync(pool: &PgPool, connection_id: Uuid) -> Result<u6
     .fetch_all(pool)
     .await
     .context("finding syncs to fold into derived values")?;
-    let account_id: Option<Uuid> =
-        sqlx::query_scalar("SELECT account_id FROM connections WHERE id = $1")
-            .bind(connection_id)
-            .fetch_optional(pool)
-            .await
-            .context("finding a synced connection's account")?;
-    let Some(account_id) = account_id else {
-        return Ok(0);
-    };
     let jobs: Vec<Uuid> = pending.iter().map(|(id, _, _)| *id).collect();
     let scope = if pending.iter().any(|(_, full, _)| *full) {
         Scope::Account

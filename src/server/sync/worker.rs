@@ -25,8 +25,8 @@ pub async fn run_one(ctx: &SyncContext) -> Result<Option<Uuid>, ServerError> {
     Ok(Some(id))
 }
 
-/// Runs a job, then works out the account's duplicate people again and re-evaluates its dynamic
-/// campaign audiences, so both follow every sync.
+/// Runs a job, then works out the account's duplicate people and management chains again and
+/// re-evaluates its dynamic campaign audiences, so all follow every sync.
 async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), ServerError> {
     let (id, connection) = (job.id, job.connection_id);
     if let Err(err) = run(ctx, job).await {
@@ -40,7 +40,7 @@ async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), Server
             .await
             .context("finding a synced connection's account")?;
     if let Some(account) = account {
-        derived::refresh_after_sync(&ctx.pool, connection).await?;
+        derived::refresh_after_sync(&ctx.pool, account, connection).await?;
         audiences::refresh_dynamic(&ctx.pool, account).await?;
     }
     Ok(())
