@@ -27,7 +27,7 @@ use hr_connectors::domain::staff_filter::StaffFilter;
 use hr_connectors::server::accounts;
 use hr_connectors::server::db::MIGRATOR;
 use hr_connectors::server::store::{derived, staff_query};
-use hr_connectors::server::sync::minimise::search_text;
+use hr_connectors::server::sync::minimise::{name_words, search_text};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection, PgPool};
 use uuid::Uuid;
@@ -138,11 +138,12 @@ FROM generate_series(1, $3::int) AS j, cardinality($4::text[]) AS d";
 /// hashes are salted by system (`$19`), person hashes are not, so a person shared by both
 /// systems has one name. 0.5% are hires starting soon, 8% leavers, the rest started in the
 /// last ten years. `search_text` is put together the way `minimise` does: folded display name,
-/// first, last and preferred names, then the email, with no separators.
+/// first, last and preferred names, then the email, with no separators; `name_words` are the
+/// distinct words of the folded names, in byte order, as `minimise::name_words` makes them.
 const STAFF_SQL: &str = "
 INSERT INTO staff (connection_id, merge_id, account_id, remote_id, first_name, last_name,
     preferred_name, display_name, work_email, job_title, team_id, manager_id, city, country,
-    start_date, employment_status, termination_date, employee_number, search_text)
+    start_date, employment_status, termination_date, employee_number, search_text, name_words)
 SELECT $1, md5($2 || '/' || i)::uuid::text, $3, 'E' || i, $9[f], $12[l], $9[pf],
     coalesce($9[pf], $9[f]) || ' ' || $12[l], email,
     $15[1 + pg_temp.h($19, i, 1) % cardinality($15)],
@@ -155,7 +156,9 @@ SELECT $1, md5($2 || '/' || i)::uuid::text, $3, 'E' || i, $9[f], $12[l], $9[pf],
     CASE WHEN life < 5 THEN 'PENDING' WHEN life < 85 THEN 'INACTIVE' ELSE 'ACTIVE' END,
     CASE WHEN life >= 5 AND life < 85 THEN current_date - 1 - pg_temp.h($19, i, 5) % 364 END,
     i::text,
-    coalesce($10[pf], $10[f]) || ' ' || $13[l] || $10[f] || $13[l] || coalesce($10[pf], '') || email
+    coalesce($10[pf], $10[f]) || ' ' || $13[l] || $10[f] || $13[l] || coalesce($10[pf], '') || email,
+    ARRAY(SELECT DISTINCT w COLLATE \"C\" FROM unnest(string_to_array(
+        $10[f] || ' ' || $13[l] || coalesce(' ' || $10[pf], ''), ' ')) AS w ORDER BY 1)
 FROM (
     SELECT i, f, l, pf, $11[f] || '.' || $14[l] || p || '@' || $18 AS email,
         1 + pg_temp.h($19, i, 3) % 100 AS o, pg_temp.h($19, i, 6) % 1000 AS life
@@ -419,16 +422,18 @@ async fn check_search_text(pool: &PgPool, account_id: Uuid) {
         Option<String>,
         Option<String>,
         String,
+        Vec<String>,
     );
     let sample: Vec<Row> = sqlx::query_as(
-        "SELECT display_name, first_name, last_name, preferred_name, work_email, search_text
+        "SELECT display_name, first_name, last_name, preferred_name, work_email, search_text,
+             name_words
          FROM staff WHERE account_id = $1 ORDER BY merge_id LIMIT 5000",
     )
     .bind(account_id)
     .fetch_all(pool)
     .await
     .expect("sampling staff");
-    for (display, first, last, preferred, email, stored) in &sample {
+    for (display, first, last, preferred, email, stored, words) in &sample {
         let expected = search_text(&[
             Some(display),
             first.as_deref(),
@@ -437,6 +442,13 @@ async fn check_search_text(pool: &PgPool, account_id: Uuid) {
             email.as_deref(),
         ]);
         assert_eq!(stored, &expected, "search_text of {display}");
+        let names = [
+            Some(display.as_str()),
+            first.as_deref(),
+            last.as_deref(),
+            preferred.as_deref(),
+        ];
+        assert_eq!(words, &name_words(&names), "name_words of {display}");
     }
 }
 

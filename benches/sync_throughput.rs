@@ -53,7 +53,7 @@ const COLUMNS: &str = "connection_id, merge_id, account_id, remote_id, first_nam
     preferred_name, display_name, work_email, personal_email, job_title, team_id, department_ids,
     manager_id, location_id, city, country, start_date, employment_status, termination_date,
     employee_number, avatar_url, birthday_month, birthday_day, deleted, modified_at, search_text,
-    last_seen_job";
+    name_words, last_seen_job";
 
 #[derive(sqlx::FromRow)]
 struct StaffRow {
@@ -84,6 +84,7 @@ struct StaffRow {
     deleted: bool,
     modified_at: Option<DateTime<Utc>>,
     search_text: String,
+    name_words: Vec<String>,
     last_seen_job: Option<Uuid>,
 }
 
@@ -479,7 +480,7 @@ async fn naive_upsert(pool: &PgPool, rows: &[StaffRow]) {
     let sql = format!(
         "INSERT INTO staff_naive ({COLUMNS}, last_seen_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-             $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, now())
+             $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, now())
          ON CONFLICT (connection_id, merge_id) DO UPDATE SET
              remote_id = excluded.remote_id, first_name = excluded.first_name,
              last_name = excluded.last_name, preferred_name = excluded.preferred_name,
@@ -493,7 +494,8 @@ async fn naive_upsert(pool: &PgPool, rows: &[StaffRow]) {
              employee_number = excluded.employee_number, avatar_url = excluded.avatar_url,
              birthday_month = excluded.birthday_month, birthday_day = excluded.birthday_day,
              deleted = excluded.deleted, modified_at = excluded.modified_at,
-             search_text = excluded.search_text, last_seen_job = excluded.last_seen_job,
+             search_text = excluded.search_text, name_words = excluded.name_words,
+             last_seen_job = excluded.last_seen_job,
              last_seen_at = now(), removed_at = NULL, removal_held = false"
     );
     let mut conn = pool.acquire().await.unwrap();
@@ -526,6 +528,7 @@ async fn naive_upsert(pool: &PgPool, rows: &[StaffRow]) {
             .bind(r.deleted)
             .bind(r.modified_at)
             .bind(&r.search_text)
+            .bind(&r.name_words)
             .bind(r.last_seen_job)
             .execute(&mut *conn)
             .await

@@ -55,11 +55,11 @@ async fn write(
 ) {
     sqlx::query(
         "INSERT INTO staff (connection_id, merge_id, account_id, display_name, work_email, manager_id,
-             deleted, last_seen_job)
-         VALUES ($1, $2, $3, $2, $4, $5, $6, $7)
+             deleted, last_seen_job, name_words)
+         VALUES ($1, $2, $3, $2, $4, $5, $6, $7, ARRAY[coalesce(lower(split_part($4, '@', 1)), $2)])
          ON CONFLICT (connection_id, merge_id) DO UPDATE SET work_email = excluded.work_email,
              manager_id = excluded.manager_id, deleted = excluded.deleted,
-             last_seen_job = excluded.last_seen_job",
+             last_seen_job = excluded.last_seen_job, name_words = excluded.name_words",
     )
     .bind(connection)
     .bind(merge_id)
@@ -171,6 +171,21 @@ async fn refreshing_around_a_sync_equals_refreshing_the_account(pool: PgPool) {
     .await
     .unwrap();
     assert!(shared > 0, "the data must hold duplicates to test them");
+    // The account-wide refresh leaves exactly the words people have (incremental ones may keep
+    // words nobody has any more, never miss one: the check after each round above).
+    let stale: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM staff_words w WHERE NOT EXISTS (
+             SELECT 1 FROM staff s WHERE s.account_id = w.account_id AND w.word = ANY(s.name_words))",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let words: i64 = sqlx::query_scalar("SELECT count(*) FROM staff_words")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stale, 0);
+    assert!(words > 60, "{words} words");
     assert_eq!(
         capped,
         ["deep53"],

@@ -1,6 +1,7 @@
 //! What the staff view derives from more than one record: which record of each person is shown
 //! (see `staff_query`'s source-of-truth rule), in how many other systems they also appear, and
-//! everyone above each person in their management chain. Worked out after anything that changes
+//! everyone above each person in their management chain, and the account's dictionary of name
+//! words that loose searches look up. Worked out after anything that changes
 //! who is visible or who reports to whom, so searches never compute it. Only rows whose derived
 //! values changed are written.
 
@@ -66,14 +67,47 @@ pub async fn refresh_after_sync(
     Ok(written)
 }
 
-/// The two are independent (one writes `staff`'s duplicate columns, the other `staff_chains`
-/// from `staff`'s managers), so they run side by side on two connections.
+/// The three are independent (one writes `staff`'s duplicate columns, one `staff_chains` from
+/// `staff`'s managers, one `staff_words` from its names), so they run side by side.
 async fn refresh(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
-    let (duplicates, chains) = tokio::try_join!(
+    let (duplicates, chains, words) = tokio::try_join!(
         duplicates(pool, account_id, scope),
-        chains(pool, account_id, scope)
+        chains(pool, account_id, scope),
+        words(pool, account_id, scope)
     )?;
-    Ok(duplicates + chains)
+    Ok(duplicates + chains + words)
+}
+
+/// The distinct words of the account's names. An incremental refresh only adds the written
+/// people's words; a word nobody has any more stays until the next account-wide refresh, which
+/// is harmless because a search still matches people by their own words.
+async fn words(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
+    let added = match scope {
+        Scope::Account => sqlx::query(
+            "WITH current AS (
+                 SELECT DISTINCT unnest(name_words) AS word FROM staff WHERE account_id = $1),
+             gone AS (
+                 DELETE FROM staff_words
+                 WHERE account_id = $1 AND word NOT IN (SELECT word FROM current))
+             INSERT INTO staff_words (account_id, word)
+             SELECT $1, word FROM current ON CONFLICT DO NOTHING",
+        )
+        .bind(account_id),
+        Scope::Written { connection, jobs } => sqlx::query(
+            "INSERT INTO staff_words (account_id, word)
+             SELECT DISTINCT $1::uuid, unnest(name_words) FROM staff
+             WHERE connection_id = $2 AND last_seen_job = ANY($3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(connection)
+        .bind(jobs),
+    };
+    Ok(added
+        .execute(pool)
+        .await
+        .context("listing the account's name words")?
+        .rows_affected())
 }
 
 /// Ranks each group of records sharing a work email (people without one are never merged). Two

@@ -37,11 +37,11 @@ pub async fn upsert_page(
              SELECT * FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                  $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
                  $17::text[], $18::text[], $19::date[], $20::text[], $21::date[], $22::text[], $23::text[],
-                 $24::int2[], $25::int2[], $26::bool[], $27::timestamptz[], $28::text[])
+                 $24::int2[], $25::int2[], $26::bool[], $27::timestamptz[], $28::text[], $29::text[])
                AS t(merge_id, remote_id, first_name, last_name, preferred_name, display_name, work_email,
                     personal_email, job_title, team_id, departments, manager_id, location_id, city, country,
                     start_date, employment_status, termination_date, employee_number, avatar_url,
-                    birthday_month, birthday_day, deleted, modified_at, search_text)
+                    birthday_month, birthday_day, deleted, modified_at, search_text, name_words)
          ),
          prev AS (
              SELECT s.merge_id, s.modified_at, s.deleted, s.removed_at
@@ -52,13 +52,13 @@ pub async fn upsert_page(
                  preferred_name, display_name, work_email, personal_email, job_title, team_id, department_ids,
                  manager_id, location_id, city, country, start_date, employment_status, termination_date,
                  employee_number, avatar_url, birthday_month, birthday_day, deleted, modified_at, search_text,
-                 last_seen_job, last_seen_at)
+                 name_words, last_seen_job, last_seen_at)
              SELECT $2, merge_id, $1, remote_id, first_name, last_name, preferred_name, display_name,
                  work_email, personal_email, job_title, team_id,
                  CASE WHEN departments = '' THEN '{}'::text[] ELSE string_to_array(departments, chr(31)) END,
                  manager_id, location_id, city, country, start_date, employment_status, termination_date,
                  employee_number, avatar_url, birthday_month, birthday_day, deleted, modified_at, search_text,
-                 $3, now()
+                 string_to_array(name_words, ' '), $3, now()
              FROM incoming
              ON CONFLICT (connection_id, merge_id) DO UPDATE SET
                  remote_id = excluded.remote_id, first_name = excluded.first_name,
@@ -73,7 +73,8 @@ pub async fn upsert_page(
                  employee_number = excluded.employee_number, avatar_url = excluded.avatar_url,
                  birthday_month = excluded.birthday_month, birthday_day = excluded.birthday_day,
                  deleted = excluded.deleted, modified_at = excluded.modified_at,
-                 search_text = excluded.search_text, last_seen_job = excluded.last_seen_job,
+                 search_text = excluded.search_text, name_words = excluded.name_words,
+                 last_seen_job = excluded.last_seen_job,
                  last_seen_at = now(), removed_at = NULL, removal_held = false
              RETURNING merge_id
          )
@@ -114,6 +115,8 @@ pub async fn upsert_page(
     .bind(col!(|r| r.deleted))
     .bind(col!(|r| r.modified_at))
     .bind(col!(|r| r.search_text.clone()))
+    // Words never hold a space, so a space joins them (arrays of arrays do not unnest by row).
+    .bind(col!(|r| r.name_words.join(" ")))
     .fetch_one(&mut *conn)
     .await
     .context("writing a page of staff")?;

@@ -47,13 +47,50 @@ pub fn matches_loosely(q: &str) -> bool {
         && q.chars().all(|c| c.is_alphabetic() || c == ' ')
 }
 
+/// Loose matching's threshold of trigram word similarity.
+const SIMILARITY: &str = "0.35";
+
 /// What a filter needs looked up before its query can be written: the account's visible
-/// connections (the sources the filter allows) and every team under the chosen ones. Small
-/// lists, bound as arrays, give the planner real numbers instead of a recursive guess.
+/// connections (the sources the filter allows), every team under the chosen ones, and the name
+/// words like the text. Small lists, bound as arrays, give the planner real numbers instead of a
+/// recursive guess.
 struct Scope {
     connections: Vec<Uuid>,
     /// Per connection, the chosen teams and every team under them.
     teams: Option<BTreeMap<Uuid, Vec<String>>>,
+    /// The account's name words similar to the text, when it is matched loosely.
+    similar_words: Vec<String>,
+}
+
+/// The account's name words whose trigram word similarity to `q` reaches the threshold: the
+/// dictionary is small, so this takes a millisecond where asking it of every person took
+/// hundreds.
+async fn similar_words(
+    pool: &PgPool,
+    account_id: Uuid,
+    q: &str,
+) -> Result<Vec<String>, ServerError> {
+    if !matches_loosely(q) {
+        return Ok(Vec::new());
+    }
+    let what = "looking up similar names";
+    let mut tx = pool.begin().await.context(what)?;
+    // `<%`, which the trigram index serves, reads its threshold from the session.
+    sqlx::query(&format!(
+        "SET LOCAL pg_trgm.word_similarity_threshold = {SIMILARITY}"
+    ))
+    .execute(&mut *tx)
+    .await
+    .context(what)?;
+    let words =
+        sqlx::query_scalar("SELECT word FROM staff_words WHERE account_id = $1 AND $2 <% word")
+            .bind(account_id)
+            .bind(q)
+            .fetch_all(&mut *tx)
+            .await
+            .context(what)?;
+    tx.commit().await.context(what)?;
+    Ok(words)
 }
 
 async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope, ServerError> {
@@ -72,10 +109,12 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
     .fetch_all(pool)
     .await
     .context("listing the connections a search covers")?;
+    let similar_words = similar_words(pool, account_id, &search_text(&[Some(f.q.trim())])).await?;
     if f.teams.is_empty() {
         return Ok(Scope {
             connections,
             teams: None,
+            similar_words,
         });
     }
     let (conns, ids): (Vec<Uuid>, Vec<String>) = f
@@ -106,6 +145,7 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
     Ok(Scope {
         connections,
         teams: Some(by_connection),
+        similar_words,
     })
 }
 
@@ -137,10 +177,19 @@ fn push_matching(
             qb.push_bind(like_escape(&q));
             qb.push(" || '%'");
         }
-        if matches_loosely(&q) {
-            qb.push(" OR ");
-            qb.push_bind(q);
-            qb.push(" <% p.search_text");
+        if !scope.similar_words.is_empty() {
+            // Each of a person's name words is part of their search text, so the trigram index
+            // finds the candidates; their own words decide.
+            let patterns: Vec<String> = scope
+                .similar_words
+                .iter()
+                .map(|w| format!("%{}%", like_escape(w)))
+                .collect();
+            qb.push(" OR (p.search_text LIKE ANY(");
+            qb.push_bind(patterns);
+            qb.push(") AND p.name_words && ");
+            qb.push_bind(scope.similar_words.clone());
+            qb.push(")");
         }
         qb.push(")");
     }
@@ -272,30 +321,6 @@ fn order_by(sort: SortOrder, hide_index: bool) -> &'static str {
     }
 }
 
-/// Runs a statement built by `build`, with the loose-match threshold set for it when the filter
-/// has text (the `<%` operator reads it from the session).
-async fn run<T, F, Fut>(
-    pool: &PgPool,
-    f: &StaffFilter,
-    what: &'static str,
-    build: F,
-) -> Result<T, ServerError>
-where
-    F: FnOnce(sqlx::Transaction<'static, Postgres>) -> Fut,
-    Fut: std::future::Future<Output = Result<(T, sqlx::Transaction<'static, Postgres>), sqlx::Error>>,
-{
-    let mut tx = pool.begin().await.context(what)?;
-    if !f.q.trim().is_empty() {
-        sqlx::query("SET LOCAL pg_trgm.word_similarity_threshold = 0.35")
-            .execute(&mut *tx)
-            .await
-            .context(what)?;
-    }
-    let (out, tx) = build(tx).await.context(what)?;
-    tx.commit().await.context(what)?;
-    Ok(out)
-}
-
 pub async fn search(
     pool: &PgPool,
     account_id: Uuid,
@@ -335,17 +360,19 @@ pub async fn search(
     count.push(") AS capped");
     // The page and the capped count run at the same time, on two connections.
     let (rows, counted) = tokio::try_join!(
-        run(pool, f, "searching staff", |mut tx| async move {
-            let rows = page
-                .build_query_as::<StaffRow>()
-                .fetch_all(&mut *tx)
-                .await?;
-            Ok((rows, tx))
-        }),
-        run(pool, f, "counting staff", |mut tx| async move {
-            let n: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
-            Ok((n, tx))
-        }),
+        async {
+            page.build_query_as::<StaffRow>()
+                .fetch_all(pool)
+                .await
+                .context("searching staff")
+        },
+        async {
+            count
+                .build_query_scalar::<i64>()
+                .fetch_one(pool)
+                .await
+                .context("counting staff")
+        },
     )?;
     Ok(StaffPage {
         total: counted.min(cap - 1),
@@ -359,11 +386,10 @@ pub async fn count(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<i
     let scope = scope(pool, account_id, f).await?;
     let mut qb = QueryBuilder::new("SELECT count(*)");
     push_matching(&mut qb, account_id, &scope, f);
-    run(pool, f, "counting staff", |mut tx| async move {
-        let n: i64 = qb.build_query_scalar().fetch_one(&mut *tx).await?;
-        Ok((n, tx))
-    })
-    .await
+    qb.build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .context("counting staff")
 }
 
 /// Every matching person's key, in one statement: a dynamic audience's members, or everyone
@@ -376,11 +402,10 @@ pub async fn all_keys(
     let scope = scope(pool, account_id, f).await?;
     let mut qb = QueryBuilder::new("SELECT p.connection_id::text || '/' || p.merge_id");
     push_matching(&mut qb, account_id, &scope, f);
-    run(pool, f, "listing matching staff", |mut tx| async move {
-        let keys: Vec<String> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
-        Ok((keys, tx))
-    })
-    .await
+    qb.build_query_scalar()
+        .fetch_all(pool)
+        .await
+        .context("listing matching staff")
 }
 
 /// Every matching person's row, a page at a time.
@@ -550,16 +575,10 @@ pub async fn matches(
     qb.push(" AND p.merge_id = ");
     qb.push_bind(id.to_owned());
     qb.push(")");
-    run(
-        pool,
-        f,
-        "checking one person against a filter",
-        |mut tx| async move {
-            let found: bool = qb.build_query_scalar().fetch_one(&mut *tx).await?;
-            Ok((found, tx))
-        },
-    )
-    .await
+    qb.build_query_scalar()
+        .fetch_one(pool)
+        .await
+        .context("checking one person against a filter")
 }
 
 /// Anyone in the account's HR data whose name or email contains the text, leavers and removed

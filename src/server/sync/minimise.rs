@@ -36,6 +36,9 @@ pub struct StaffRecord {
     pub deleted: bool,
     pub modified_at: Option<DateTime<Utc>>,
     pub search_text: String,
+    /// The distinct words of the folded names (not the email): what a loose (typo-tolerant)
+    /// search compares its text with, through the account's dictionary of them.
+    pub name_words: Vec<String>,
 }
 
 /// Why an employee could not be kept. Counted per sync and shown to the admin.
@@ -116,6 +119,24 @@ pub fn search_text(parts: &[Option<&str>]) -> String {
         .collect::<String>()
 }
 
+/// The distinct words of the names, folded as `search_text` folds them, in order. Each is a
+/// substring of the search text made from the same names.
+pub fn name_words(names: &[Option<&str>]) -> Vec<String> {
+    let mut words: Vec<String> = names
+        .iter()
+        .flatten()
+        .flat_map(|n| {
+            search_text(&[Some(n)])
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
 pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReason> {
     let merge_id = clean(e.id.as_deref()).ok_or(SkipReason::NoId)?;
     let first_name = clean(e.first_name.as_deref());
@@ -169,13 +190,20 @@ pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReas
         EmploymentStatus::Other(raw) => clean(Some(raw)).unwrap_or_default(),
         known => known.as_str().to_owned(),
     });
-    let search = search_text(&[
-        Some(&display_name),
+    let names = [
+        Some(display_name.as_str()),
         first_name.as_deref(),
         last_name.as_deref(),
         preferred_name.as_deref(),
+    ];
+    let search = search_text(&[
+        names[0],
+        names[1],
+        names[2],
+        names[3],
         work_email.as_deref(),
     ]);
+    let words = name_words(&names);
     Ok(StaffRecord {
         merge_id,
         remote_id: clean(e.remote_id.as_deref()),
@@ -213,6 +241,7 @@ pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReas
         deleted: e.remote_was_deleted == Some(true),
         modified_at: e.modified_at,
         search_text: search,
+        name_words: words,
     })
 }
 
@@ -284,5 +313,18 @@ mod tests {
         assert_eq!(clean(Some(&"x".repeat(1000))).unwrap().len(), MAX_TEXT);
         assert_eq!(clean(Some("\u{0}\u{1}")), None);
         assert_eq!(search_text(&[Some("Łukasz Zoë")]), "lukasz zoe");
+    }
+
+    #[test]
+    fn name_words_are_folded_once_each() {
+        assert_eq!(
+            name_words(&[
+                Some("Zoë  O'Brien"),
+                Some("Zoe"),
+                None,
+                Some("ZOË van Dijk")
+            ]),
+            ["dijk", "o'brien", "van", "zoe"]
+        );
     }
 }
