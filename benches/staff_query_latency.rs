@@ -288,7 +288,7 @@ async fn load(pool: &PgPool, account: &str, size: i64) -> Workforce {
         .expect("working out duplicates");
     // VACUUM as well as ANALYZE: a table that has settled since its sync has its visibility
     // map set, which index-only scans rely on.
-    sqlx::raw_sql("VACUUM ANALYZE staff, teams, connections")
+    sqlx::raw_sql("VACUUM ANALYZE staff, staff_chains, staff_words, teams, connections")
         .execute(pool)
         .await
         .expect("VACUUM ANALYZE");
