@@ -135,7 +135,7 @@ async fn main() {
     assert_eq!(job.added, 100_000, "every employee is stored once");
     let sync_rate = people / sync_secs;
     println!(
-        "initial sync (real engine, {} pages of 100): {} employees in {sync_secs:.2} s = {sync_rate:.0} employees/s (the job {:.2} s, then the account-wide refresh of duplicates, management chains and audiences)",
+        "initial sync (real engine, {} pages of 100): {} employees in {sync_secs:.2} s = {sync_rate:.0} employees/s (the job {:.2} s, then the account-wide refresh of duplicates, management chains, name words and audiences)",
         job.pages,
         job.received,
         job_secs(&job)
@@ -194,7 +194,7 @@ async fn main() {
     let inc_secs = started.elapsed().as_secs_f64();
     let job = finished(&pool, &bigco).await;
     println!(
-        "incremental sync: sandbox changed {} edited, {} left, {} deleted; the sync read {} and updated {} in {inc_secs:.2} s, of which the job {:.2} s and the rest the refresh of duplicates and management chains around the people it wrote, and of audiences (target < 2 s: {})",
+        "incremental sync: sandbox changed {} edited, {} left, {} deleted; the sync read {} and updated {} in {inc_secs:.2} s, of which the job {:.2} s and the rest the refresh of duplicates, management chains and name words around the people it wrote, and of audiences (target < 2 s: {})",
         summary["changed"],
         summary["left"],
         summary["deleted"],
