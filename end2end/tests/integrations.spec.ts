@@ -80,6 +80,9 @@ test("the whole connect flow works by keyboard alone", async ({ page }) => {
   await gotoHydrated(page, "/integrations");
   await tabTo(page, "Connect new integration");
   await page.keyboard.press("Enter");
+  // The list of HR systems loads after the dialog opens; until then Enter would press the
+  // dialog's Close button, so a keyboard user types once the search has the focus.
+  await expect(page.getByRole("combobox", { name: "Search for your HR system" })).toBeFocused();
   await page.keyboard.type("sage");
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("ArrowUp");
