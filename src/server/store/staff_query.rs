@@ -64,7 +64,8 @@ struct Scope {
 
 /// The account's name words whose trigram word similarity to `q` reaches the threshold: the
 /// dictionary is small, so this takes a millisecond where asking it of every person took
-/// hundreds.
+/// hundreds. Words of one or two letters are left out: no trigram index can look them up, and
+/// a contrived five-letter search ("lixli") is similar to "li".
 async fn similar_words(
     pool: &PgPool,
     account_id: Uuid,
@@ -82,13 +83,15 @@ async fn similar_words(
     .execute(&mut *tx)
     .await
     .context(what)?;
-    let words =
-        sqlx::query_scalar("SELECT word FROM staff_words WHERE account_id = $1 AND $2 <% word")
-            .bind(account_id)
-            .bind(q)
-            .fetch_all(&mut *tx)
-            .await
-            .context(what)?;
+    let words = sqlx::query_scalar(
+        "SELECT word FROM staff_words
+             WHERE account_id = $1 AND $2 <% word AND char_length(word) >= 3",
+    )
+    .bind(account_id)
+    .bind(q)
+    .fetch_all(&mut *tx)
+    .await
+    .context(what)?;
     tx.commit().await.context(what)?;
     Ok(words)
 }
