@@ -311,9 +311,7 @@ async fn main() {
             .is_success()
     );
 
-    let latencies = Arc::new(Mutex::new(
-        Vec::<(usize, chrono::DateTime<chrono::Utc>, f64)>::new(),
-    ));
+    let latencies = Arc::new(Mutex::new(Vec::<Sample>::new()));
     let errors = Arc::new(Mutex::new(BTreeMap::<String, u64>::new()));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();

@@ -122,15 +122,18 @@ pub fn search_text(parts: &[Option<&str>]) -> String {
 /// The distinct words of the names, folded as `search_text` folds them, in order. Each is a
 /// substring of the search text made from the same names.
 pub fn name_words(names: &[Option<&str>]) -> Vec<String> {
-    let mut words: Vec<String> = names
+    words_of(&fold_each(names))
+}
+
+/// Each name folded on its own: their concatenation is their `search_text`.
+fn fold_each(names: &[Option<&str>]) -> Vec<String> {
+    names.iter().map(|n| search_text(&[*n])).collect()
+}
+
+fn words_of(folded: &[String]) -> Vec<String> {
+    let mut words: Vec<String> = folded
         .iter()
-        .flatten()
-        .flat_map(|n| {
-            search_text(&[Some(n)])
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|n| n.split_whitespace().map(str::to_owned))
         .collect();
     words.sort_unstable();
     words.dedup();
@@ -190,20 +193,15 @@ pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReas
         EmploymentStatus::Other(raw) => clean(Some(raw)).unwrap_or_default(),
         known => known.as_str().to_owned(),
     });
-    let names = [
+    // The names are folded once, for both the search text and the name words.
+    let names = fold_each(&[
         Some(display_name.as_str()),
         first_name.as_deref(),
         last_name.as_deref(),
         preferred_name.as_deref(),
-    ];
-    let search = search_text(&[
-        names[0],
-        names[1],
-        names[2],
-        names[3],
-        work_email.as_deref(),
     ]);
-    let words = name_words(&names);
+    let search = names.concat() + &search_text(&[work_email.as_deref()]);
+    let words = words_of(&names);
     Ok(StaffRecord {
         merge_id,
         remote_id: clean(e.remote_id.as_deref()),
@@ -275,6 +273,17 @@ mod tests {
         assert_eq!(defaults.job_title.as_deref(), Some("New <b>title</b>"));
         assert_eq!(defaults.country.as_deref(), Some("DE"));
         assert!(defaults.search_text.contains("jose nunez"));
+        assert_eq!(
+            defaults.search_text,
+            search_text(&[
+                Some("José Núñez"),
+                Some("José"),
+                Some("Núñez"),
+                None,
+                Some("jose@acme.example")
+            ])
+        );
+        assert_eq!(defaults.name_words, ["jose", "nunez"]);
         let debug = format!("{defaults:?}");
         assert!(!debug.contains("1988") && !debug.contains("Secret") && !debug.contains("123-45"));
 

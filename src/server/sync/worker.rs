@@ -25,8 +25,9 @@ pub async fn run_one(ctx: &SyncContext) -> Result<Option<Uuid>, ServerError> {
     Ok(Some(id))
 }
 
-/// Runs a job, then works out the account's duplicate people and management chains again and
-/// re-evaluates its dynamic campaign audiences, so all follow every sync.
+/// Runs a job, then folds what it wrote into the derived values (`store::derived`: duplicate
+/// people, management chains, name words) and re-evaluates the account's dynamic campaign
+/// audiences, so all follow every sync.
 async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), ServerError> {
     let (id, connection) = (job.id, job.connection_id);
     if let Err(err) = run(ctx, job).await {
