@@ -31,12 +31,16 @@ pub fn WhyNotPanel(campaign: Uuid) -> impl IntoView {
             <ul class="suggestions" aria-label="People found">
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        shown_suggestions(found.await.unwrap_or_default(), move |(key, name, title, source)| {
+                        shown_suggestions(found.await.unwrap_or_default(), move |p| {
+                            let details = [p.job_title, Some(p.work_email.unwrap_or_else(|| "no work email".into())), Some(p.source)]
+                                .into_iter()
+                                .flatten()
+                                .fold(String::new(), |acc, part| acc + " · " + &part);
                             view! {
                                 <li>
-                                    <button type="button" class="suggestion" on:click=move |_| chosen.set(Some(key.clone()))>
-                                        <strong>{name.clone()}</strong>
-                                        <span class="muted">{title.map(|t| format!(" · {t}")).unwrap_or_default()} " · " {source}</span>
+                                    <button type="button" class="suggestion" on:click=move |_| chosen.set(Some(p.key.clone()))>
+                                        <strong>{p.name}</strong>
+                                        <span class="muted">{details}</span>
                                     </button>
                                 </li>
                             }

@@ -228,6 +228,20 @@ pub struct CampaignDetails {
 
 pub const RECIPIENTS_SHOWN: i64 = 100;
 
+/// Someone found by "why isn't this person in my list?", leavers included. The work email is
+/// shown because two people can share a name, a title and an HR system.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct PersonFound {
+    /// `connection/merge id`, what the answer is asked for.
+    pub key: String,
+    pub name: String,
+    pub job_title: Option<String>,
+    pub work_email: Option<String>,
+    /// The HR connection they come from.
+    pub source: String,
+}
+
 /// The answer to "why isn't this person in my list?".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WhyNot {

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use crate::domain::campaign::PersonFound;
 use crate::domain::staff_filter::{
     FilterOptions, PAGE_SIZE, SortOrder, StaffFilter, StaffPage, StaffRow,
 };
@@ -600,14 +601,14 @@ pub async fn anyone(
     pool: &PgPool,
     account_id: Uuid,
     text: &str,
-) -> Result<Vec<(String, String, Option<String>, String)>, ServerError> {
+) -> Result<Vec<PersonFound>, ServerError> {
     let q = search_text(&[Some(text.trim())]);
     if q.chars().count() < 2 {
         return Ok(Vec::new());
     }
     sqlx::query_as(
-        "SELECT s.connection_id::text || '/' || s.merge_id, s.display_name, s.job_title,
-             c.integration_name || ' · ' || c.label
+        "SELECT s.connection_id::text || '/' || s.merge_id AS key, s.display_name AS name,
+             s.job_title, s.work_email, c.integration_name || ' · ' || c.label AS source
          FROM staff s JOIN connections c ON c.id = s.connection_id
          WHERE s.account_id = $1 AND s.search_text LIKE '%' || $2 || '%'
          ORDER BY lower(s.display_name), 1 LIMIT $3",
