@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use uuid::Uuid;
 
 use crate::domain::campaign::PersonFound;
@@ -330,6 +330,23 @@ fn order_by(sort: SortOrder, hide_index: bool) -> &'static str {
     }
 }
 
+/// A transaction whose statements run without parallel workers. A search's page and count
+/// already run side by side, and many managers search at once: workers only add process
+/// start-up and contention for the same cores. At 1,000,000 people, "under a manager and joined
+/// in the last 90 days" was planned as 20,000 parallel probes (120 ms) and is hashed serially
+/// (27 ms); everyone under a manager went from p95 51 ms to 19 ms.
+async fn serial<'a>(
+    pool: &'a PgPool,
+    what: &'static str,
+) -> Result<Transaction<'a, Postgres>, ServerError> {
+    let mut tx = pool.begin().await.context(what)?;
+    sqlx::query("SET LOCAL max_parallel_workers_per_gather = 0")
+        .execute(&mut *tx)
+        .await
+        .context(what)?;
+    Ok(tx)
+}
+
 pub async fn search(
     pool: &PgPool,
     account_id: Uuid,
@@ -370,19 +387,28 @@ pub async fn search(
     // The page and the capped count run at the same time, on two connections.
     let (rows, counted) = tokio::try_join!(
         async {
-            page.build_query_as::<StaffRow>()
+            let what = "searching staff";
+            let mut tx = serial(pool, what).await?;
+            let rows = page
+                .build_query_as::<StaffRow>()
                 .persistent(false)
-                .fetch_all(pool)
+                .fetch_all(&mut *tx)
                 .await
-                .context("searching staff")
+                .context(what)?;
+            tx.commit().await.context(what)?;
+            Ok::<_, ServerError>(rows)
         },
         async {
-            count
+            let what = "counting staff";
+            let mut tx = serial(pool, what).await?;
+            let counted = count
                 .build_query_scalar::<i64>()
                 .persistent(false)
-                .fetch_one(pool)
+                .fetch_one(&mut *tx)
                 .await
-                .context("counting staff")
+                .context(what)?;
+            tx.commit().await.context(what)?;
+            Ok(counted)
         },
     )?;
     Ok(StaffPage {
