@@ -32,15 +32,13 @@ pub fn WhyNotPanel(campaign: Uuid) -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         shown_suggestions(found.await.unwrap_or_default(), move |p| {
-                            let details = [p.job_title, Some(p.work_email.unwrap_or_else(|| "no work email".into())), Some(p.source)]
-                                .into_iter()
-                                .flatten()
-                                .fold(String::new(), |acc, part| acc + " · " + &part);
+                            let email = p.work_email.unwrap_or_else(|| "no work email".into());
                             view! {
                                 <li>
                                     <button type="button" class="suggestion" on:click=move |_| chosen.set(Some(p.key.clone()))>
                                         <strong>{p.name}</strong>
-                                        <span class="muted">{details}</span>
+                                        <span class="muted">{p.job_title.map(|t| format!(" · {t}"))}</span>
+                                        <span class="muted suggestion-meta">{format!("{email} · {}", p.source)}</span>
                                     </button>
                                 </li>
                             }
