@@ -5,7 +5,7 @@
 mod common;
 
 use hr_connectors::server::accounts;
-use hr_connectors::server::store::derived;
+use hr_connectors::server::store::{derived, staff_lock};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -233,4 +233,92 @@ async fn a_running_sync_is_folded_in_again_once_it_ends(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(chain, ["boss"]);
+}
+
+/// Whether a transaction of this database is waiting for an advisory lock.
+async fn waiting_for_advisory_lock(pool: &PgPool) -> bool {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// While a sync is storing (its writing lock held, one page staged but not committed), the
+/// ranking of duplicates waits without locking any row, so the sync's next page still goes
+/// through; the ranking runs once the sync ends. Before, the ranking locked rows until it met
+/// the staged page's, the next page waited for the ranking, and the staged page for the next
+/// page's turn to commit: the sync and the ranking hung for good.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn a_ranking_waits_for_a_storing_sync_and_never_blocks_its_pages(pool: PgPool) {
+    let account = accounts::create_account(&pool, "Acme Ltd").await.unwrap();
+    let conn = connection(&pool, account, "Only").await;
+    // 100 pairs sharing an email, so the ranking has rows to update all over the connection.
+    for i in 0..200 {
+        let email = Some(format!("pair{}@acme.example", i / 2));
+        write(
+            &pool,
+            account,
+            conn,
+            &format!("p{i:03}"),
+            (email, None, false),
+            None,
+        )
+        .await;
+    }
+    let mut writing = pool.begin().await.unwrap();
+    staff_lock::share(&mut writing, account).await.unwrap();
+    let mut first_page = pool.begin().await.unwrap();
+    sqlx::query(
+        "UPDATE staff SET display_name = 'First' WHERE connection_id = $1 AND merge_id = 'p100'",
+    )
+    .bind(conn)
+    .execute(&mut *first_page)
+    .await
+    .unwrap();
+
+    let ranking = tokio::spawn({
+        let pool = pool.clone();
+        async move { derived::refresh_account(&pool, account).await }
+    });
+    let mut polls = 0;
+    while !waiting_for_advisory_lock(&pool).await {
+        polls += 1;
+        assert!(
+            polls < 3_000,
+            "the ranking never waited for the storing sync"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
+    let mut next_page = pool.begin().await.unwrap();
+    let stored = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        sqlx::query("UPDATE staff SET display_name = 'Next' WHERE connection_id = $1 AND merge_id <> 'p100'")
+            .bind(conn)
+            .execute(&mut *next_page),
+    )
+    .await
+    .expect("the next page waited for the ranking")
+    .unwrap();
+    assert_eq!(stored.rows_affected(), 199);
+    assert!(
+        !ranking.is_finished(),
+        "the ranking ran while the sync was storing"
+    );
+
+    next_page.commit().await.unwrap();
+    first_page.commit().await.unwrap();
+    writing.commit().await.unwrap();
+    ranking.await.unwrap().unwrap();
+    let (primaries, also_in): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE is_primary), sum(also_in) FROM staff WHERE connection_id = $1",
+    )
+    .bind(conn)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((primaries, also_in), (100, 200));
 }

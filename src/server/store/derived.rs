@@ -8,6 +8,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::staff_lock;
 use super::staff_query::VISIBLE_CONNECTION;
 use crate::server::error::{Context, ServerError};
 
@@ -169,16 +170,17 @@ async fn duplicates(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result
          WHERE s.connection_id = r.connection_id AND s.merge_id = r.merge_id
            AND (s.is_primary <> r.is_primary OR s.also_in <> r.also_in)"
     );
+    let what = "working out duplicate people";
     let query = sqlx::query(&sql).bind(account_id);
     let query = match scope {
         Scope::Account => query,
         Scope::Written { connection, jobs } => query.bind(connection).bind(jobs),
     };
-    Ok(query
-        .execute(pool)
-        .await
-        .context("working out duplicate people")?
-        .rows_affected())
+    let mut tx = pool.begin().await.context(what)?;
+    staff_lock::own(&mut tx, account_id).await?;
+    let ranked = query.execute(&mut *tx).await.context(what)?.rows_affected();
+    tx.commit().await.context(what)?;
+    Ok(ranked)
 }
 
 /// Management chains, nearest manager first. People in a reporting loop, or more than 50 levels

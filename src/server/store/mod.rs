@@ -11,5 +11,6 @@ pub mod org;
 pub mod removals;
 pub mod reseal;
 pub mod staff;
+pub mod staff_lock;
 pub mod staff_query;
 pub mod why_not;

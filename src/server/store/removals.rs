@@ -95,6 +95,7 @@ pub async fn settle_held(
     apply: bool,
 ) -> Result<u64, ServerError> {
     let mut tx = pool.begin().await.context("starting a review")?;
+    super::staff_lock::share(&mut tx, account_id).await?;
     let set = if apply {
         "removal_held = false, removed_at = now()"
     } else {

@@ -25,7 +25,7 @@ use crate::server::merge::query::ListQuery;
 use crate::server::secret::Secret;
 use crate::server::store::connections::{self, Connection, ConnectionStatus};
 use crate::server::store::staff::UpsertCounts;
-use crate::server::store::{org, staff};
+use crate::server::store::{org, staff, staff_lock};
 
 #[derive(Clone)]
 pub struct SyncContext {
@@ -258,6 +258,11 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
         expand,
         ..ListQuery::default()
     };
+    // Held from the first page to the removals, on a connection of its own. The pages' own
+    // transactions cannot each take it: a page queued behind the waiting ranking, while a later
+    // page that got in first waits for it to commit, is a cycle Postgres cannot see.
+    let mut writing = ctx.pool.begin().await.context("starting to store staff")?;
+    staff_lock::share(&mut writing, connection.account_id).await?;
     // Merge serves the next pages, and another thread minimises them, while Postgres stores
     // these, so the sync runs at the pace of the slower side rather than their sum.
     let (sender, mut pages) = mpsc::channel(WRITERS);
@@ -289,6 +294,7 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
             if hold { held = n } else { removed = n }
         }
     }
+    writing.commit().await.context("finishing storing staff")?;
     let people = staff::present_count(&ctx.pool, connection.id).await?;
     let issue = open_issue(ctx, connection).await;
     let (status, reason) = if held > 0 {
