@@ -6,7 +6,7 @@ use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::domain::campaign::{
-    AudienceKind, CampaignDetails, CampaignDraft, CampaignSummary, PersonFound, WhyNot,
+    AudienceKind, CampaignDetails, CampaignDraft, CampaignSummary, Person, WhyNot,
 };
 use crate::domain::staff_filter::StaffFilter;
 use crate::error::AppError;
@@ -125,7 +125,7 @@ pub async fn set_exclusion(id: Uuid, key: String, excluded: bool) -> Result<(), 
 /// Anyone in the account's HR data matching the text, leavers and removed people included:
 /// `(key, name, job title, source)`.
 #[server(endpoint = "campaigns/find-anyone")]
-pub async fn find_anyone(text: String) -> Result<Vec<PersonFound>, AppError> {
+pub async fn find_anyone(text: String) -> Result<Vec<Person>, AppError> {
     use crate::server::auth::context::{current_user, state};
     let user = current_user()?;
     let state = state()?;

@@ -198,12 +198,18 @@ impl CampaignSummary {
     }
 }
 
+/// Someone a campaign lists (a recipient, an exclusion) or "why isn't this person in my list?"
+/// finds. The work email is shown because two people can share a name, a title and an HR
+/// system.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Recipient {
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Person {
+    /// `connection/merge id`, what answers and exclusions are asked for.
     pub key: String,
     pub name: String,
     pub work_email: Option<String>,
     pub job_title: Option<String>,
+    /// The HR connection they come from.
     pub source: String,
 }
 
@@ -219,28 +225,14 @@ pub struct AudienceDiff {
 pub struct CampaignDetails {
     pub campaign: CampaignSummary,
     /// The first recipients by name; `campaign.recipients` counts them all.
-    pub recipients: Vec<Recipient>,
-    pub excluded: Vec<Recipient>,
+    pub recipients: Vec<Person>,
+    pub excluded: Vec<Person>,
     /// Chosen people who are no longer recipients: they left, or were removed from the HR data.
     pub no_longer_eligible: i64,
     pub diff: AudienceDiff,
 }
 
 pub const RECIPIENTS_SHOWN: i64 = 100;
-
-/// Someone found by "why isn't this person in my list?", leavers included. The work email is
-/// shown because two people can share a name, a title and an HR system.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct PersonFound {
-    /// `connection/merge id`, what the answer is asked for.
-    pub key: String,
-    pub name: String,
-    pub job_title: Option<String>,
-    pub work_email: Option<String>,
-    /// The HR connection they come from.
-    pub source: String,
-}
 
 /// The answer to "why isn't this person in my list?".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

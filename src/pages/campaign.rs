@@ -11,7 +11,7 @@ use crate::api::campaigns::{
 use crate::components::campaign_form::CampaignForm;
 use crate::components::recipients::{RecipientsView, use_url_filter};
 use crate::components::why_not::WhyNotPanel;
-use crate::domain::campaign::{AudienceKind, CampaignDetails, Recipient, format_budget};
+use crate::domain::campaign::{AudienceKind, CampaignDetails, Person, format_budget};
 
 /// One campaign: its details, its recipients (with exclusions, the change at the last sync and
 /// the CSV export), and the staff view to choose who it reaches.
@@ -136,7 +136,7 @@ fn Recipients(details: CampaignDetails, on_change: Callback<()>) -> impl IntoVie
     };
     let diff = details.diff.clone();
     let shown = details.recipients.len() as i64;
-    let row = move |r: Recipient, excluded: bool| {
+    let row = move |r: Person, excluded: bool| {
         let key = r.key.clone();
         let name = r.name.clone();
         view! {

@@ -8,9 +8,9 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::campaigns::{self, ELIGIBLE, NOT_EXCLUDED};
-use super::staff_query;
+use super::staff_query::{self, PERSON};
 use crate::domain::campaign::{
-    AudienceDiff, AudienceKind, CampaignDetails, RECIPIENTS_SHOWN, Recipient,
+    AudienceDiff, AudienceKind, CampaignDetails, Person, RECIPIENTS_SHOWN,
 };
 use crate::domain::staff_filter::StaffFilter;
 use crate::server::error::{Context, ServerError};
@@ -211,21 +211,6 @@ pub async fn set_excluded(
         .is_some())
 }
 
-type PersonRow = (String, String, Option<String>, Option<String>, String);
-
-fn recipient(r: PersonRow) -> Recipient {
-    Recipient {
-        key: r.0,
-        name: r.1,
-        work_email: r.2,
-        job_title: r.3,
-        source: r.4,
-    }
-}
-
-const PERSON: &str = "s.connection_id::text || '/' || s.merge_id, s.display_name, s.work_email,
-    s.job_title, c.integration_name || ' · ' || c.label";
-
 pub async fn details(
     pool: &PgPool,
     account_id: Uuid,
@@ -234,7 +219,7 @@ pub async fn details(
     let Some(campaign) = campaigns::get(pool, account_id, id).await? else {
         return Ok(None);
     };
-    let recipients: Vec<PersonRow> = sqlx::query_as(&format!(
+    let recipients: Vec<Person> = sqlx::query_as(&format!(
         "SELECT {PERSON} FROM campaign_members m
          JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
          JOIN connections c ON c.id = s.connection_id
@@ -247,7 +232,7 @@ pub async fn details(
     .fetch_all(pool)
     .await
     .context("listing recipients")?;
-    let excluded: Vec<PersonRow> = sqlx::query_as(&format!(
+    let excluded: Vec<Person> = sqlx::query_as(&format!(
         "SELECT {PERSON} FROM campaign_exclusions x
          JOIN staff s ON s.connection_id = x.connection_id AND s.merge_id = x.merge_id AND s.account_id = $1
          JOIN connections c ON c.id = s.connection_id
@@ -291,8 +276,8 @@ pub async fn details(
     let (joined, left): (Vec<_>, Vec<_>) = changes.into_iter().partition(|(_, j)| *j);
     Ok(Some(CampaignDetails {
         campaign,
-        recipients: recipients.into_iter().map(recipient).collect(),
-        excluded: excluded.into_iter().map(recipient).collect(),
+        recipients,
+        excluded,
         no_longer_eligible,
         diff: AudienceDiff {
             at: last,

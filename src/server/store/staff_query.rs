@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use uuid::Uuid;
 
-use crate::domain::campaign::PersonFound;
+use crate::domain::campaign::Person;
 use crate::domain::staff_filter::{
     FilterOptions, PAGE_SIZE, SortOrder, StaffFilter, StaffPage, StaffRow,
 };
@@ -621,24 +621,27 @@ pub async fn matches(
         .context("checking one person against a filter")
 }
 
+/// A `Person` from staff row `s` and its connection `c`.
+pub(super) const PERSON: &str = "s.connection_id::text || '/' || s.merge_id AS key,
+    s.display_name AS name, s.work_email, s.job_title,
+    c.integration_name || ' · ' || c.label AS source";
+
 /// Anyone in the account's HR data whose name or email contains the text, leavers and removed
-/// people included: `(key, name, job title, source)`.
+/// people included.
 pub async fn anyone(
     pool: &PgPool,
     account_id: Uuid,
     text: &str,
-) -> Result<Vec<PersonFound>, ServerError> {
+) -> Result<Vec<Person>, ServerError> {
     let q = search_text(&[Some(text.trim())]);
     if q.chars().count() < 2 {
         return Ok(Vec::new());
     }
-    sqlx::query_as(
-        "SELECT s.connection_id::text || '/' || s.merge_id AS key, s.display_name AS name,
-             s.job_title, s.work_email, c.integration_name || ' · ' || c.label AS source
-         FROM staff s JOIN connections c ON c.id = s.connection_id
+    sqlx::query_as(&format!(
+        "SELECT {PERSON} FROM staff s JOIN connections c ON c.id = s.connection_id
          WHERE s.account_id = $1 AND s.search_text LIKE '%' || $2 || '%'
-         ORDER BY lower(s.display_name), 1 LIMIT $3",
-    )
+         ORDER BY lower(s.display_name), 1 LIMIT $3"
+    ))
     .bind(account_id)
     .bind(like_escape(&q))
     .bind(crate::domain::staff_filter::SUGGESTIONS_SHOWN as i64 + 1)
