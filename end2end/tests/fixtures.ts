@@ -69,9 +69,16 @@ export function sql(query: string): string {
 
 /// The number in the results' "N people match", once the exact figure is shown: past 1,000 the
 /// page first says "More than 1,000 people match" and then asks for the exact count.
+/// The line is read and parsed in one retried step: checking it and then reading it raced a
+/// new filter's results, which first say "More than 1,000" again.
 export async function matchCount(page: Page): Promise<number> {
   const status = page.getByRole("status").filter({ hasText: /match/ });
-  await expect(status).not.toContainText("More than");
-  const text = await status.innerText();
-  return Number(text.match(/^([\d,]+)/)![1].replaceAll(",", ""));
+  let count = NaN;
+  await expect(async () => {
+    const text = await status.innerText();
+    const exact = text.match(/^([\d,]+) (?:people match|person matches)/);
+    expect(exact, text).not.toBeNull();
+    count = Number(exact![1].replaceAll(",", ""));
+  }).toPass({ timeout: 15_000 });
+  return count;
 }
