@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use hr_connectors::domain::role::Role;
-use hr_connectors::domain::staff_filter::{SortOrder, StaffFilter, StaffRow};
+use hr_connectors::domain::staff_filter::{PAGE_SIZE, SortOrder, StaffFilter, StaffRow};
 use hr_connectors::domain::user::CurrentUser;
 use hr_connectors::server::integrations::connect::{ConnectInput, connect_with_credentials};
 use hr_connectors::server::merge::client::MergeClient;
@@ -311,7 +311,28 @@ async fn check(
     assert_eq!(found.len(), rows.len(), "someone on two pages: {f:?}");
     assert_eq!(found, reference(people, teams, f, &text), "{f:?}");
     assert_in_order(&rows, f.sort);
+    assert_in_name_order(pool, &rows, f.sort).await;
     found.len()
+}
+
+/// Name orders follow the stored sort name (the database's collation), then the key.
+async fn assert_in_name_order(pool: &PgPool, rows: &[StaffRow], sort: SortOrder) {
+    let direction = match sort {
+        SortOrder::NameAsc => "",
+        SortOrder::NameDesc => "DESC",
+        SortOrder::NewestFirst | SortOrder::LongestServing => return,
+    };
+    let keys: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
+    let expected: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT connection_id::text || '/' || merge_id FROM staff
+         WHERE connection_id::text || '/' || merge_id = ANY($1)
+         ORDER BY sort_name {direction}, connection_id {direction}, merge_id {direction}"
+    ))
+    .bind(&keys)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(keys, expected, "{sort:?}");
 }
 
 /// Start-date orders put the dates in order and unknown dates last.
@@ -639,4 +660,128 @@ async fn search_is_accent_case_and_typo_tolerant_and_account_scoped(pool: PgPool
             .unwrap(),
         0
     );
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(pool: PgPool) {
+    let (account, _, _) = synced_account(&pool).await;
+    common::assert_word_index_follows_staff(&pool).await;
+    let two: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT connection_id, merge_id FROM staff
+         WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
+         ORDER BY merge_id LIMIT 2",
+    )
+    .bind(account)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let rename = |(connection, id): (Uuid, String), name: &'static str, text: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(
+                "UPDATE staff SET display_name = $3, search_text = $4,
+                     name_words = string_to_array(lower($3), ' ')
+                 WHERE connection_id = $1 AND merge_id = $2",
+            )
+            .bind(connection)
+            .bind(id)
+            .bind(name)
+            .bind(text)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    // Two words of one person contain the text: they are still listed once.
+    rename(
+        two[0].clone(),
+        "Quixote Quixley",
+        "quixote quixley quixote quixley",
+    )
+    .await;
+    rename(
+        two[1].clone(),
+        "Ada Quixby",
+        "ada quixby ada quixby ada.quixby@acme.example",
+    )
+    .await;
+    common::assert_word_index_follows_staff(&pool).await;
+    let names = |sort: SortOrder| {
+        let pool = pool.clone();
+        async move {
+            let f = StaffFilter {
+                q: "quix".into(),
+                include_leavers: true,
+                include_pending: true,
+                sort,
+                ..Default::default()
+            };
+            staff_query::search(&pool, account, &f)
+                .await
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|r| r.display_name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        names(SortOrder::NameAsc).await,
+        ["Ada Quixby", "Quixote Quixley"]
+    );
+    assert_eq!(
+        names(SortOrder::NameDesc).await,
+        ["Quixote Quixley", "Ada Quixby"]
+    );
+    // Pages past the first read each word further; 130 more people share a word.
+    sqlx::query(
+        "UPDATE staff SET search_text = search_text || ' quixby', name_words = name_words || '{quixby}'
+         WHERE account_id = $1 AND merge_id IN (
+             SELECT merge_id FROM staff WHERE account_id = $1 AND is_primary AND removed_at IS NULL
+                 AND NOT deleted ORDER BY merge_id DESC LIMIT 130)",
+    )
+    .bind(account)
+    .execute(&pool)
+    .await
+    .unwrap();
+    common::assert_word_index_follows_staff(&pool).await;
+    let expected: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT connection_id::text || '/' || merge_id FROM staff
+         WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
+           AND strpos(search_text, 'quix') > 0",
+    )
+    .bind(account)
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    assert!(
+        expected.len() > 2 * PAGE_SIZE as usize,
+        "{}",
+        expected.len()
+    );
+    for sort in [SortOrder::NameAsc, SortOrder::NameDesc] {
+        let f = StaffFilter {
+            q: "quix".into(),
+            include_leavers: true,
+            include_pending: true,
+            sort,
+            ..Default::default()
+        };
+        let rows = staff_query::keys(&pool, account, &f).await.unwrap();
+        let found: BTreeSet<String> = rows.iter().map(|r| r.key.clone()).collect();
+        assert_eq!(found.len(), rows.len(), "someone on two pages");
+        assert_eq!(found, expected);
+        assert_in_name_order(&pool, &rows, sort).await;
+    }
+    sqlx::query("DELETE FROM staff WHERE connection_id = $1 AND merge_id = $2")
+        .bind(two[1].0)
+        .bind(&two[1].1)
+        .execute(&pool)
+        .await
+        .unwrap();
+    common::assert_word_index_follows_staff(&pool).await;
+    let after = names(SortOrder::NameAsc).await;
+    assert!(!after.iter().any(|n| n == "Ada Quixby"), "{after:?}");
 }

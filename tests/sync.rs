@@ -277,6 +277,7 @@ async fn incremental_sync_finds_hires_changes_leavers_and_deletions(pool: PgPool
             .await
             .unwrap();
     assert_eq!(flagged, deleted);
+    common::assert_word_index_follows_staff(&pool).await;
 }
 
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
@@ -672,6 +673,7 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
     assert_eq!(staff(keep.id).await, 240);
     assert_eq!(staff(purge.id).await, 0);
     assert_eq!(chains(purge.id).await, 0);
+    common::assert_word_index_follows_staff(&pool).await;
     let kept = connections::get(&pool, keep.account_id, keep.id)
         .await
         .unwrap()
@@ -710,6 +712,11 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
         .unwrap();
     assert_eq!(staff(keep.id).await, 0);
     assert_eq!(chains(keep.id).await, 0);
+    let words: i64 = sqlx::query_scalar("SELECT count(*) FROM staff_tokens")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(words, 0, "a purged person's words are gone with them");
 }
 
 /// Signs in on the (emulated) Link page at `url` and follows it back: the pending hand-off id

@@ -282,3 +282,28 @@ impl SyncedEnv {
         self.drain().await;
     }
 }
+
+/// The word index lists exactly each person's words, under their current name, and the
+/// dictionary has every word listed: a search served by the index then finds everyone.
+pub async fn assert_word_index_follows_staff(pool: &PgPool) {
+    let (missing, stale, unlisted): (i64, i64, i64) = sqlx::query_as(
+        "WITH expected AS (
+             SELECT s.account_id, w AS word, s.sort_name, s.connection_id, s.merge_id
+             FROM staff s, staff_tokens_of(s.search_text, s.name_words) w),
+         actual AS (
+             SELECT account_id, word, sort_name, connection_id, merge_id FROM staff_tokens)
+         SELECT (SELECT count(*) FROM (SELECT * FROM expected EXCEPT ALL SELECT * FROM actual) m),
+                (SELECT count(*) FROM (SELECT * FROM actual EXCEPT ALL SELECT * FROM expected) s),
+                (SELECT count(*) FROM actual a WHERE NOT EXISTS (
+                     SELECT 1 FROM staff_token_words d
+                     WHERE d.account_id = a.account_id AND d.word = a.word))",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (missing, stale, unlisted),
+        (0, 0, 0),
+        "word index entries missing, stale, and missing from the dictionary"
+    );
+}

@@ -85,9 +85,10 @@ async fn refresh(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u6
     if matches!(scope, Scope::Account) && written >= ANALYZE_AFTER {
         let pool = pool.clone();
         tokio::spawn(async move {
-            if let Err(e) = sqlx::query("ANALYZE staff_chains, staff_words")
-                .execute(&pool)
-                .await
+            if let Err(e) =
+                sqlx::query("ANALYZE staff_chains, staff_words, staff_tokens, staff_token_words")
+                    .execute(&pool)
+                    .await
             {
                 tracing::warn!(error = %e, "updating the staff tables' statistics failed");
             }

@@ -13,4 +13,5 @@ pub mod reseal;
 pub mod staff;
 pub mod staff_lock;
 pub mod staff_query;
+pub mod tokens;
 pub mod why_not;

@@ -16,6 +16,7 @@ use crate::domain::staff_filter::{
     FilterOptions, PAGE_SIZE, SortOrder, StaffFilter, StaffPage, StaffRow,
 };
 use crate::server::error::{Context, ServerError};
+use crate::server::store::tokens;
 use crate::server::sync::minimise::search_text;
 
 fn split_ref(r: &str) -> Option<(Uuid, &str)> {
@@ -61,6 +62,9 @@ struct Scope {
     teams: Option<BTreeMap<Uuid, Vec<String>>>,
     /// The account's name words similar to the text, when it is matched loosely.
     similar_words: Vec<String>,
+    /// The words whose people a page is merged from, when the word index serves the search:
+    /// those containing the text, and the similar ones. Everyone matching has one of them.
+    words: Option<Vec<String>>,
 }
 
 /// The account's name words whose trigram word similarity to `q` reaches the threshold: the
@@ -113,12 +117,28 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
     .fetch_all(pool)
     .await
     .context("listing the connections a search covers")?;
-    let similar_words = similar_words(pool, account_id, &search_text(&[Some(f.q.trim())])).await?;
+    let q = search_text(&[Some(f.q.trim())]);
+    let indexed = tokens::serves(f) && tokens::fits_in_a_word(&q);
+    let (similar_words, containing) =
+        tokio::try_join!(similar_words(pool, account_id, &q), async {
+            if indexed {
+                tokens::containing(pool, account_id, &q).await
+            } else {
+                Ok(None)
+            }
+        })?;
+    let words = containing.and_then(|mut words| {
+        words.extend(similar_words.iter().cloned());
+        words.sort_unstable();
+        words.dedup();
+        (!words.is_empty() && words.len() <= tokens::MOST_WORDS).then_some(words)
+    });
     if f.teams.is_empty() {
         return Ok(Scope {
             connections,
             teams: None,
             similar_words,
+            words,
         });
     }
     let (conns, ids): (Vec<Uuid>, Vec<String>) = f
@@ -150,10 +170,13 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
         connections,
         teams: Some(by_connection),
         similar_words,
+        words,
     })
 }
 
-/// Appends `FROM staff p WHERE …`: the account's shown people matching the filter.
+/// Appends `FROM staff p WHERE …`: the account's shown people matching the filter. With
+/// `from_words`, they come from the word index as `t`, for the word `w.word` of the enclosing
+/// query; the text is still checked on each, since a similar word may not be a name word.
 ///
 /// Statements built here are not kept prepared (`persistent(false)`): a prepared statement is
 /// planned once for any values after five runs, and a plan good for a small team is a poor one
@@ -164,8 +187,19 @@ fn push_matching(
     account_id: Uuid,
     scope: &Scope,
     f: &StaffFilter,
+    from_words: bool,
 ) {
-    qb.push(" FROM staff p WHERE p.account_id = ");
+    if from_words {
+        qb.push(
+            " FROM staff_tokens t
+              JOIN staff p ON p.connection_id = t.connection_id AND p.merge_id = t.merge_id
+              WHERE t.account_id = ",
+        );
+        qb.push_bind(account_id);
+        qb.push(" AND t.word = w.word AND p.account_id = ");
+    } else {
+        qb.push(" FROM staff p WHERE p.account_id = ");
+    }
     qb.push_bind(account_id);
     qb.push(
         " AND p.is_primary AND p.removed_at IS NULL AND NOT p.deleted AND p.connection_id = ANY(",
@@ -176,8 +210,9 @@ fn push_matching(
     if !q.is_empty() {
         // Under three characters there is no trigram to look up, and the trigram index would be
         // read whole (1.7 s at p95 under load for "an" within a team); `strpos`, which that
-        // index cannot serve, leaves the planner to the other filters and checks their rows.
-        if q.chars().count() < 3 {
+        // index cannot serve, leaves the planner to the other filters and checks their rows. So
+        // it does for people from the word index, each checked where it is read.
+        if q.chars().count() < 3 || from_words {
             qb.push(" AND (strpos(p.search_text, ");
             qb.push_bind(q.clone());
             qb.push(") > 0");
@@ -186,7 +221,10 @@ fn push_matching(
             qb.push_bind(like_escape(&q));
             qb.push(" || '%'");
         }
-        if !scope.similar_words.is_empty() {
+        if from_words && !scope.similar_words.is_empty() {
+            qb.push(" OR p.name_words && ");
+            qb.push_bind(scope.similar_words.clone());
+        } else if !scope.similar_words.is_empty() {
             // Each of a person's name words is part of their search text, so the trigram index
             // finds the candidates; their own words decide.
             let patterns: Vec<String> = scope
@@ -355,15 +393,41 @@ pub async fn search(
     let scope = scope(pool, account_id, f).await?;
     // The page's keys come straight off the name index, stopping after 50; only those 50 rows
     // are then read in full.
-    let mut page =
-        QueryBuilder::new("WITH page AS MATERIALIZED (SELECT p.connection_id, p.merge_id");
-    push_matching(&mut page, account_id, &scope, f);
-    page.push(" ORDER BY ");
-    page.push(order_by(f.sort, !f.q.trim().is_empty()));
+    let mut page = QueryBuilder::new("WITH page AS MATERIALIZED (SELECT ");
+    let offset = f.page as i64 * PAGE_SIZE as i64;
+    if let Some(words) = scope
+        .words
+        .as_ref()
+        .filter(|w| tokens::serves_page(w.len(), f.page))
+    {
+        // Everyone on the first pages is among the first people of each of their words, in the
+        // same order: each word is read in name order, as far as the page reaches, and the few
+        // read are merged. A person with two of the words is read twice.
+        let order = if f.sort == SortOrder::NameDesc {
+            "t.sort_name DESC, t.connection_id DESC, t.merge_id DESC"
+        } else {
+            "t.sort_name, t.connection_id, t.merge_id"
+        };
+        page.push("DISTINCT t.sort_name, t.connection_id, t.merge_id FROM UNNEST(");
+        page.push_bind(words.clone());
+        page.push("::text[]) AS w(word), LATERAL (SELECT t.sort_name, t.connection_id, t.merge_id");
+        push_matching(&mut page, account_id, &scope, f, true);
+        page.push(" ORDER BY ");
+        page.push(order);
+        page.push(" LIMIT ");
+        page.push_bind(offset + PAGE_SIZE as i64);
+        page.push(") t ORDER BY ");
+        page.push(order);
+    } else {
+        page.push("p.connection_id, p.merge_id");
+        push_matching(&mut page, account_id, &scope, f, false);
+        page.push(" ORDER BY ");
+        page.push(order_by(f.sort, !f.q.trim().is_empty()));
+    }
     page.push(" LIMIT ");
     page.push_bind(PAGE_SIZE as i64);
     page.push(" OFFSET ");
-    page.push_bind(f.page as i64 * PAGE_SIZE as i64);
+    page.push_bind(offset);
     page.push(
         ") SELECT p.connection_id::text || '/' || p.merge_id AS key, p.display_name, p.work_email,
              p.job_title, t.name AS team, p.country, p.city, p.start_date,
@@ -380,7 +444,7 @@ pub async fn search(
     // Enough to tell whether there is a next page, however deep this one is.
     let cap = COUNT_CAP.max((f.page as i64 + 1) * PAGE_SIZE as i64) + 1;
     let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1");
-    push_matching(&mut count, account_id, &scope, f);
+    push_matching(&mut count, account_id, &scope, f, false);
     count.push(" LIMIT ");
     count.push_bind(cap);
     count.push(") AS capped");
@@ -422,7 +486,7 @@ pub async fn search(
 pub async fn count(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<i64, ServerError> {
     let scope = scope(pool, account_id, f).await?;
     let mut qb = QueryBuilder::new("SELECT count(*)");
-    push_matching(&mut qb, account_id, &scope, f);
+    push_matching(&mut qb, account_id, &scope, f, false);
     qb.build_query_scalar()
         .persistent(false)
         .fetch_one(pool)
@@ -439,7 +503,7 @@ pub async fn all_keys(
 ) -> Result<Vec<String>, ServerError> {
     let scope = scope(pool, account_id, f).await?;
     let mut qb = QueryBuilder::new("SELECT p.connection_id::text || '/' || p.merge_id");
-    push_matching(&mut qb, account_id, &scope, f);
+    push_matching(&mut qb, account_id, &scope, f, false);
     qb.build_query_scalar()
         .persistent(false)
         .fetch_all(pool)
@@ -608,7 +672,7 @@ pub async fn matches(
     };
     let scope = scope(pool, account_id, f).await?;
     let mut qb = QueryBuilder::new("SELECT EXISTS (SELECT 1");
-    push_matching(&mut qb, account_id, &scope, f);
+    push_matching(&mut qb, account_id, &scope, f, false);
     qb.push(" AND p.connection_id = ");
     qb.push_bind(connection);
     qb.push(" AND p.merge_id = ");
