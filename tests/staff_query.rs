@@ -774,6 +774,12 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
         assert_eq!(found.len(), rows.len(), "someone on two pages");
         assert_eq!(found, expected);
         assert_in_name_order(&pool, &rows, sort).await;
+        // Counted once each, though "Quixote Quixley" has two of the words.
+        let page = staff_query::search(&pool, account, &f).await.unwrap();
+        assert_eq!(
+            (page.total, page.total_exact),
+            (expected.len() as i64, true)
+        );
     }
     sqlx::query("DELETE FROM staff WHERE connection_id = $1 AND merge_id = $2")
         .bind(two[1].0)
@@ -784,4 +790,37 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
     common::assert_word_index_follows_staff(&pool).await;
     let after = names(SortOrder::NameAsc).await;
     assert!(!after.iter().any(|n| n == "Ada Quixby"), "{after:?}");
+
+    // Past the cap the count stops and says so; the exact count still finds everyone.
+    sqlx::query(
+        "UPDATE staff SET search_text = search_text || ' quixby', name_words = name_words || '{quixby}'
+         WHERE account_id = $1 AND NOT 'quixby' = ANY(name_words)",
+    )
+    .bind(account)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let f = StaffFilter {
+        q: "quix".into(),
+        include_leavers: true,
+        include_pending: true,
+        ..Default::default()
+    };
+    let shown = staff_query::count(
+        &pool,
+        account,
+        &StaffFilter {
+            q: String::new(),
+            ..f.clone()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(shown > staff_query::COUNT_CAP, "{shown}");
+    assert_eq!(staff_query::count(&pool, account, &f).await.unwrap(), shown);
+    let page = staff_query::search(&pool, account, &f).await.unwrap();
+    assert_eq!(
+        (page.total, page.total_exact),
+        (staff_query::COUNT_CAP, false)
+    );
 }
