@@ -289,10 +289,12 @@ async fn load(pool: &PgPool, account: &str, size: i64) -> Workforce {
         .expect("working out duplicates");
     // VACUUM as well as ANALYZE: a table that has settled since its sync has its visibility
     // map set, which index-only scans rely on.
-    sqlx::raw_sql("VACUUM ANALYZE staff, staff_chains, staff_words, staff_tokens, staff_token_words, teams, connections")
-        .execute(pool)
-        .await
-        .expect("VACUUM ANALYZE");
+    sqlx::raw_sql(
+        "VACUUM ANALYZE staff, staff_chains, staff_tokens, staff_token_words, teams, connections",
+    )
+    .execute(pool)
+    .await
+    .expect("VACUUM ANALYZE");
     // The load leaves gigabytes to write back; a checkpoint now keeps that out of the figures.
     // Only a superuser may ask for one: elsewhere the figures may include some write-back.
     if let Err(e) = sqlx::raw_sql("CHECKPOINT").execute(pool).await {

@@ -26,9 +26,12 @@ CREATE TABLE staff_tokens (
 );
 CREATE INDEX staff_tokens_idx ON staff_tokens (account_id, word, sort_name, connection_id, merge_id);
 
--- The words there are, to find those containing the text. Pages of one sync are written by
--- concurrent transactions that commit in order, so a unique word would make a page wait for a
--- later one's commit while that one waits for its turn: a word may appear more than once.
+-- The words there are, to find those containing the text or similar to it (loose matching now
+-- compares the text with all of a person's words, email included, so this replaces the name-word
+-- dictionary `staff_words`). Pages of one sync are written by concurrent transactions that commit
+-- in order, so a unique word would make a page wait for a later one's commit while that one waits
+-- for its turn: a word may appear more than once. Nothing removes a word nobody has any more: it
+-- only costs a search an empty range of the index, and removing it could race a page adding it.
 CREATE TABLE staff_token_words (
     account_id uuid NOT NULL,
     word text NOT NULL
@@ -97,6 +100,7 @@ SELECT s.account_id, w, s.sort_name, s.connection_id, s.merge_id
 FROM staff s, staff_tokens_of(s.search_text, s.name_words) w;
 INSERT INTO staff_token_words (account_id, word)
 SELECT DISTINCT account_id, word FROM staff_tokens;
+DROP TABLE staff_words;
 
 -- Search text now separates its parts with a space (sync::minimise), so a word never runs from
 -- one name into the next. Existing rows get it when they are next read in full.

@@ -171,21 +171,8 @@ async fn refreshing_around_a_sync_equals_refreshing_the_account(pool: PgPool) {
     .await
     .unwrap();
     assert!(shared > 0, "the data must hold duplicates to test them");
-    // The account-wide refresh leaves exactly the words people have (incremental ones may keep
-    // words nobody has any more, never miss one: the check after each round above).
-    let stale: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM staff_words w WHERE NOT EXISTS (
-             SELECT 1 FROM staff s WHERE s.account_id = w.account_id AND w.word = ANY(s.name_words))",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    let words: i64 = sqlx::query_scalar("SELECT count(*) FROM staff_words")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(stale, 0);
-    assert!(words > 60, "{words} words");
+    // Upserts (inserted and updated rows in one statement) kept the word index too.
+    common::assert_word_index_follows_staff(&pool).await;
     assert_eq!(
         capped,
         ["deep53"],

@@ -277,15 +277,16 @@ fn anniversary_on(start: NaiveDate, day: NaiveDate) -> bool {
 }
 
 /// Records whose search text matches `q`: a substring or, for names of five letters or more,
-/// one of their own name words of three letters or more with trigram word similarity ≥ 0.35
-/// (asked of each person here, where the query asks the account's dictionary of words).
+/// one of their own words (`staff_tokens_of`: of their names and email) of three letters or more
+/// with trigram word similarity ≥ 0.35 (asked of each person here, where the query asks the
+/// account's dictionary of words).
 async fn text_matches(pool: &PgPool, account: Uuid, q: &str) -> BTreeSet<String> {
     let q = hr_connectors::server::sync::minimise::search_text(&[Some(q.trim())]);
     sqlx::query_scalar(
         "SELECT connection_id::text || '/' || merge_id FROM staff
          WHERE account_id = $1 AND (strpos(search_text, $2) > 0
              OR ($3 AND EXISTS (
-                 SELECT 1 FROM unnest(name_words) w
+                 SELECT 1 FROM staff_tokens_of(search_text, name_words) w
                  WHERE char_length(w) >= 3 AND word_similarity($2, w) >= 0.35)))",
     )
     .bind(account)

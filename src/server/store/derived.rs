@@ -68,15 +68,15 @@ pub async fn refresh_after_sync(
     Ok(written)
 }
 
-/// The three are independent (one writes `staff`'s duplicate columns, one `staff_chains` from
-/// `staff`'s managers, one `staff_words` from its names), so they run side by side.
+/// The two are independent (one writes `staff`'s duplicate columns, the other `staff_chains`
+/// from `staff`'s managers), so they run side by side. The words searches look up are kept by
+/// triggers as people are written (`store::tokens`).
 async fn refresh(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
-    let (duplicates, chains, words) = tokio::try_join!(
+    let (duplicates, chains) = tokio::try_join!(
         duplicates(pool, account_id, scope),
-        chains(pool, account_id, scope),
-        words(pool, account_id, scope)
+        chains(pool, account_id, scope)
     )?;
-    let written = duplicates + chains + words;
+    let written = duplicates + chains;
     // After a first sync the planner has no statistics for these tables until autovacuum comes
     // round, up to a minute later; without them "everyone under a manager" at 1,000,000 people
     // was planned as a scan of the whole connection (390 ms instead of 18 ms). The sync does not
@@ -85,10 +85,9 @@ async fn refresh(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u6
     if matches!(scope, Scope::Account) && written >= ANALYZE_AFTER {
         let pool = pool.clone();
         tokio::spawn(async move {
-            if let Err(e) =
-                sqlx::query("ANALYZE staff_chains, staff_words, staff_tokens, staff_token_words")
-                    .execute(&pool)
-                    .await
+            if let Err(e) = sqlx::query("ANALYZE staff_chains, staff_tokens, staff_token_words")
+                .execute(&pool)
+                .await
             {
                 tracing::warn!(error = %e, "updating the staff tables' statistics failed");
             }
@@ -99,38 +98,6 @@ async fn refresh(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u6
 
 /// Rows an account-wide refresh must have written to refresh the planner's statistics.
 const ANALYZE_AFTER: u64 = 10_000;
-
-/// The distinct words of the account's names. An incremental refresh only adds the written
-/// people's words; a word nobody has any more stays until the next account-wide refresh, which
-/// is harmless because a search still matches people by their own words.
-async fn words(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
-    let added = match scope {
-        Scope::Account => sqlx::query(
-            "WITH current AS (
-                 SELECT DISTINCT unnest(name_words) AS word FROM staff WHERE account_id = $1),
-             gone AS (
-                 DELETE FROM staff_words
-                 WHERE account_id = $1 AND word NOT IN (SELECT word FROM current))
-             INSERT INTO staff_words (account_id, word)
-             SELECT $1, word FROM current ON CONFLICT DO NOTHING",
-        )
-        .bind(account_id),
-        Scope::Written { connection, jobs } => sqlx::query(
-            "INSERT INTO staff_words (account_id, word)
-             SELECT DISTINCT $1::uuid, unnest(name_words) FROM staff
-             WHERE connection_id = $2 AND last_seen_job = ANY($3)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(account_id)
-        .bind(connection)
-        .bind(jobs),
-    };
-    Ok(added
-        .execute(pool)
-        .await
-        .context("listing the account's name words")?
-        .rows_affected())
-}
 
 /// Ranks each group of records sharing a work email (people without one are never merged). Two
 /// records of one connection with the same email are ranked by Merge id, so the choice is stable.

@@ -53,24 +53,24 @@ pub fn matches_loosely(q: &str) -> bool {
 const SIMILARITY: &str = "0.35";
 
 /// What a filter needs looked up before its query can be written: the account's visible
-/// connections (the sources the filter allows), every team under the chosen ones, and the name
+/// connections (the sources the filter allows), every team under the chosen ones, and the
 /// words like the text. Small lists, bound as arrays, give the planner real numbers instead of a
 /// recursive guess.
 struct Scope {
     connections: Vec<Uuid>,
     /// Per connection, the chosen teams and every team under them.
     teams: Option<BTreeMap<Uuid, Vec<String>>>,
-    /// The account's name words similar to the text, when it is matched loosely.
+    /// The account's words similar to the text, when it is matched loosely.
     similar_words: Vec<String>,
     /// The words whose people a page is merged from, when the word index serves the search:
     /// those containing the text, and the similar ones. Everyone matching has one of them.
     words: Option<Vec<String>>,
 }
 
-/// The account's name words whose trigram word similarity to `q` reaches the threshold: the
-/// dictionary is small, so this takes a millisecond where asking it of every person took
-/// hundreds. Words of one or two letters are left out: no trigram index can look them up, and
-/// a contrived five-letter search ("lixli") is similar to "li".
+/// The account's words (of names and emails, `store::tokens`) whose trigram word similarity to
+/// `q` reaches the threshold: the dictionary is small, so this takes a millisecond where asking
+/// it of every person took hundreds. Words of one or two letters are left out: no trigram index
+/// can look them up, and a contrived five-letter search ("lixli") is similar to "li".
 async fn similar_words(
     pool: &PgPool,
     account_id: Uuid,
@@ -79,7 +79,7 @@ async fn similar_words(
     if !matches_loosely(q) {
         return Ok(Vec::new());
     }
-    let what = "looking up similar names";
+    let what = "looking up similar words";
     let mut tx = pool.begin().await.context(what)?;
     // `<%`, which the trigram index serves, reads its threshold from the session.
     sqlx::query(&format!(
@@ -89,7 +89,7 @@ async fn similar_words(
     .await
     .context(what)?;
     let words = sqlx::query_scalar(
-        "SELECT word FROM staff_words
+        "SELECT DISTINCT word FROM staff_token_words
              WHERE account_id = $1 AND $2 <% word AND char_length(word) >= 3",
     )
     .bind(account_id)
@@ -176,7 +176,7 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
 
 /// Appends `FROM staff p WHERE …`: the account's shown people matching the filter. With
 /// `from_words`, they come from the word index as `t`, for the word `w.word` of the enclosing
-/// query; the text is still checked on each, since a similar word may not be a name word.
+/// query, which the text needs no checking against.
 ///
 /// Statements built here are not kept prepared (`persistent(false)`): a prepared statement is
 /// planned once for any values after five runs, and a plan good for a small team is a poor one
@@ -210,16 +210,13 @@ fn push_matching(
     qb.push_bind(scope.connections.clone());
     qb.push(")");
     let q = search_text(&[Some(f.q.trim())]);
-    // Everyone having a word that contains the text matches it: only similar words need
-    // checking.
-    let checked = !from_words || !scope.similar_words.is_empty();
-    if checked && !q.is_empty() {
+    // From the word index, everyone has a word that contains the text or is similar to it: a
+    // match by definition.
+    if !from_words && !q.is_empty() {
         // Under three characters there is no trigram to look up, and the trigram index would be
         // read whole (1.7 s at p95 under load for "an" within a team); `strpos`, which that
-        // index cannot serve, leaves the planner to the other filters and checks their rows. So
-        // it does for people from the word index, each checked where it is read: a similar word
-        // of theirs may come from their email rather than their names.
-        if q.chars().count() < 3 || from_words {
+        // index cannot serve, leaves the planner to the other filters and checks their rows.
+        if q.chars().count() < 3 {
             qb.push(" AND (strpos(p.search_text, ");
             qb.push_bind(q.clone());
             qb.push(") > 0");
@@ -228,12 +225,9 @@ fn push_matching(
             qb.push_bind(like_escape(&q));
             qb.push(" || '%'");
         }
-        if from_words && !scope.similar_words.is_empty() {
-            qb.push(" OR p.name_words && ");
-            qb.push_bind(scope.similar_words.clone());
-        } else if !scope.similar_words.is_empty() {
-            // Each of a person's name words is part of their search text, so the trigram index
-            // finds the candidates; their own words decide.
+        if !scope.similar_words.is_empty() {
+            // Each of a person's words is part of their search text, so the trigram index finds
+            // the candidates; their own words decide.
             let patterns: Vec<String> = scope
                 .similar_words
                 .iter()
@@ -241,9 +235,12 @@ fn push_matching(
                 .collect();
             qb.push(" OR (p.search_text LIKE ANY(");
             qb.push_bind(patterns);
-            qb.push(") AND p.name_words && ");
+            qb.push(
+                ") AND EXISTS (SELECT 1 FROM staff_tokens_of(p.search_text, p.name_words) AS own
+                     WHERE own = ANY(",
+            );
             qb.push_bind(scope.similar_words.clone());
-            qb.push(")");
+            qb.push(")))");
         }
         qb.push(")");
     }

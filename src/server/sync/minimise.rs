@@ -36,8 +36,8 @@ pub struct StaffRecord {
     pub deleted: bool,
     pub modified_at: Option<DateTime<Utc>>,
     pub search_text: String,
-    /// The distinct words of the folded names (not the email): what a loose (typo-tolerant)
-    /// search compares its text with, through the account's dictionary of them.
+    /// The distinct words of the folded names, as written (an apostrophe or hyphen kept): with
+    /// the search text's own words, what a search's words are found among (`store::tokens`).
     pub name_words: Vec<String>,
 }
 

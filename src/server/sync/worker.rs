@@ -26,7 +26,7 @@ pub async fn run_one(ctx: &SyncContext) -> Result<Option<Uuid>, ServerError> {
 }
 
 /// Runs a job, then folds what it wrote into the derived values (`store::derived`: duplicate
-/// people, management chains, name words) and re-evaluates the account's dynamic campaign
+/// people, management chains) and re-evaluates the account's dynamic campaign
 /// audiences, so all follow every sync.
 async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), ServerError> {
     let (id, connection) = (job.id, job.connection_id);
