@@ -706,6 +706,7 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
         "ada quixby ada quixby ada.quixby@acme.example",
     )
     .await;
+    fold(&pool, account).await;
     common::assert_word_index_follows_staff(&pool).await;
     let names = |sort: SortOrder| {
         let pool = pool.clone();
@@ -745,6 +746,7 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
     .execute(&pool)
     .await
     .unwrap();
+    fold(&pool, account).await;
     common::assert_word_index_follows_staff(&pool).await;
     let expected: BTreeSet<String> = sqlx::query_scalar(
         "SELECT connection_id::text || '/' || merge_id FROM staff
@@ -788,6 +790,7 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
         .execute(&pool)
         .await
         .unwrap();
+    fold(&pool, account).await;
     common::assert_word_index_follows_staff(&pool).await;
     let after = names(SortOrder::NameAsc).await;
     assert!(!after.iter().any(|n| n == "Ada Quixby"), "{after:?}");
@@ -801,6 +804,7 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
     .execute(&pool)
     .await
     .unwrap();
+    fold(&pool, account).await;
     let f = StaffFilter {
         q: "quix".into(),
         include_leavers: true,
@@ -824,4 +828,102 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
         (page.total, page.total_exact),
         (staff_query::COUNT_CAP, false)
     );
+}
+
+/// What the worker does after a sync: brings the derived values, the word index among them, up
+/// to date with what was written.
+async fn fold(pool: &PgPool, account: Uuid) {
+    hr_connectors::server::store::derived::refresh_account(pool, account)
+        .await
+        .unwrap();
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn searches_read_staff_directly_until_a_sync_is_in_the_word_index(pool: PgPool) {
+    let (account, _, _) = synced_account(&pool).await;
+    let (conn, someone): (Uuid, String) = sqlx::query_as(
+        "SELECT connection_id, merge_id FROM staff
+         WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
+         ORDER BY merge_id LIMIT 1",
+    )
+    .bind(account)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // A sync has started and written a new name, and has not been folded in yet.
+    let job: Uuid = sqlx::query_scalar(
+        "INSERT INTO sync_jobs (id, connection_id, kind, full_sync, state, started_at)
+         VALUES (gen_random_uuid(), $1, 'incremental', false, 'running', now()) RETURNING id",
+    )
+    .bind(conn)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE staff SET display_name = 'Zebulon Quayle', search_text = 'zebulon quayle',
+             name_words = '{zebulon,quayle}', last_seen_job = $3
+         WHERE connection_id = $1 AND merge_id = $2",
+    )
+    .bind(conn)
+    .bind(&someone)
+    .bind(job)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let found = |q: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let f = StaffFilter {
+                q: q.into(),
+                ..Default::default()
+            };
+            let page = staff_query::search(&pool, account, &f).await.unwrap();
+            page.rows
+                .into_iter()
+                .map(|r| r.display_name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("zebulon").await, ["Zebulon Quayle"]);
+    // Were the index read now, it would not know the name: the search stays on `staff` until
+    // the job ends and is folded in, after which the index knows it.
+    sqlx::query("UPDATE sync_jobs SET state = 'succeeded', finished_at = now() WHERE id = $1")
+        .bind(job)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(found("zebulon").await, ["Zebulon Quayle"]);
+    hr_connectors::server::store::derived::refresh_after_sync(&pool, account, conn)
+        .await
+        .unwrap();
+    let folded: bool =
+        sqlx::query_scalar("SELECT derived_at IS NOT NULL FROM sync_jobs WHERE id = $1")
+            .bind(job)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(folded);
+    common::assert_word_index_follows_staff(&pool).await;
+    assert_eq!(found("zebulon").await, ["Zebulon Quayle"]);
+    // The index is what serves a current search: a change it was not told of is not seen there.
+    let other: String = sqlx::query_scalar(
+        "UPDATE staff SET display_name = 'Zebulon Ng', search_text = 'zebulon ng',
+             name_words = '{zebulon,ng}'
+         WHERE (connection_id, merge_id) = (
+             SELECT connection_id, merge_id FROM staff
+             WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
+               AND merge_id <> $2
+             ORDER BY merge_id LIMIT 1)
+         RETURNING display_name",
+    )
+    .bind(account)
+    .bind(&someone)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(found("zebulon").await, ["Zebulon Quayle"]);
+    fold(&pool, account).await;
+    let mut both = found("zebulon").await;
+    both.sort();
+    assert_eq!(both, [other.as_str(), "Zebulon Quayle"]);
 }

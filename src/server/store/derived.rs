@@ -1,20 +1,20 @@
 //! What the staff view derives from more than one record: which record of each person is shown
 //! (see `staff_query`'s source-of-truth rule), in how many other systems they also appear, and
-//! everyone above each person in their management chain, and the account's dictionary of name
-//! words that loose searches look up. Worked out after anything that changes
-//! who is visible or who reports to whom, so searches never compute it. Only rows whose derived
-//! values changed are written.
+//! everyone above each person in their management chain, and the word index searches read
+//! (`store::tokens`). Worked out after anything that changes who is visible, who reports to
+//! whom or what people are called, so searches never compute it. Only rows whose derived values
+//! changed are written.
 
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::staff_lock;
 use super::staff_query::VISIBLE_CONNECTION;
+use super::{staff_lock, tokens};
 use crate::server::error::{Context, ServerError};
 
 /// The people a refresh looks at again.
 #[derive(Clone, Copy)]
-enum Scope<'a> {
+pub(super) enum Scope<'a> {
     /// Everyone in the account: after a full sync, a disconnect or purge, a reviewed removal.
     Account,
     /// The people these jobs of one connection wrote, and everyone their changes reach: people
@@ -68,15 +68,15 @@ pub async fn refresh_after_sync(
     Ok(written)
 }
 
-/// The two are independent (one writes `staff`'s duplicate columns, the other `staff_chains`
-/// from `staff`'s managers), so they run side by side. The words searches look up are kept by
-/// triggers as people are written (`store::tokens`).
+/// The three are independent (one writes `staff`'s duplicate columns, one `staff_chains` from
+/// `staff`'s managers, one the word index from its names and emails), so they run side by side.
 async fn refresh(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
-    let (duplicates, chains) = tokio::try_join!(
+    let (duplicates, chains, words) = tokio::try_join!(
         duplicates(pool, account_id, scope),
-        chains(pool, account_id, scope)
+        chains(pool, account_id, scope),
+        tokens::fold(pool, account_id, scope)
     )?;
-    let written = duplicates + chains;
+    let written = duplicates + chains + words;
     // After a first sync the planner has no statistics for these tables until autovacuum comes
     // round, up to a minute later; without them "everyone under a manager" at 1,000,000 people
     // was planned as a scan of the whole connection (390 ms instead of 18 ms). The sync does not
@@ -85,9 +85,11 @@ async fn refresh(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u6
     if matches!(scope, Scope::Account) && written >= ANALYZE_AFTER {
         let pool = pool.clone();
         tokio::spawn(async move {
-            if let Err(e) = sqlx::query("ANALYZE staff_chains, staff_tokens, staff_token_words")
-                .execute(&pool)
-                .await
+            if let Err(e) = sqlx::query(
+                "ANALYZE staff_chains, staff_tokens, staff_token_words, staff_tokenised",
+            )
+            .execute(&pool)
+            .await
             {
                 tracing::warn!(error = %e, "updating the staff tables' statistics failed");
             }

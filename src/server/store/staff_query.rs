@@ -89,7 +89,7 @@ async fn similar_words(
     .await
     .context(what)?;
     let words = sqlx::query_scalar(
-        "SELECT DISTINCT word FROM staff_token_words
+        "SELECT word FROM staff_token_words
              WHERE account_id = $1 AND $2 <% word AND char_length(word) >= 3",
     )
     .bind(account_id)
@@ -121,7 +121,7 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
     let indexed = tokens::serves(f) && tokens::fits_in_a_word(&q);
     let (similar_words, containing) =
         tokio::try_join!(similar_words(pool, account_id, &q), async {
-            if indexed {
+            if indexed && tokens::is_current(pool, &connections).await? {
                 tokens::containing(pool, account_id, &q).await
             } else {
                 Ok(None)

@@ -1,13 +1,19 @@
 //! The word index (`staff_tokens`, migration 0015): each person listed once under each word of
-//! their search text, in name order within the word, kept by triggers on `staff`.
+//! their search text, in name order within the word.
 //!
 //! A dense search ("jose": 23,500 of 1,000,000 people) otherwise reads every match and sorts
 //! them all to show 50. Through the index its first page is the first 50 people of a merge of
 //! the few words containing the text, each read in name order.
+//!
+//! The index is an accelerator, not the record: it is brought up to date after each sync with
+//! the other derived values (`store::derived`), outside the sync's own time, and searches use it
+//! only while it is (`is_current`). Until then they take the trigram path, which reads `staff`
+//! directly, so a sync's people are found the moment they are written.
 
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::derived::Scope;
 use crate::domain::staff_filter::{PAGE_SIZE, SortOrder, StaffFilter};
 use crate::server::error::{Context, ServerError};
 
@@ -63,7 +69,7 @@ pub async fn containing(
 ) -> Result<Option<Vec<String>>, ServerError> {
     debug_assert!(fits_in_a_word(q), "{q:?} needs escaping for LIKE");
     let words: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT word FROM staff_token_words
+        "SELECT word FROM staff_token_words
          WHERE account_id = $1 AND word LIKE '%' || $2 || '%' LIMIT $3",
     )
     .bind(account_id)
@@ -73,6 +79,105 @@ pub async fn containing(
     .await
     .context("looking up the words containing a search")?;
     Ok((words.len() <= MOST_WORDS).then_some(words))
+}
+
+/// Whether the index lists everyone in these connections as they are now: every sync that
+/// wrote to them has been folded in (`derived_at`, set by `store::derived` after `fold`).
+/// A sync still running, or one whose fold failed, leaves searches on the trigram path.
+pub async fn is_current(pool: &PgPool, connections: &[Uuid]) -> Result<bool, ServerError> {
+    sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM sync_jobs
+             WHERE connection_id = ANY($1) AND derived_at IS NULL AND started_at IS NOT NULL)",
+    )
+    .bind(connections)
+    .fetch_one(pool)
+    .await
+    .context("checking whether the word index is up to date")
+}
+
+/// The advisory lock's first key ("TOKN"): folds of one account take turns, so two never list
+/// the same change twice.
+const FOLDING: i32 = 0x544f_4b4e;
+
+/// Lists the people in `scope` under their current words and name: compares each with what
+/// they were last listed under (`staff_tokenised`) and writes only the difference. An
+/// account-wide fold also takes away the people of purged connections. Returns how many people
+/// changed.
+pub(super) async fn fold(
+    pool: &PgPool,
+    account_id: Uuid,
+    scope: Scope<'_>,
+) -> Result<u64, ServerError> {
+    // `listed` is what each person in scope was last listed under, `current` what they have now;
+    // a person only in `listed` was purged, and is taken away.
+    let (current, listed, join) = match scope {
+        Scope::Account => (
+            "SELECT * FROM staff WHERE account_id = $1",
+            "SELECT * FROM staff_tokenised WHERE account_id = $1",
+            "FULL JOIN",
+        ),
+        Scope::Written { .. } => (
+            "SELECT * FROM staff WHERE connection_id = $2 AND last_seen_job = ANY($3)",
+            "SELECT * FROM staff_tokenised WHERE connection_id = $2",
+            "LEFT JOIN",
+        ),
+    };
+    let sql = format!(
+        "WITH now_has AS (
+             SELECT s.connection_id, s.merge_id, s.sort_name,
+                 ARRAY(SELECT w FROM staff_tokens_of(s.search_text, s.name_words) w ORDER BY w) AS words
+             FROM ({current}) s),
+         changed AS (
+             SELECT coalesce(n.connection_id, o.connection_id) AS connection_id,
+                 coalesce(n.merge_id, o.merge_id) AS merge_id,
+                 o.sort_name AS old_name, o.words AS old_words,
+                 n.sort_name AS new_name, n.words AS new_words
+             FROM now_has n {join} ({listed}) o
+               ON o.connection_id = n.connection_id AND o.merge_id = n.merge_id
+             WHERE o.merge_id IS NULL OR n.merge_id IS NULL
+                OR o.sort_name <> n.sort_name OR o.words <> n.words),
+         gone AS (
+             DELETE FROM staff_tokens t USING changed c, unnest(c.old_words) w
+             WHERE t.account_id = $1 AND t.word = w AND t.sort_name = c.old_name
+               AND t.connection_id = c.connection_id AND t.merge_id = c.merge_id
+               AND (c.new_name IS DISTINCT FROM c.old_name OR w <> ALL(c.new_words))),
+         added AS (
+             INSERT INTO staff_tokens (account_id, word, sort_name, connection_id, merge_id)
+             SELECT $1, w, c.new_name, c.connection_id, c.merge_id
+             FROM changed c, unnest(c.new_words) w
+             WHERE c.new_name IS DISTINCT FROM c.old_name OR w <> ALL(coalesce(c.old_words, '{{}}'))
+             RETURNING word),
+         unlisted AS (
+             DELETE FROM staff_tokenised t USING changed c
+             WHERE c.new_words IS NULL AND t.connection_id = c.connection_id AND t.merge_id = c.merge_id),
+         relisted AS (
+             INSERT INTO staff_tokenised (connection_id, merge_id, account_id, sort_name, words)
+             SELECT connection_id, merge_id, $1, new_name, new_words FROM changed
+             WHERE new_words IS NOT NULL
+             ON CONFLICT (connection_id, merge_id) DO UPDATE
+                 SET sort_name = EXCLUDED.sort_name, words = EXCLUDED.words),
+         words AS (
+             INSERT INTO staff_token_words (account_id, word)
+             SELECT DISTINCT $1::uuid, word FROM added
+             ON CONFLICT DO NOTHING)
+         SELECT count(*) FROM changed"
+    );
+    let what = "listing people in the word index";
+    let mut tx = pool.begin().await.context(what)?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2::text))")
+        .bind(FOLDING)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await
+        .context(what)?;
+    let query = sqlx::query_scalar::<_, i64>(&sql).bind(account_id);
+    let query = match scope {
+        Scope::Account => query,
+        Scope::Written { connection, jobs } => query.bind(connection).bind(jobs),
+    };
+    let changed = query.fetch_one(&mut *tx).await.context(what)?;
+    tx.commit().await.context(what)?;
+    Ok(changed as u64)
 }
 
 #[cfg(test)]
