@@ -284,13 +284,20 @@ async fn load(pool: &PgPool, account: &str, size: i64) -> Workforce {
             .unwrap_or_else(|e| panic!("{def}: {e}"));
     }
     drop(conn);
+    let deriving = Instant::now();
     derived::refresh_account(pool, account_id)
         .await
         .expect("working out duplicates");
+    // What a worker does after a full sync of everyone, the word index included.
+    println!(
+        "derived values and word index for {size} people: {:.1} s",
+        deriving.elapsed().as_secs_f64()
+    );
     // VACUUM as well as ANALYZE: a table that has settled since its sync has its visibility
     // map set, which index-only scans rely on.
     sqlx::raw_sql(
-        "VACUUM ANALYZE staff, staff_chains, staff_tokens, staff_token_words, teams, connections",
+        "VACUUM ANALYZE staff, staff_chains, staff_tokens, staff_token_words, staff_tokenised, teams,
+         connections",
     )
     .execute(pool)
     .await

@@ -99,6 +99,7 @@ async fn synced_account(pool: &PgPool) -> (Uuid, Vec<Person>, Vec<(Uuid, String,
         public_url: "http://127.0.0.1:3000".into(),
     };
     while run_one(&ctx).await.unwrap().is_some() {}
+    common::catch_up_index(pool).await;
     let people: Vec<Person> = sqlx::query_as(
         "SELECT s.connection_id, s.merge_id, s.display_name, s.work_email, s.team_id, s.manager_id, s.country,
                 s.city, s.job_title, s.department_ids, s.birthday_month, s.birthday_day, s.start_date, s.employment_status, s.termination_date, s.search_text, c.created_at AS connected_at
@@ -886,18 +887,16 @@ async fn searches_read_staff_directly_until_a_sync_is_in_the_word_index(pool: Pg
     };
     assert_eq!(found("zebulon").await, ["Zebulon Quayle"]);
     // Were the index read now, it would not know the name: the search stays on `staff` until
-    // the job ends and is folded in, after which the index knows it.
+    // the job has ended and the index has caught up with it.
     sqlx::query("UPDATE sync_jobs SET state = 'succeeded', finished_at = now() WHERE id = $1")
         .bind(job)
         .execute(&pool)
         .await
         .unwrap();
     assert_eq!(found("zebulon").await, ["Zebulon Quayle"]);
-    hr_connectors::server::store::derived::refresh_after_sync(&pool, account, conn)
-        .await
-        .unwrap();
+    common::catch_up_index(&pool).await;
     let folded: bool =
-        sqlx::query_scalar("SELECT derived_at IS NOT NULL FROM sync_jobs WHERE id = $1")
+        sqlx::query_scalar("SELECT indexed_at IS NOT NULL FROM sync_jobs WHERE id = $1")
             .bind(job)
             .fetch_one(&pool)
             .await

@@ -102,6 +102,7 @@ fn sage(subdomain: &str, key: &str) -> ConnectInput {
 async fn drain(env: &Env) {
     let ctx = ctx(env, "test-worker");
     while run_one(&ctx).await.unwrap().is_some() {}
+    common::catch_up_index(&ctx.pool).await;
 }
 
 async fn connect_and_sync(env: &Env, subdomain: &str) -> Connection {

@@ -256,6 +256,7 @@ impl SyncedEnv {
             .unwrap()
             .is_some()
         {}
+        catch_up_index(&self.state.pool).await;
     }
 
     /// Moves the sandbox workforce of a linked account one generation on (hires, changes,
@@ -281,6 +282,13 @@ impl SyncedEnv {
             .unwrap();
         self.drain().await;
     }
+}
+
+/// What the worker does once a sync's results are stored: brings the word index up to date.
+pub async fn catch_up_index(pool: &PgPool) {
+    hr_connectors::server::store::tokens::catch_up(pool)
+        .await
+        .unwrap();
 }
 
 /// The word index lists exactly each person's words, under their current name, and the

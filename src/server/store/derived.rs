@@ -1,9 +1,8 @@
 //! What the staff view derives from more than one record: which record of each person is shown
 //! (see `staff_query`'s source-of-truth rule), in how many other systems they also appear, and
-//! everyone above each person in their management chain, and the word index searches read
-//! (`store::tokens`). Worked out after anything that changes who is visible, who reports to
-//! whom or what people are called, so searches never compute it. Only rows whose derived values
-//! changed are written.
+//! everyone above each person in their management chain. Worked out after anything that changes
+//! who is visible or who reports to whom, so searches never compute it. Only rows whose derived
+//! values changed are written.
 
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -22,9 +21,14 @@ pub(super) enum Scope<'a> {
     Written { connection: Uuid, jobs: &'a [Uuid] },
 }
 
-/// Works out the whole account again.
+/// Works out the whole account again, the word index included (which also lets go of the
+/// people of purged connections).
 pub async fn refresh_account(pool: &PgPool, account_id: Uuid) -> Result<u64, ServerError> {
-    refresh(pool, account_id, Scope::Account).await
+    let (derived, listed) = tokio::try_join!(
+        refresh(pool, account_id, Scope::Account),
+        tokens::fold(pool, account_id, Scope::Account)
+    )?;
+    Ok(derived + listed)
 }
 
 /// Folds in what the connection's ended syncs wrote since the last refresh. After incremental
@@ -68,34 +72,41 @@ pub async fn refresh_after_sync(
     Ok(written)
 }
 
-/// The three are independent (one writes `staff`'s duplicate columns, one `staff_chains` from
-/// `staff`'s managers, one the word index from its names and emails), so they run side by side.
+/// The two are independent (one writes `staff`'s duplicate columns, the other `staff_chains`
+/// from `staff`'s managers), so they run side by side. The word index, which only speeds
+/// searches up, follows a sync separately (`tokens::catch_up`).
 async fn refresh(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
-    let (duplicates, chains, words) = tokio::try_join!(
+    let (duplicates, chains) = tokio::try_join!(
         duplicates(pool, account_id, scope),
-        chains(pool, account_id, scope),
-        tokens::fold(pool, account_id, scope)
+        chains(pool, account_id, scope)
     )?;
-    let written = duplicates + chains + words;
+    let written = duplicates + chains;
     // After a first sync the planner has no statistics for these tables until autovacuum comes
     // round, up to a minute later; without them "everyone under a manager" at 1,000,000 people
     // was planned as a scan of the whole connection (390 ms instead of 18 ms). The sync does not
     // wait for them, and `staff` is left to autovacuum: its sample takes over a second at
     // 100,000 people.
-    if matches!(scope, Scope::Account) && written >= ANALYZE_AFTER {
-        let pool = pool.clone();
-        tokio::spawn(async move {
-            if let Err(e) = sqlx::query(
-                "ANALYZE staff_chains, staff_tokens, staff_token_words, staff_tokenised",
-            )
-            .execute(&pool)
-            .await
-            {
-                tracing::warn!(error = %e, "updating the staff tables' statistics failed");
-            }
-        });
+    if matches!(scope, Scope::Account) {
+        analyze_after(pool, written, "staff_chains");
     }
     Ok(written)
+}
+
+/// Updates the statistics of `tables` in the background once `written` rows reach
+/// `ANALYZE_AFTER`.
+pub(super) fn analyze_after(pool: &PgPool, written: u64, tables: &'static str) {
+    if written < ANALYZE_AFTER {
+        return;
+    }
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        if let Err(e) = sqlx::query(&format!("ANALYZE {tables}"))
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(error = %e, tables, "updating the staff tables' statistics failed");
+        }
+    });
 }
 
 /// Rows an account-wide refresh must have written to refresh the planner's statistics.

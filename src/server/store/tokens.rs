@@ -5,10 +5,10 @@
 //! them all to show 50. Through the index its first page is the first 50 people of a merge of
 //! the few words containing the text, each read in name order.
 //!
-//! The index is an accelerator, not the record: it is brought up to date after each sync with
-//! the other derived values (`store::derived`), outside the sync's own time, and searches use it
-//! only while it is (`is_current`). Until then they take the trigram path, which reads `staff`
-//! directly, so a sync's people are found the moment they are written.
+//! The index is an accelerator, not the record: it catches up after each sync (`catch_up`),
+//! outside the sync's own time, and searches use it only while it is current (`is_current`).
+//! Until then they read `staff` directly, so a sync's people are found the moment they are
+//! written.
 
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -82,17 +82,56 @@ pub async fn containing(
 }
 
 /// Whether the index lists everyone in these connections as they are now: every sync that
-/// wrote to them has been folded in (`derived_at`, set by `store::derived` after `fold`).
-/// A sync still running, or one whose fold failed, leaves searches on the trigram path.
+/// wrote to them has been folded in (`indexed_at`). A sync still running, or one not yet
+/// caught up with, leaves searches reading `staff` directly.
 pub async fn is_current(pool: &PgPool, connections: &[Uuid]) -> Result<bool, ServerError> {
     sqlx::query_scalar(
         "SELECT NOT EXISTS (SELECT 1 FROM sync_jobs
-             WHERE connection_id = ANY($1) AND derived_at IS NULL AND started_at IS NOT NULL)",
+             WHERE connection_id = ANY($1) AND indexed_at IS NULL AND started_at IS NOT NULL)",
     )
     .bind(connections)
     .fetch_one(pool)
     .await
     .context("checking whether the word index is up to date")
+}
+
+/// Folds in what every sync not yet in the index wrote, connection by connection. A job still
+/// running (or put back in the queue after writing) is folded in now and again once it ends.
+/// Returns how many people changed.
+pub async fn catch_up(pool: &PgPool) -> Result<u64, ServerError> {
+    let pending: Vec<(Uuid, Uuid, Vec<Uuid>, Vec<bool>)> = sqlx::query_as(
+        "SELECT c.account_id, j.connection_id, array_agg(j.id),
+             array_agg(j.state IN ('succeeded', 'partial', 'failed'))
+         FROM sync_jobs j JOIN connections c ON c.id = j.connection_id
+         WHERE j.indexed_at IS NULL AND j.started_at IS NOT NULL
+         GROUP BY c.account_id, j.connection_id",
+    )
+    .fetch_all(pool)
+    .await
+    .context("finding syncs the word index has not caught up with")?;
+    let mut changed = 0;
+    for (account, connection, jobs, ended) in pending {
+        changed += fold(
+            pool,
+            account,
+            Scope::Written {
+                connection,
+                jobs: &jobs,
+            },
+        )
+        .await?;
+        let ended: Vec<Uuid> = jobs
+            .iter()
+            .zip(ended)
+            .filter_map(|(id, ended)| ended.then_some(*id))
+            .collect();
+        sqlx::query("UPDATE sync_jobs SET indexed_at = now() WHERE id = ANY($1)")
+            .bind(&ended)
+            .execute(pool)
+            .await
+            .context("marking syncs as caught up with in the word index")?;
+    }
+    Ok(changed)
 }
 
 /// The advisory lock's first key ("TOKN"): folds of one account take turns, so two never list
@@ -177,6 +216,12 @@ pub(super) async fn fold(
     };
     let changed = query.fetch_one(&mut *tx).await.context(what)?;
     tx.commit().await.context(what)?;
+    // Each changed person is several entries.
+    super::derived::analyze_after(
+        pool,
+        changed as u64,
+        "staff_tokens, staff_token_words, staff_tokenised",
+    );
     Ok(changed as u64)
 }
 

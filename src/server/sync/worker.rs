@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::jobs::{self, JobKind};
 use super::run::{SyncContext, run};
 use crate::server::error::{Context, ServerError};
-use crate::server::store::{audiences, derived};
+use crate::server::store::{audiences, derived, tokens};
 
 /// Jobs that heartbeat less often than this are considered abandoned by a stopped worker.
 pub const STALE_AFTER_SECS: i64 = 300;
@@ -26,8 +26,8 @@ pub async fn run_one(ctx: &SyncContext) -> Result<Option<Uuid>, ServerError> {
 }
 
 /// Runs a job, then folds what it wrote into the derived values (`store::derived`: duplicate
-/// people, management chains) and re-evaluates the account's dynamic campaign
-/// audiences, so all follow every sync.
+/// people, management chains) and re-evaluates the account's dynamic campaign audiences, so
+/// all follow every sync.
 async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), ServerError> {
     let (id, connection) = (job.id, job.connection_id);
     if let Err(err) = run(ctx, job).await {
@@ -45,6 +45,15 @@ async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), Server
         audiences::refresh_dynamic(&ctx.pool, account).await?;
     }
     Ok(())
+}
+
+/// Brings the word index up to date with the syncs that ended, after their results are already
+/// searchable (`store::tokens`). Searches read the staff table directly until it is done, so
+/// a failure here only costs speed; the next sync or the scheduler's next round tries again.
+async fn catch_up_index(ctx: &SyncContext) {
+    if let Err(err) = tokens::catch_up(&ctx.pool).await {
+        tracing::warn!(error = %err, "the word index could not catch up with a sync");
+    }
 }
 
 /// A job that stopped on a database error could not be put back in the queue while the database
@@ -111,6 +120,7 @@ pub fn spawn(
                                     if let Err(err) = run_and_refresh(&ctx, job).await {
                                         tracing::error!(error = %err, "sync job failed");
                                     }
+                                    catch_up_index(&ctx).await;
                                 });
                             }
                             Ok(None) => break,
@@ -123,6 +133,8 @@ pub fn spawn(
                 }
                 Some(_) = running.join_next(), if !running.is_empty() => {}
                 _ = schedule.tick() => {
+                    // Also after a restart that cut a catch-up short.
+                    catch_up_index(&ctx).await;
                     match schedule_due(&ctx, interval).await {
                         Ok(n) if n > 0 => tracing::info!(queued = n, "queued periodic syncs"),
                         Ok(_) => {}
