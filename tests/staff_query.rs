@@ -668,15 +668,7 @@ async fn search_is_accent_case_and_typo_tolerant_and_account_scoped(pool: PgPool
 async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(pool: PgPool) {
     let (account, _, _) = synced_account(&pool).await;
     common::assert_word_index_follows_staff(&pool).await;
-    let two: Vec<(Uuid, String)> = sqlx::query_as(
-        "SELECT connection_id, merge_id FROM staff
-         WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
-         ORDER BY merge_id LIMIT 2",
-    )
-    .bind(account)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let two = first_shown(&pool, account, 2).await;
     let rename = |(connection, id): (Uuid, String), name: &'static str, text: &'static str| {
         let pool = pool.clone();
         async move {
@@ -831,6 +823,20 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
     );
 }
 
+/// The first `n` people the staff view shows, by Merge id: `(connection, merge id)`.
+async fn first_shown(pool: &PgPool, account: Uuid, n: i64) -> Vec<(Uuid, String)> {
+    sqlx::query_as(
+        "SELECT connection_id, merge_id FROM staff
+         WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
+         ORDER BY merge_id LIMIT $2",
+    )
+    .bind(account)
+    .bind(n)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
 /// What the worker does after a sync: brings the derived values, the word index among them, up
 /// to date with what was written.
 async fn fold(pool: &PgPool, account: Uuid) {
@@ -842,15 +848,7 @@ async fn fold(pool: &PgPool, account: Uuid) {
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn searches_read_staff_directly_until_a_sync_is_in_the_word_index(pool: PgPool) {
     let (account, _, _) = synced_account(&pool).await;
-    let (conn, someone): (Uuid, String) = sqlx::query_as(
-        "SELECT connection_id, merge_id FROM staff
-         WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
-         ORDER BY merge_id LIMIT 1",
-    )
-    .bind(account)
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let (conn, someone) = first_shown(&pool, account, 1).await.remove(0);
     // A sync has started and written a new name, and has not been folded in yet.
     let job: Uuid = sqlx::query_scalar(
         "INSERT INTO sync_jobs (id, connection_id, kind, full_sync, state, started_at)
