@@ -101,62 +101,79 @@ async fn similar_words(
     Ok(words)
 }
 
+/// The lookups are independent, so they run side by side: at 1,000,000 people a division's
+/// sub-teams alone take 6 ms.
 async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope, ServerError> {
     let sources: Vec<Uuid> = f
         .sources
         .iter()
         .filter_map(|s| Uuid::parse_str(s).ok())
         .collect();
-    let connections: Vec<Uuid> = sqlx::query_scalar(&format!(
-        "SELECT c.id FROM connections c
-         WHERE c.account_id = $1 AND (cardinality($2::uuid[]) = 0 OR c.id = ANY($2))
-           AND {VISIBLE_CONNECTION}"
-    ))
-    .bind(account_id)
-    .bind(&sources)
-    .fetch_all(pool)
-    .await
-    .context("listing the connections a search covers")?;
     let q = search_text(&[Some(f.q.trim())]);
     let indexed = tokens::serves(f) && tokens::fits_in_a_word(&q);
-    let (similar_words, containing) =
-        tokio::try_join!(similar_words(pool, account_id, &q), async {
-            if indexed && tokens::is_current(pool, &connections).await? {
+    let (connections, teams, similar_words, containing) = tokio::try_join!(
+        async {
+            sqlx::query_scalar(&format!(
+                "SELECT c.id FROM connections c
+                 WHERE c.account_id = $1 AND (cardinality($2::uuid[]) = 0 OR c.id = ANY($2))
+                   AND {VISIBLE_CONNECTION}"
+            ))
+            .bind(account_id)
+            .bind(&sources)
+            .fetch_all(pool)
+            .await
+            .context("listing the connections a search covers")
+        },
+        sub_teams(pool, account_id, &f.teams),
+        similar_words(pool, account_id, &q),
+        async {
+            if indexed && tokens::is_current(pool, account_id).await? {
                 tokens::containing(pool, account_id, &q).await
             } else {
                 Ok(None)
             }
-        })?;
+        }
+    )?;
     let words = containing.and_then(|mut words| {
         words.extend(similar_words.iter().cloned());
         words.sort_unstable();
         words.dedup();
         (!words.is_empty() && words.len() <= tokens::MOST_WORDS).then_some(words)
     });
-    if f.teams.is_empty() {
-        return Ok(Scope {
-            connections,
-            teams: None,
-            similar_words,
-            words,
-        });
+    Ok(Scope {
+        connections,
+        teams,
+        similar_words,
+        words,
+    })
+}
+
+/// The chosen teams and every team under them, per connection of the account (`None` when no
+/// team is chosen). A team of a connection the search does not cover only matches nobody.
+async fn sub_teams(
+    pool: &PgPool,
+    account_id: Uuid,
+    chosen: &[String],
+) -> Result<Option<BTreeMap<Uuid, Vec<String>>>, ServerError> {
+    if chosen.is_empty() {
+        return Ok(None);
     }
-    let (conns, ids): (Vec<Uuid>, Vec<String>) = f
-        .teams
+    let (conns, ids): (Vec<Uuid>, Vec<String>) = chosen
         .iter()
         .filter_map(|t| split_ref(t).map(|(c, id)| (c, id.to_owned())))
         .unzip();
     let teams: Vec<(Uuid, String)> = sqlx::query_as(
         "WITH RECURSIVE tree AS (
              SELECT t.connection_id, t.merge_id, 0 AS depth FROM teams t
-             WHERE t.connection_id = ANY($1) AND (t.connection_id, t.merge_id) IN (SELECT * FROM UNNEST($2::uuid[], $3::text[]))
+             WHERE t.connection_id IN (SELECT id FROM connections WHERE account_id = $1)
+               AND (t.connection_id, t.merge_id) IN (SELECT * FROM UNNEST($2::uuid[], $3::text[]))
              UNION
              SELECT t.connection_id, t.merge_id, tree.depth + 1 FROM teams t
              JOIN tree ON t.connection_id = tree.connection_id AND t.parent_id = tree.merge_id
              WHERE tree.depth < 50)
          SELECT DISTINCT connection_id, merge_id FROM tree",
     )
-    .bind(&connections)
+    .bind(account_id)
     .bind(conns)
     .bind(ids)
     .fetch_all(pool)
@@ -166,12 +183,7 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
     for (connection, id) in teams {
         by_connection.entry(connection).or_default().push(id);
     }
-    Ok(Scope {
-        connections,
-        teams: Some(by_connection),
-        similar_words,
-        words,
-    })
+    Ok(Some(by_connection))
 }
 
 /// Appends `FROM staff p WHERE …`: the account's shown people matching the filter. With

@@ -81,15 +81,15 @@ pub async fn containing(
     Ok((words.len() <= MOST_WORDS).then_some(words))
 }
 
-/// Whether the index lists everyone in these connections as they are now: every sync that
-/// wrote to them has been folded in (`indexed_at`). A sync still running, or one not yet
+/// Whether the index lists everyone in the account as they are now: every sync that wrote to
+/// its connections has been folded in (`indexed_at`). A sync still running, or one not yet
 /// caught up with, leaves searches reading `staff` directly.
-pub async fn is_current(pool: &PgPool, connections: &[Uuid]) -> Result<bool, ServerError> {
+pub async fn is_current(pool: &PgPool, account_id: Uuid) -> Result<bool, ServerError> {
     sqlx::query_scalar(
-        "SELECT NOT EXISTS (SELECT 1 FROM sync_jobs
-             WHERE connection_id = ANY($1) AND indexed_at IS NULL AND started_at IS NOT NULL)",
+        "SELECT NOT EXISTS (SELECT 1 FROM sync_jobs j JOIN connections c ON c.id = j.connection_id
+             WHERE c.account_id = $1 AND j.indexed_at IS NULL AND j.started_at IS NOT NULL)",
     )
-    .bind(connections)
+    .bind(account_id)
     .fetch_one(pool)
     .await
     .context("checking whether the word index is up to date")
