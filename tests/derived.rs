@@ -45,6 +45,7 @@ async fn job(pool: &PgPool, connection: Uuid, state: &str, full_sync: bool) -> U
 }
 
 /// Writes a person as a sync would: every column the refresh reads, and the job that wrote it.
+/// Their start date follows their email's length, so a changed email often moves it too.
 async fn write(
     pool: &PgPool,
     account: Uuid,
@@ -55,11 +56,13 @@ async fn write(
 ) {
     sqlx::query(
         "INSERT INTO staff (connection_id, merge_id, account_id, display_name, work_email, manager_id,
-             deleted, last_seen_job, name_words)
-         VALUES ($1, $2, $3, $2, $4, $5, $6, $7, ARRAY[coalesce(lower(split_part($4, '@', 1)), $2)])
+             deleted, last_seen_job, name_words, start_date)
+         VALUES ($1, $2, $3, $2, $4, $5, $6, $7, ARRAY[coalesce(lower(split_part($4, '@', 1)), $2)],
+             current_date - 7 * char_length(coalesce($4, '')))
          ON CONFLICT (connection_id, merge_id) DO UPDATE SET work_email = excluded.work_email,
              manager_id = excluded.manager_id, deleted = excluded.deleted,
-             last_seen_job = excluded.last_seen_job, name_words = excluded.name_words",
+             last_seen_job = excluded.last_seen_job, name_words = excluded.name_words,
+             start_date = excluded.start_date",
     )
     .bind(connection)
     .bind(merge_id)
@@ -172,6 +175,16 @@ async fn refreshing_around_a_sync_equals_refreshing_the_account(pool: PgPool) {
     .await
     .unwrap();
     assert!(shared > 0, "the data must hold duplicates to test them");
+    let (dated, stale): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE ch.start_date IS NOT NULL),
+             count(*) FILTER (WHERE ch.start_date IS DISTINCT FROM s.start_date)
+         FROM staff_chains ch JOIN staff s USING (connection_id, merge_id)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(dated > 0, "chains carry start dates");
+    assert_eq!(stale, 0, "a chain's start date follows its person's");
     // Caught up around each sync, the word index lists exactly what people are called.
     common::assert_word_index_follows_staff(&pool).await;
     assert_eq!(

@@ -164,8 +164,9 @@ async fn duplicates(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result
     Ok(ranked)
 }
 
-/// Management chains, nearest manager first. People in a reporting loop, or more than 50 levels
-/// down, keep just their direct manager; people without a manager have no chain.
+/// Management chains, nearest manager first, with each person's start date beside theirs so
+/// "under a manager, joined lately" intersects two indexes. People in a reporting loop, or more
+/// than 50 levels down, keep just their direct manager; people without a manager have no chain.
 async fn chains(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
     match scope {
         Scope::Account => account_chains(pool, account_id).await,
@@ -200,12 +201,14 @@ async fn account_chains(pool: &PgPool, account_id: Uuid) -> Result<u64, ServerEr
              SELECT s.connection_id, s.merge_id, s.manager_id || d.chain
              FROM down d JOIN staff s ON s.connection_id = d.connection_id AND s.manager_id = d.merge_id
              WHERE cardinality(d.chain) < 50)
-         INSERT INTO staff_chains (connection_id, merge_id, chain)
-         SELECT s.connection_id, s.merge_id, coalesce(d.chain, ARRAY[s.manager_id])
+         INSERT INTO staff_chains (connection_id, merge_id, chain, start_date)
+         SELECT s.connection_id, s.merge_id, coalesce(d.chain, ARRAY[s.manager_id]), s.start_date
          FROM staff s LEFT JOIN down d ON d.connection_id = s.connection_id AND d.merge_id = s.merge_id
          WHERE s.account_id = $1 AND s.manager_id IS NOT NULL
-         ON CONFLICT (connection_id, merge_id) DO UPDATE SET chain = EXCLUDED.chain
-         WHERE staff_chains.chain IS DISTINCT FROM EXCLUDED.chain",
+         ON CONFLICT (connection_id, merge_id) DO UPDATE
+             SET chain = EXCLUDED.chain, start_date = EXCLUDED.start_date
+         WHERE staff_chains.chain IS DISTINCT FROM EXCLUDED.chain
+            OR staff_chains.start_date IS DISTINCT FROM EXCLUDED.start_date",
     )
     .bind(account_id)
     .execute(&mut *tx)
@@ -230,19 +233,19 @@ async fn written_chains(
              SELECT merge_id FROM staff WHERE connection_id = $1 AND last_seen_job = ANY($2)
              UNION
              SELECT s.merge_id FROM below b JOIN staff s ON s.connection_id = $1 AND s.manager_id = b.merge_id),
-         up(merge_id, next, chain) AS (
-             SELECT s.merge_id, s.manager_id, ARRAY[s.manager_id]
+         up(merge_id, next, chain, start_date) AS (
+             SELECT s.merge_id, s.manager_id, ARRAY[s.manager_id], s.start_date
              FROM below b JOIN staff s ON s.connection_id = $1 AND s.merge_id = b.merge_id
              WHERE s.manager_id IS NOT NULL
              UNION ALL
-             SELECT u.merge_id, m.manager_id, u.chain || m.manager_id
+             SELECT u.merge_id, m.manager_id, u.chain || m.manager_id, u.start_date
              FROM up u JOIN staff m ON m.connection_id = $1 AND m.merge_id = u.next
              WHERE m.manager_id IS NOT NULL AND m.manager_id <> ALL (u.chain) AND cardinality(u.chain) < 50),
          longest AS (
-             SELECT DISTINCT ON (merge_id) merge_id, next, chain FROM up
+             SELECT DISTINCT ON (merge_id) merge_id, next, chain, start_date FROM up
              ORDER BY merge_id, cardinality(chain) DESC),
          walked AS (
-             SELECT l.merge_id,
+             SELECT l.merge_id, l.start_date,
                  CASE WHEN m.merge_id IS NULL OR m.manager_id IS NULL THEN l.chain ELSE l.chain[1:1] END AS chain
              FROM longest l LEFT JOIN staff m ON m.connection_id = $1 AND m.merge_id = l.next),
          cleared AS (
@@ -251,10 +254,12 @@ async fn written_chains(
                AND s.connection_id = $1 AND s.merge_id = b.merge_id AND s.manager_id IS NULL
              RETURNING 1),
          written AS (
-             INSERT INTO staff_chains (connection_id, merge_id, chain)
-             SELECT $1, merge_id, chain FROM walked
-             ON CONFLICT (connection_id, merge_id) DO UPDATE SET chain = EXCLUDED.chain
+             INSERT INTO staff_chains (connection_id, merge_id, chain, start_date)
+             SELECT $1, merge_id, chain, start_date FROM walked
+             ON CONFLICT (connection_id, merge_id) DO UPDATE
+                 SET chain = EXCLUDED.chain, start_date = EXCLUDED.start_date
              WHERE staff_chains.chain IS DISTINCT FROM EXCLUDED.chain
+                OR staff_chains.start_date IS DISTINCT FROM EXCLUDED.start_date
              RETURNING 1)
          SELECT (SELECT count(*) FROM cleared) + (SELECT count(*) FROM written)",
     )

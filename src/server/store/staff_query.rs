@@ -134,6 +134,11 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
             }
         }
     )?;
+    // A similar word that contains the text adds nobody the text does not already match.
+    let similar_words: Vec<String> = similar_words
+        .into_iter()
+        .filter(|w| !w.contains(q.as_str()))
+        .collect();
     let words = containing.and_then(|mut words| {
         words.extend(similar_words.iter().cloned());
         words.sort_unstable();
@@ -184,6 +189,24 @@ async fn sub_teams(
         by_connection.entry(connection).or_default().push(id);
     }
     Ok(Some(by_connection))
+}
+
+/// Appends the start-date filters (joined lately, a date range) on `table`'s `start_date`.
+fn push_start_dates(qb: &mut QueryBuilder<'_, Postgres>, table: &str, f: &StaffFilter) {
+    if let Some(days) = f.joined_within {
+        qb.push(format!(
+            " AND {table}.start_date <= current_date AND {table}.start_date > current_date - "
+        ));
+        qb.push_bind(days as i32);
+    }
+    if let Some(d) = f.started_from {
+        qb.push(format!(" AND {table}.start_date >= "));
+        qb.push_bind(d);
+    }
+    if let Some(d) = f.started_to {
+        qb.push(format!(" AND {table}.start_date <= "));
+        qb.push_bind(d);
+    }
 }
 
 /// Appends `FROM staff p WHERE …`: the account's shown people matching the filter. With
@@ -281,13 +304,13 @@ fn push_matching(
                     FROM staff_chains ch WHERE ch.chain @> ARRAY[",
             );
             qb.push_bind(id.to_owned());
-            qb.push("]::text[])");
+            qb.push("]::text[]");
+            // The chains hold each start date too, so both indexes narrow the tree together.
+            push_start_dates(qb, "ch", f);
+            qb.push(")");
         }
     }
-    if let Some(days) = f.joined_within {
-        qb.push(" AND p.start_date <= current_date AND p.start_date > current_date - ");
-        qb.push_bind(days as i32);
-    }
+    push_start_dates(qb, "p", f);
     if !f.countries.is_empty() {
         qb.push(" AND p.country = ANY(");
         qb.push_bind(f.countries.clone());
@@ -317,14 +340,6 @@ fn push_matching(
         qb.push(" AND p.job_title ILIKE '%' || ");
         qb.push_bind(like_escape(title));
         qb.push(" || '%'");
-    }
-    if let Some(d) = f.started_from {
-        qb.push(" AND p.start_date >= ");
-        qb.push_bind(d);
-    }
-    if let Some(d) = f.started_to {
-        qb.push(" AND p.start_date <= ");
-        qb.push_bind(d);
     }
     if let Some(days) = f.anniversary_within {
         // The first anniversary on or after today: start + (whole years up to yesterday + 1).
