@@ -701,17 +701,18 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
     .await;
     fold(&pool, account).await;
     common::assert_word_index_follows_staff(&pool).await;
+    // Everyone whose names or email hold "quix", in the given order.
+    let quix = |sort: SortOrder| StaffFilter {
+        q: "quix".into(),
+        include_leavers: true,
+        include_pending: true,
+        sort,
+        ..Default::default()
+    };
     let names = |sort: SortOrder| {
         let pool = pool.clone();
         async move {
-            let f = StaffFilter {
-                q: "quix".into(),
-                include_leavers: true,
-                include_pending: true,
-                sort,
-                ..Default::default()
-            };
-            staff_query::search(&pool, account, &f)
+            staff_query::search(&pool, account, &quix(sort))
                 .await
                 .unwrap()
                 .rows
@@ -758,13 +759,7 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
         expected.len()
     );
     for sort in [SortOrder::NameAsc, SortOrder::NameDesc] {
-        let f = StaffFilter {
-            q: "quix".into(),
-            include_leavers: true,
-            include_pending: true,
-            sort,
-            ..Default::default()
-        };
+        let f = quix(sort);
         let rows = staff_query::keys(&pool, account, &f).await.unwrap();
         let found: BTreeSet<String> = rows.iter().map(|r| r.key.clone()).collect();
         assert_eq!(found.len(), rows.len(), "someone on two pages");
@@ -798,12 +793,7 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
     .await
     .unwrap();
     fold(&pool, account).await;
-    let f = StaffFilter {
-        q: "quix".into(),
-        include_leavers: true,
-        include_pending: true,
-        ..Default::default()
-    };
+    let f = quix(SortOrder::default());
     let shown = staff_query::count(
         &pool,
         account,
