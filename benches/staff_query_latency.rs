@@ -26,7 +26,7 @@ use hr_connectors::domain::field_policy::Consent;
 use hr_connectors::domain::staff_filter::StaffFilter;
 use hr_connectors::server::accounts;
 use hr_connectors::server::db::MIGRATOR;
-use hr_connectors::server::store::{derived, staff_query};
+use hr_connectors::server::store::{derived, org, staff_query};
 use hr_connectors::server::sync::minimise::{name_words, person_search_text, search_text};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection, PgPool};
@@ -393,6 +393,9 @@ async fn add_system(
         .execute(&mut *conn)
         .await
         .expect("adding teams");
+    org::list_lineage(&mut *conn, id)
+        .await
+        .expect("listing the teams above each team");
     let (first, last) = (Names::new(FIRST_NAMES), Names::new(LAST_NAMES));
     // Each office repeated by its weight, so a uniform pick follows the weights.
     let slots: Vec<(&str, &str)> = system

@@ -100,21 +100,25 @@ async fn synced_account(pool: &PgPool) -> (Uuid, Vec<Person>, Vec<(Uuid, String,
     };
     while run_one(&ctx).await.unwrap().is_some() {}
     common::catch_up_index(pool).await;
-    let people: Vec<Person> = sqlx::query_as(
-        "SELECT s.connection_id, s.merge_id, s.display_name, s.work_email, s.team_id, s.manager_id, s.country,
-                s.city, s.job_title, s.department_ids, s.birthday_month, s.birthday_day, s.start_date, s.employment_status, s.termination_date, s.search_text, c.created_at AS connected_at
-         FROM staff s JOIN connections c ON c.id = s.connection_id WHERE s.account_id = $1",
-    )
-    .bind(u.account_id)
-    .fetch_all(pool)
-    .await
-    .unwrap();
+    let people = people_of(pool, u.account_id).await;
     let teams: Vec<(Uuid, String, Option<String>)> =
         sqlx::query_as("SELECT connection_id, merge_id, parent_id FROM teams")
             .fetch_all(pool)
             .await
             .unwrap();
     (u.account_id, people, teams)
+}
+
+async fn people_of(pool: &PgPool, account: Uuid) -> Vec<Person> {
+    sqlx::query_as(
+        "SELECT s.connection_id, s.merge_id, s.display_name, s.work_email, s.team_id, s.manager_id, s.country,
+                s.city, s.job_title, s.department_ids, s.birthday_month, s.birthday_day, s.start_date, s.employment_status, s.termination_date, s.search_text, c.created_at AS connected_at
+         FROM staff s JOIN connections c ON c.id = s.connection_id WHERE s.account_id = $1",
+    )
+    .bind(account)
+    .fetch_all(pool)
+    .await
+    .unwrap()
 }
 
 /// The straightforward reference: filter everyone in memory, then keep one row per email. The
@@ -612,6 +616,72 @@ async fn every_filter_matches_the_reference(pool: PgPool) {
     }
 }
 
+/// The chain index finds a manager's recent joiners by the weeks of their start dates; the
+/// exact dates decide. With a start on each of the last 130 days (and the next 10), every bound
+/// falls on each weekday somewhere, so a week counted one short or one over would show.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn a_manager_s_recent_joiners_are_found_to_the_day(pool: PgPool) {
+    let (account, people, teams) = synced_account(&pool).await;
+    sqlx::query(
+        "UPDATE staff s SET start_date = current_date + 10 - d.n % 140
+         FROM (SELECT connection_id, merge_id, row_number() OVER (ORDER BY merge_id)::int AS n
+               FROM staff WHERE account_id = $1) d
+         WHERE s.connection_id = d.connection_id AND s.merge_id = d.merge_id",
+    )
+    .bind(account)
+    .execute(&pool)
+    .await
+    .unwrap();
+    hr_connectors::server::store::derived::refresh_account(&pool, account)
+        .await
+        .unwrap();
+    let people_now = people_of(&pool, account).await;
+    assert_eq!(people_now.len(), people.len());
+    let top = people_now
+        .iter()
+        .find(|p| p.manager_id.is_none())
+        .map(|p| format!("{}/{}", p.connection_id, p.merge_id))
+        .unwrap();
+    let today = Utc::now().date_naive();
+    let day = |n: i64| Some(today + chrono::Duration::days(n));
+    let mut filters: Vec<StaffFilter> = [1, 7, 30, 90, 130, 500]
+        .into_iter()
+        .map(|d| StaffFilter {
+            joined_within: Some(d),
+            ..Default::default()
+        })
+        .collect();
+    for (from, to) in [
+        (day(-60), day(-14)),
+        (day(-3), day(5)),
+        (day(-100), None),
+        (None, day(-120)),
+        (day(-20), day(-30)),
+    ] {
+        filters.push(StaffFilter {
+            started_from: from,
+            started_to: to,
+            ..Default::default()
+        });
+    }
+    filters.push(StaffFilter {
+        joined_within: Some(30),
+        started_from: day(-45),
+        started_to: day(-20),
+        ..Default::default()
+    });
+    for f in filters {
+        let f = StaffFilter {
+            manager: Some(top.clone()),
+            include_leavers: true,
+            include_pending: true,
+            ..f
+        };
+        let n = check(&pool, account, &people_now, &teams, &f).await;
+        assert!(n > 0 || f.started_from > f.started_to, "{n} for {f:?}");
+    }
+}
+
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn search_is_accent_case_and_typo_tolerant_and_account_scoped(pool: PgPool) {
     let (account, _, _) = synced_account(&pool).await;
@@ -644,16 +714,37 @@ async fn search_is_accent_case_and_typo_tolerant_and_account_scoped(pool: PgPool
     })
     .await;
     assert!(stephen.iter().any(|n| n.contains("Steven")), "{stephen:?}");
-    // Markup in a search is just text: it finds the person whose name contains it. (Other
-    // results can be typo-tolerant matches, so they are not checked here.)
-    let script = names(StaffFilter {
-        q: "<script>".into(),
-        include_leavers: true,
-        include_pending: true,
-        ..Default::default()
-    })
-    .await;
-    assert!(script.iter().any(|n| n.contains("<script>")), "{script:?}");
+    // Markup in a search is just text: it finds the people whose first name holds it (shown
+    // under a preferred name, when they have one). Other results can be typo-tolerant matches,
+    // so they are not checked here.
+    let hostile: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT connection_id::text || '/' || merge_id FROM staff
+         WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
+           AND first_name LIKE '%<script>%'",
+    )
+    .bind(account)
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    assert!(!hostile.is_empty());
+    let script: BTreeSet<String> = staff_query::keys(
+        &pool,
+        account,
+        &StaffFilter {
+            q: "<script>".into(),
+            include_leavers: true,
+            include_pending: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|r| r.key)
+    .collect();
+    assert!(hostile.is_subset(&script), "{hostile:?} in {script:?}");
 
     let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
     assert_eq!(
@@ -728,6 +819,58 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
     assert_eq!(
         names(SortOrder::NameDesc).await,
         ["Quixote Quixley", "Ada Quixby"]
+    );
+    // The index sieves a search within a team by each person's team, so a move to another team
+    // is followed: found in the new team, gone from the old.
+    let old_team: String = sqlx::query_scalar(
+        "SELECT connection_id::text || '/' || team_id FROM staff
+         WHERE connection_id = $1 AND merge_id = $2",
+    )
+    .bind(two[0].0)
+    .bind(&two[0].1)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO teams (connection_id, merge_id, name) VALUES ($1, 'quix-team', 'Quix')",
+    )
+    .bind(two[0].0)
+    .execute(&pool)
+    .await
+    .unwrap();
+    hr_connectors::server::store::org::list_lineage(&mut pool.acquire().await.unwrap(), two[0].0)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE staff SET team_id = 'quix-team' WHERE connection_id = $1 AND merge_id = $2",
+    )
+    .bind(two[0].0)
+    .bind(&two[0].1)
+    .execute(&pool)
+    .await
+    .unwrap();
+    fold(&pool, account).await;
+    common::assert_word_index_follows_staff(&pool).await;
+    let in_team = |team: String| {
+        let pool = pool.clone();
+        async move {
+            let f = StaffFilter {
+                teams: vec![team],
+                ..quix(SortOrder::NameAsc)
+            };
+            let page = staff_query::search(&pool, account, &f).await.unwrap();
+            let names: Vec<String> = page.rows.into_iter().map(|r| r.display_name).collect();
+            (names, page.total)
+        }
+    };
+    assert_eq!(
+        in_team(format!("{}/quix-team", two[0].0)).await,
+        (vec!["Quixote Quixley".to_owned()], 1)
+    );
+    let (names_in_old, _) = in_team(old_team).await;
+    assert!(
+        !names_in_old.iter().any(|n| n == "Quixote Quixley"),
+        "{names_in_old:?}"
     );
     // Pages past the first read each word further; 130 more people share a word.
     sqlx::query(
@@ -862,8 +1005,11 @@ async fn searches_read_staff_directly_until_a_sync_is_in_the_word_index(pool: Pg
     let found = |q: &'static str| {
         let pool = pool.clone();
         async move {
+            // Leavers too: the people renamed are picked by id, whatever their status.
             let f = StaffFilter {
                 q: q.into(),
+                include_leavers: true,
+                include_pending: true,
                 ..Default::default()
             };
             let page = staff_query::search(&pool, account, &f).await.unwrap();

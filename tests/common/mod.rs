@@ -296,10 +296,11 @@ pub async fn catch_up_index(pool: &PgPool) {
 pub async fn assert_word_index_follows_staff(pool: &PgPool) {
     let (missing, stale, unlisted): (i64, i64, i64) = sqlx::query_as(
         "WITH expected AS (
-             SELECT s.account_id, w AS word, s.sort_name, s.connection_id, s.merge_id
+             SELECT s.account_id, w AS word, s.sort_name, s.connection_id, s.merge_id,
+                 staff_team_hash(s.team_id) AS team_hash
              FROM staff s, staff_tokens_of(s.search_text, s.name_words) w),
          actual AS (
-             SELECT account_id, word, sort_name, connection_id, merge_id FROM staff_tokens)
+             SELECT account_id, word, sort_name, connection_id, merge_id, team_hash FROM staff_tokens)
          SELECT (SELECT count(*) FROM (SELECT * FROM expected EXCEPT ALL SELECT * FROM actual) m),
                 (SELECT count(*) FROM (SELECT * FROM actual EXCEPT ALL SELECT * FROM expected) s),
                 (SELECT count(*) FROM actual a WHERE NOT EXISTS (

@@ -1,6 +1,6 @@
 //! Teams and departments of a connection, as names for the staff records' ids.
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::server::error::{Context, ServerError};
@@ -43,7 +43,19 @@ pub async fn replace_teams(
     .execute(&mut *tx)
     .await
     .context("writing teams")?;
+    list_lineage(&mut tx, connection_id).await?;
     tx.commit().await.context("committing teams")
+}
+
+/// Lists above each of the connection's teams the teams it is under, which the staff query's
+/// "with its sub-teams" looks up (migration 0019).
+pub async fn list_lineage(conn: &mut PgConnection, connection_id: Uuid) -> Result<(), ServerError> {
+    sqlx::query("SELECT staff_team_lineage($1)")
+        .bind(connection_id)
+        .execute(conn)
+        .await
+        .context("listing the teams above each team")?;
+    Ok(())
 }
 
 pub async fn replace_departments(
