@@ -584,17 +584,13 @@ async fn every_filter_matches_the_reference(pool: PgPool) {
     // Two-letter name words are not matched loosely (no trigram index can look them up), even
     // by a five-letter search that is similar to one: someone called "Li" is not found by
     // "lixli".
-    sqlx::query(
+    change_staff(
+        &pool,
+        account,
         "UPDATE staff SET name_words = name_words || '{li}', search_text = search_text || ' li'
          WHERE account_id = $1 AND merge_id = (SELECT min(merge_id) FROM staff WHERE account_id = $1)",
     )
-    .bind(account)
-    .execute(&pool)
-    .await
-    .unwrap();
-    hr_connectors::server::store::derived::refresh_account(&pool, account)
-        .await
-        .unwrap();
+    .await;
     let f = StaffFilter {
         q: "lixli".into(),
         include_leavers: true,
@@ -622,19 +618,15 @@ async fn every_filter_matches_the_reference(pool: PgPool) {
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn a_manager_s_recent_joiners_are_found_to_the_day(pool: PgPool) {
     let (account, people, teams) = synced_account(&pool).await;
-    sqlx::query(
+    change_staff(
+        &pool,
+        account,
         "UPDATE staff s SET start_date = current_date + 10 - d.n % 140
          FROM (SELECT connection_id, merge_id, row_number() OVER (ORDER BY merge_id)::int AS n
                FROM staff WHERE account_id = $1) d
          WHERE s.connection_id = d.connection_id AND s.merge_id = d.merge_id",
     )
-    .bind(account)
-    .execute(&pool)
-    .await
-    .unwrap();
-    hr_connectors::server::store::derived::refresh_account(&pool, account)
-        .await
-        .unwrap();
+    .await;
     let people_now = people_of(&pool, account).await;
     assert_eq!(people_now.len(), people.len());
     let top = people_now
@@ -717,17 +709,7 @@ async fn search_is_accent_case_and_typo_tolerant_and_account_scoped(pool: PgPool
     // Markup in a search is just text: it finds the people whose first name holds it (shown
     // under a preferred name, when they have one). Other results can be typo-tolerant matches,
     // so they are not checked here.
-    let hostile: BTreeSet<String> = sqlx::query_scalar(
-        "SELECT connection_id::text || '/' || merge_id FROM staff
-         WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
-           AND first_name LIKE '%<script>%'",
-    )
-    .bind(account)
-    .fetch_all(&pool)
-    .await
-    .unwrap()
-    .into_iter()
-    .collect();
+    let hostile = shown_where(&pool, account, "first_name LIKE '%<script>%'").await;
     assert!(!hostile.is_empty());
     let script: BTreeSet<String> = staff_query::keys(
         &pool,
@@ -873,29 +855,17 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
         "{names_in_old:?}"
     );
     // Pages past the first read each word further; 130 more people share a word.
-    sqlx::query(
+    change_staff(
+        &pool,
+        account,
         "UPDATE staff SET search_text = search_text || ' quixby', name_words = name_words || '{quixby}'
          WHERE account_id = $1 AND merge_id IN (
              SELECT merge_id FROM staff WHERE account_id = $1 AND is_primary AND removed_at IS NULL
                  AND NOT deleted ORDER BY merge_id DESC LIMIT 130)",
     )
-    .bind(account)
-    .execute(&pool)
-    .await
-    .unwrap();
-    fold(&pool, account).await;
+    .await;
     common::assert_word_index_follows_staff(&pool).await;
-    let expected: BTreeSet<String> = sqlx::query_scalar(
-        "SELECT connection_id::text || '/' || merge_id FROM staff
-         WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
-           AND strpos(search_text, 'quix') > 0",
-    )
-    .bind(account)
-    .fetch_all(&pool)
-    .await
-    .unwrap()
-    .into_iter()
-    .collect();
+    let expected = shown_where(&pool, account, "strpos(search_text, 'quix') > 0").await;
     assert!(
         expected.len() > 2 * PAGE_SIZE as usize,
         "{}",
@@ -927,15 +897,13 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
     assert!(!after.iter().any(|n| n == "Ada Quixby"), "{after:?}");
 
     // Past the cap the count stops and says so; the exact count still finds everyone.
-    sqlx::query(
+    change_staff(
+        &pool,
+        account,
         "UPDATE staff SET search_text = search_text || ' quixby', name_words = name_words || '{quixby}'
          WHERE account_id = $1 AND NOT 'quixby' = ANY(name_words)",
     )
-    .bind(account)
-    .execute(&pool)
-    .await
-    .unwrap();
-    fold(&pool, account).await;
+    .await;
     let f = quix(SortOrder::default());
     let shown = staff_query::count(
         &pool,
@@ -968,6 +936,29 @@ async fn first_shown(pool: &PgPool, account: Uuid, n: i64) -> Vec<(Uuid, String)
     .fetch_all(pool)
     .await
     .unwrap()
+}
+
+/// The keys of the account's people the staff view shows (leavers included) for whom
+/// `condition` on `staff` holds.
+async fn shown_where(pool: &PgPool, account: Uuid, condition: &str) -> BTreeSet<String> {
+    sqlx::query_scalar(&format!(
+        "SELECT connection_id::text || '/' || merge_id FROM staff
+         WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
+           AND {condition}"
+    ))
+    .bind(account)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+/// Changes the account's staff behind the sync's back (`$1` is the account), then brings what
+/// is derived from them up to date as the worker does after a sync.
+async fn change_staff(pool: &PgPool, account: Uuid, sql: &str) {
+    sqlx::query(sql).bind(account).execute(pool).await.unwrap();
+    fold(pool, account).await;
 }
 
 /// What the worker does after a sync: brings the derived values, the word index among them, up
