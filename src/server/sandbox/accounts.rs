@@ -194,7 +194,7 @@ fn issues_of(account: &LinkedAccount) -> Vec<Value> {
 }
 
 /// An issue with what its filters read about the linked account it belongs to.
-pub struct IssueRow {
+struct IssueRow {
     account_id: String,
     account_token: String,
     organization: String,
@@ -297,7 +297,7 @@ pub async fn issues(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(q):
 }
 
 /// A linked account as the organisation-wide list shows it.
-pub struct AccountRow {
+struct AccountRow {
     item: Value,
     integration: String,
 }

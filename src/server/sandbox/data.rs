@@ -28,7 +28,7 @@ const EMPLOYEE_EXPANDS: &[&str] = &[
 const EMPLOYEE_ENUMS: &[&str] = &["employment_status", "ethnicity", "gender", "marital_status"];
 
 /// A generated person, with the seed their relations' ids derive from.
-pub struct Staff {
+struct Staff {
     seed: u64,
     p: Person,
 }
@@ -207,7 +207,7 @@ static EMPLOYMENTS: Endpoint<Staff> = Endpoint {
     ],
 };
 
-pub struct TeamRow {
+struct TeamRow {
     seed: u64,
     index: u64,
     parent: Option<u64>,
@@ -232,7 +232,7 @@ static TEAMS: Endpoint<TeamRow> = Endpoint {
 };
 
 /// Offices first, then every person's home address.
-pub struct LocationRow {
+struct LocationRow {
     index: u64,
 }
 
@@ -269,7 +269,7 @@ static LOCATIONS: Endpoint<LocationRow> = Endpoint {
 };
 
 /// A department, numbered from 1.
-pub struct GroupRow {
+struct GroupRow {
     department: u64,
 }
 
