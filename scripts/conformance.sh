@@ -3,7 +3,9 @@
 #   1. Merge's official Python SDK (MergePythonClient) works unchanged against it
 #      (tests/conformance/sdk_conformance.py);
 #   2. its JSON responses validate against Merge's HRIS OpenAPI schemas
-#      (tests/conformance/schema_check.py, spec copy in tests/conformance/).
+#      (tests/conformance/schema_check.py, spec copy in tests/conformance/);
+#   3. every query parameter that spec lists for an endpoint the sandbox serves is honoured as
+#      documented or refused with Merge's error (tests/conformance/param_check.py).
 #
 # Needs python3 (>= 3.10) and the sandbox binary:
 #   cargo build --features ssr --bin merge-sandbox
@@ -84,15 +86,19 @@ echo "conformance: sandbox at $base (pid $sandbox_pid)"
 
 sdk=PASS
 schema=PASS
+params=PASS
 echo
 "$PY" tests/conformance/sdk_conformance.py || sdk=FAIL
 echo
 "$PY" tests/conformance/schema_check.py || schema=FAIL
 echo
+"$PY" tests/conformance/param_check.py || params=FAIL
+echo
 
-if [[ "$sdk" == PASS && "$schema" == PASS ]]; then
-  echo "conformance: PASS (Merge Python SDK: $sdk, OpenAPI schemas: $schema)"
+summary="Merge Python SDK: $sdk, OpenAPI schemas: $schema, OpenAPI query parameters: $params"
+if [[ "$sdk" == PASS && "$schema" == PASS && "$params" == PASS ]]; then
+  echo "conformance: PASS ($summary)"
 else
-  echo "conformance: FAIL (Merge Python SDK: $sdk, OpenAPI schemas: $schema)"
+  echo "conformance: FAIL ($summary)"
   exit 1
 fi

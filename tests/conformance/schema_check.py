@@ -312,7 +312,8 @@ class SchemaCheck:
         self.fetch("GET /hris/v1/account-details", "GET", "/hris/v1/account-details",
                    s.component("AccountDetails"), token=token)
         self.fetch("GET /hris/v1/linked-accounts", "GET", "/hris/v1/linked-accounts",
-                   s.component("PaginatedAccountDetailsAndActionsList"), params=[("page_size", "100")],
+                   s.component("PaginatedAccountDetailsAndActionsList"),
+                   params=[("page_size", "100"), ("is_test_account", "true")],
                    all_pages=True, paged=True)
         # An account whose HR-system user lacks permissions raises an Issue, so Issue is exercised.
         _, limited = sb.bootstrap(self.base, self.key, "conformance-schema-issues", "acme",

@@ -274,7 +274,8 @@ class Conformance:
         return f"{len(statuses)} statuses, Employee SYNCING"
 
     def linked_accounts_and_issues(self) -> str:
-        page = self.org_client.hris.linked_accounts.list(page_size=100)
+        # Without is_test_account Merge lists only production accounts; the sandbox's are test ones.
+        page = self.org_client.hris.linked_accounts.list(page_size=100, is_test_account="true")
         mine = [a for a in page.results if a.id == self.account_id]
         check(len(mine) == 1, f"linked account {self.account_id} listed {len(mine)} times")
         account = mine[0]
@@ -313,7 +314,8 @@ class Conformance:
             ("link_token.create", lambda: hris.link_token.create(
                 end_user_email_address="hr@acme.example", end_user_organization_name="Acme Ltd",
                 end_user_origin_id="conformance-sdk-strict", categories=[CategoriesEnum.HRIS]), LinkToken),
-            ("linked_accounts.list", lambda: hris.linked_accounts.list(), PaginatedAccountDetailsAndActionsList),
+            ("linked_accounts.list", lambda: hris.linked_accounts.list(is_test_account="true"),
+             PaginatedAccountDetailsAndActionsList),
             ("issues.list", lambda: hris.issues.list(), PaginatedIssueList),
         ]
         problems = []

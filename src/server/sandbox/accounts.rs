@@ -11,10 +11,27 @@ use serde_json::{Value, json};
 
 use super::Sandbox;
 use super::catalogue;
+use super::params::{Endpoint, Filter, ListParams, Test, boolean, page_of};
 use super::render::ts;
 use super::routes::{detail, json_response, page_response, require_account, require_api_key};
 use super::state::{Faults, LinkedAccount};
 use crate::domain::field_policy::{DISABLED_MODELS, READ_MODELS};
+use crate::server::merge::models::parse_datetime;
+
+type Q = Query<Vec<(String, String)>>;
+
+/// Reads a list's parameters, or answers Merge's 400.
+fn list_params<R: 'static>(
+    query: &[(String, String)],
+    endpoint: &'static Endpoint<R>,
+) -> Result<ListParams<R>, Response> {
+    ListParams::parse(query, endpoint, |_, _| true)
+        .map_err(|msg| detail(StatusCode::BAD_REQUEST, &msg))
+}
+
+fn time_of(value: &Value) -> Option<chrono::DateTime<Utc>> {
+    value.as_str().and_then(parse_datetime)
+}
 
 fn sync_statuses(account: &LinkedAccount, faults: &Faults) -> Vec<Value> {
     let now = Utc::now();
@@ -59,16 +76,21 @@ fn sync_statuses(account: &LinkedAccount, faults: &Faults) -> Vec<Value> {
         .collect()
 }
 
-pub async fn sync_status(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {
-    match require_account(&s, &headers).await {
-        Ok(auth) => page_response(
-            sync_statuses(&auth.account, &auth.faults),
-            None,
-            &Faults::default(),
-            100,
-        ),
-        Err(res) => res,
-    }
+pub async fn sync_status(
+    State(s): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
+    let auth = match require_account(&s, &headers).await {
+        Ok(auth) => auth,
+        Err(res) => return res,
+    };
+    let params = match list_params(&q, &Endpoint::<()>::PLAIN) {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let (results, next) = page_of(&sync_statuses(&auth.account, &auth.faults), &params);
+    page_response(results, next, &Faults::default(), 100)
 }
 
 pub async fn resync(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {
@@ -95,9 +117,7 @@ pub async fn resync(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Respon
 
 /// The linked account as Merge describes it (account details, webhook payloads).
 pub fn details_json(account: &LinkedAccount, faults: &Faults) -> Value {
-    let integration = catalogue::find(&account.integration_slug)
-        .map(|e| e.name.to_owned())
-        .unwrap_or_else(|| account.integration_slug.clone());
+    let integration = integration_name(account);
     let status = if faults.relink_needed {
         "RELINK_NEEDED"
     } else {
@@ -173,37 +193,209 @@ fn issues_of(account: &LinkedAccount) -> Vec<Value> {
     out
 }
 
-pub async fn issues(
+/// An issue with what its filters read about the linked account it belongs to.
+struct IssueRow {
+    account_id: String,
+    account_token: String,
+    organization: String,
+    integration: String,
+    issue: Value,
+}
+
+static ISSUES: Endpoint<IssueRow> = Endpoint {
+    expandable: &[],
+    enum_fields: &[],
+    order_by: &[],
+    filters: &[
+        Filter::new(
+            "account_token",
+            Test::Text(|r| Some(r.account_token.as_str().into())),
+        ),
+        Filter::new(
+            "linked_account_id",
+            Test::Text(|r| Some(r.account_id.as_str().into())),
+        ),
+        Filter::new(
+            "end_user_organization_name",
+            Test::Text(|r| Some(r.organization.as_str().into())),
+        ),
+        Filter::new(
+            "integration_name",
+            Test::Text(|r| Some(r.integration.as_str().into())),
+        ),
+        Filter::new(
+            "status",
+            Test::Choice(&["ONGOING", "RESOLVED"], |r| {
+                r.issue["status"].as_str().map(Into::into)
+            }),
+        ),
+        Filter::new(
+            "include_muted",
+            Test::Reveals(|r| r.issue["is_muted"] == Value::Bool(true)),
+        ),
+        // "Most recent action" is the last incident.
+        Filter::new(
+            "start_date",
+            Test::After(|r| time_of(&r.issue["last_incident_time"])),
+        ),
+        Filter::new(
+            "end_date",
+            Test::Before(|r| time_of(&r.issue["last_incident_time"])),
+        ),
+        Filter::new(
+            "first_incident_time_after",
+            Test::After(|r| time_of(&r.issue["first_incident_time"])),
+        ),
+        Filter::new(
+            "first_incident_time_before",
+            Test::Before(|r| time_of(&r.issue["first_incident_time"])),
+        ),
+        Filter::new(
+            "last_incident_time_after",
+            Test::After(|r| time_of(&r.issue["last_incident_time"])),
+        ),
+        Filter::new(
+            "last_incident_time_before",
+            Test::Before(|r| time_of(&r.issue["last_incident_time"])),
+        ),
+    ],
+};
+
+fn integration_name(account: &LinkedAccount) -> String {
+    catalogue::find(&account.integration_slug)
+        .map(|e| e.name.to_owned())
+        .unwrap_or_else(|| account.integration_slug.clone())
+}
+
+pub async fn issues(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(q): Q) -> Response {
+    if let Err(res) = require_api_key(&s, &headers) {
+        return res;
+    }
+    let params = match list_params(&q, &ISSUES) {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let inner = s.state.lock();
+    let mut accounts: Vec<&LinkedAccount> = inner.accounts.values().collect();
+    accounts.sort_by_key(|a| a.id);
+    let matching: Vec<Value> = accounts
+        .into_iter()
+        .flat_map(|a| {
+            issues_of(a).into_iter().map(|issue| IssueRow {
+                account_id: a.id.to_string(),
+                account_token: a.account_token.clone(),
+                organization: a.end_user.organization_name.clone(),
+                integration: integration_name(a),
+                issue,
+            })
+        })
+        .filter(|r| params.accepts(r))
+        .map(|r| r.issue)
+        .collect();
+    let (results, next) = page_of(&matching, &params);
+    page_response(results, next, &Faults::default(), 100)
+}
+
+/// A linked account as the organisation-wide list shows it.
+struct AccountRow {
+    item: Value,
+    integration: String,
+}
+
+fn field(item: &Value, key: &str) -> Option<std::borrow::Cow<'static, str>> {
+    item[key].as_str().map(|v| v.to_owned().into())
+}
+
+fn id_of(item: &Value) -> Option<uuid::Uuid> {
+    item["id"]
+        .as_str()
+        .and_then(|v| uuid::Uuid::parse_str(v).ok())
+}
+
+static LINKED_ACCOUNTS: Endpoint<AccountRow> = Endpoint {
+    expandable: &[],
+    enum_fields: &[],
+    order_by: &[],
+    filters: &[
+        Filter::new(
+            "category",
+            Test::Choice(
+                &[
+                    "accounting",
+                    "ats",
+                    "crm",
+                    "datawarehouse",
+                    "filestorage",
+                    "hris",
+                    "mktg",
+                    "ticketing",
+                ],
+                |a| field(&a.item, "category"),
+            ),
+        ),
+        Filter::new(
+            "end_user_email_address",
+            Test::Text(|a| field(&a.item, "end_user_email_address")),
+        ),
+        Filter::new(
+            "end_user_organization_name",
+            Test::Text(|a| field(&a.item, "end_user_organization_name")),
+        ),
+        Filter::new(
+            "end_user_origin_id",
+            Test::Text(|a| field(&a.item, "end_user_origin_id")),
+        ),
+        Filter::new(
+            "end_user_origin_ids",
+            Test::AnyText(|a| field(&a.item, "end_user_origin_id")),
+        ),
+        Filter::new("id", Test::Id(|a| id_of(&a.item))),
+        Filter::new("ids", Test::AnyId(|a| id_of(&a.item))),
+        Filter::new(
+            "integration_name",
+            Test::Text(|a| Some(a.integration.as_str().into())),
+        ),
+        // Documented as "if included, only test linked accounts; if not, only the others". Read
+        // as a boolean, so that `false` asks for the others rather than for test accounts.
+        Filter::new(
+            "is_test_account",
+            Test::Only(|a| a.item["account_type"] == "TEST"),
+        ),
+        Filter::new("status", Test::Text(|a| field(&a.item, "status"))),
+    ],
+};
+
+pub async fn linked_accounts(
     State(s): State<Arc<Sandbox>>,
     headers: HeaderMap,
-    Query(q): Query<Vec<(String, String)>>,
+    Query(q): Q,
 ) -> Response {
     if let Err(res) = require_api_key(&s, &headers) {
         return res;
     }
-    let wanted = |key: &str| q.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    let by_id = wanted("linked_account_id");
-    let by_token = wanted("account_token");
-    let inner = s.state.lock();
-    let mut accounts: Vec<&LinkedAccount> = inner
-        .accounts
-        .values()
-        .filter(|a| by_id.as_ref().is_none_or(|id| a.id.to_string() == *id))
-        .filter(|a| by_token.as_ref().is_none_or(|t| a.account_token == *t))
-        .collect();
-    accounts.sort_by_key(|a| a.id);
-    let results = accounts.into_iter().flat_map(issues_of).collect();
-    page_response(results, None, &Faults::default(), 100)
-}
-
-pub async fn linked_accounts(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {
-    if let Err(res) = require_api_key(&s, &headers) {
-        return res;
+    let params = match list_params(&q, &LINKED_ACCOUNTS) {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    // Merge adds production duplicates of the account named by `id`, which must be a complete
+    // production account. Every sandbox account is a test account, so the request cannot be met.
+    for (key, value) in q.iter().filter(|(k, _)| k == "include_duplicates") {
+        match boolean(key, value) {
+            Ok(false) => {}
+            Ok(true) => {
+                return detail(
+                    StatusCode::BAD_REQUEST,
+                    "include_duplicates needs id to name a complete production linked account; \
+                     every linked account here is a test account.",
+                );
+            }
+            Err(msg) => return detail(StatusCode::BAD_REQUEST, &msg),
+        }
     }
     let inner = s.state.lock();
     let mut accounts: Vec<&LinkedAccount> = inner.accounts.values().collect();
     accounts.sort_by_key(|a| a.id);
-    let results = accounts
+    let matching: Vec<Value> = accounts
         .into_iter()
         .map(|a| {
             let faults = a.faults.merged(&inner.global_faults);
@@ -218,8 +410,14 @@ pub async fn linked_accounts(State(s): State<Arc<Sandbox>>, headers: HeaderMap) 
                 }
                 None => Value::Null,
             };
-            item
+            AccountRow {
+                item,
+                integration: integration_name(a),
+            }
         })
+        .filter(|a| params.accepts(a))
+        .map(|a| a.item)
         .collect();
-    page_response(results, None, &Faults::default(), 100)
+    let (results, next) = page_of(&matching, &params);
+    page_response(results, next, &Faults::default(), 100)
 }

@@ -178,6 +178,8 @@ impl Sandbox {
             workforce: w.clone(),
             expand: vec![],
             include_sensitive: false,
+            include_remote_data: false,
+            enum_origins: vec![],
         };
         let mut events = 0usize;
         let mut emit = |event: &str, i: u64| {

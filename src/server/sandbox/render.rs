@@ -4,6 +4,7 @@
 //! Records are written straight into JSON text rather than built as `serde_json::Value` trees:
 //! building and freeing a map per record was most of the sandbox's time per page.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -26,6 +27,44 @@ pub mod kind {
 }
 
 pub const DEPARTMENT_COUNT: u64 = 8;
+
+/// The values every employment and group carries, shared with the filters that read them.
+pub const EMPLOYMENT_TYPE: &str = "FULL_TIME";
+pub const FLSA_STATUS: &str = "EXEMPT";
+pub const PAY_FREQUENCY: &str = "MONTHLY";
+pub const PAY_PERIOD: &str = "YEAR";
+pub const GROUP_TYPE: &str = "DEPARTMENT";
+
+/// What the synthetic HR system itself calls each of Merge's normalised enum values: what
+/// `show_enum_origins` returns and what remote data carries.
+pub fn origin(value: &str) -> &str {
+    match value {
+        "ACTIVE" => "Active",
+        "INACTIVE" => "Terminated",
+        "PENDING" => "Starting soon",
+        "MALE" => "Male",
+        "FEMALE" => "Female",
+        "NON-BINARY" => "Non-binary",
+        "OTHER" => "Other",
+        "PREFER_NOT_TO_DISCLOSE" => "Prefer not to say",
+        "ASIAN_OR_INDIAN_SUBCONTINENT" => "Asian",
+        "BLACK_OR_AFRICAN_AMERICAN" => "Black or African American",
+        "HISPANIC_OR_LATINO" => "Hispanic or Latino",
+        "WHITE" => "White",
+        "TWO_OR_MORE_RACES" => "Mixed",
+        "SINGLE" => "Single",
+        "MARRIED_FILING_JOINTLY" => "Married",
+        "HEAD_OF_HOUSEHOLD" => "Head of household",
+        "FULL_TIME" => "Full-time",
+        "EXEMPT" => "Salaried (exempt)",
+        "MONTHLY" => "Monthly",
+        "YEAR" => "Annual salary",
+        "HOME" => "Home address",
+        "WORK" => "Office",
+        "DEPARTMENT" => "Department",
+        other => other,
+    }
+}
 
 pub fn ts(at: DateTime<Utc>) -> Value {
     Value::String(ts_str(at))
@@ -74,6 +113,16 @@ impl<'v, 'a> Obj<'v, 'a> {
         self
     }
 
+    /// A normalised enum value, or the HR system's own when the request asks for its origin.
+    fn choice(&mut self, key: &str, value: &str) -> &mut Self {
+        let shown = if self.view.shows_origin(key) {
+            origin(value)
+        } else {
+            value
+        };
+        self.val(key, shown)
+    }
+
     /// Already-serialized JSON (a nested object, an array, `null`).
     fn raw(&mut self, key: &str, json: &str) -> &mut Self {
         if self.key(key) {
@@ -106,6 +155,9 @@ pub struct View<'a> {
     pub workforce: Workforce,
     pub expand: Vec<String>,
     pub include_sensitive: bool,
+    pub include_remote_data: bool,
+    /// Enum fields shown with the HR system's own values (`show_enum_origins`).
+    pub enum_origins: Vec<String>,
 }
 
 impl View<'_> {
@@ -131,11 +183,39 @@ impl View<'_> {
         self.expand.iter().any(|e| e == field)
     }
 
+    fn shows_origin(&self, field: &str) -> bool {
+        self.enum_origins.iter().any(|e| e == field)
+    }
+
+    /// `remote_data`: the record as the HR system's API returned it (its id and its own words for
+    /// the enum fields the scopes let through), when the request asks for it.
+    fn remote_data(
+        &self,
+        model: &str,
+        path: &str,
+        remote_id: &str,
+        enums: &[(&str, &str)],
+    ) -> Cow<'static, str> {
+        if !self.include_remote_data {
+            return Cow::Borrowed("null");
+        }
+        let mut data = serde_json::Map::new();
+        data.insert("id".into(), remote_id.into());
+        for (field, value) in enums {
+            if self.leaking() || self.scopes().field_enabled(model, field) {
+                data.insert((*field).into(), origin(value).into());
+            }
+        }
+        serde_json::json!([{"path": format!("/api/v1/{path}/{remote_id}"), "data": data}])
+            .to_string()
+            .into()
+    }
+
     /// The record metadata every Common Model ends with.
-    fn tail(o: &mut Obj<'_, '_>, deleted: bool) {
+    fn tail(o: &mut Obj<'_, '_>, deleted: bool, remote_data: &str) {
         o.val("remote_was_deleted", &deleted)
             .raw("field_mappings", "null")
-            .raw("remote_data", "null");
+            .raw("remote_data", remote_data);
     }
 
     pub fn employee(&self, p: &Person) -> String {
@@ -191,6 +271,17 @@ impl View<'_> {
             self.id_json(kind::PAY_GROUP, 0)
         };
         let sensitive = self.include_sensitive || self.leaking();
+        let remote_data = self.remote_data(
+            "Employee",
+            "employees",
+            &p.remote_id,
+            &[
+                ("employment_status", p.status),
+                ("gender", p.gender),
+                ("ethnicity", p.ethnicity),
+                ("marital_status", p.marital_status),
+            ],
+        );
         let mut o = Obj::new(self, "Employee");
         o.val("id", &p.id.to_string())
             .val("remote_id", &p.remote_id)
@@ -214,14 +305,14 @@ impl View<'_> {
             .raw("team", &team)
             .raw("pay_group", &pay_group)
             .val("ssn", &sensitive.then_some(&p.ssn))
-            .val("gender", p.gender)
-            .val("ethnicity", p.ethnicity)
-            .val("marital_status", p.marital_status)
+            .choice("gender", p.gender)
+            .choice("ethnicity", p.ethnicity)
+            .choice("marital_status", p.marital_status)
             .time("date_of_birth", Some(p.date_of_birth))
             .time("hire_date", Some(p.hire_date))
             .time("start_date", Some(p.start_date))
             .time("remote_created_at", Some(p.created_at))
-            .val("employment_status", p.status)
+            .choice("employment_status", p.status)
             .time("termination_date", p.termination_date)
             .val(
                 "avatar",
@@ -236,7 +327,7 @@ impl View<'_> {
                 "field_mappings",
                 r#"{"organization_defined_targets":{},"linked_account_defined_targets":{}}"#,
             )
-            .raw("remote_data", "null");
+            .raw("remote_data", &remote_data);
         o.finish()
     }
 
@@ -248,7 +339,11 @@ impl View<'_> {
             .val("pay_group_name", "Monthly salaried")
             .time("created_at", at)
             .time("modified_at", at);
-        Self::tail(&mut o, false);
+        Self::tail(
+            &mut o,
+            false,
+            &self.remote_data("PayGroup", "pay-groups", "PG1", &[]),
+        );
         o.finish()
     }
 
@@ -263,22 +358,34 @@ impl View<'_> {
         } else {
             self.id_json(kind::PAY_GROUP, 0)
         };
+        let remote_id = format!("EMP-{}", p.remote_id);
+        let remote_data = self.remote_data(
+            "Employment",
+            "employments",
+            &remote_id,
+            &[
+                ("employment_type", EMPLOYMENT_TYPE),
+                ("flsa_status", FLSA_STATUS),
+                ("pay_frequency", PAY_FREQUENCY),
+                ("pay_period", PAY_PERIOD),
+            ],
+        );
         let mut o = Obj::new(self, "Employment");
         o.val("id", &self.id(kind::EMPLOYMENT, p.index))
-            .val("remote_id", &format!("EMP-{}", p.remote_id))
+            .val("remote_id", &remote_id)
             .time("created_at", Some(p.created_at))
             .time("modified_at", Some(p.modified_at))
             .raw("employee", &employee)
             .val("job_title", &p.job_title)
             .val("pay_rate", &p.pay_rate)
-            .val("pay_period", "YEAR")
-            .val("pay_frequency", "MONTHLY")
+            .choice("pay_period", PAY_PERIOD)
+            .choice("pay_frequency", PAY_FREQUENCY)
             .val("pay_currency", p.pay_currency)
             .raw("pay_group", &pay_group)
-            .val("flsa_status", "EXEMPT")
+            .choice("flsa_status", FLSA_STATUS)
             .time("effective_date", Some(p.start_date))
-            .val("employment_type", "FULL_TIME");
-        Self::tail(&mut o, p.deleted);
+            .choice("employment_type", EMPLOYMENT_TYPE);
+        Self::tail(&mut o, p.deleted, &remote_data);
         o.finish()
     }
 
@@ -297,7 +404,8 @@ impl View<'_> {
                     .time("modified_at", at)
                     .val("name", &w.team_name(parent))
                     .raw("parent_team", &grand);
-                Self::tail(&mut o, false);
+                let remote_data = self.remote_data("Team", "teams", &format!("T{parent}"), &[]);
+                Self::tail(&mut o, false, &remote_data);
                 o.finish()
             }
             Some(parent) => self.id_json(kind::TEAM, parent),
@@ -310,7 +418,8 @@ impl View<'_> {
             .time("modified_at", at)
             .val("name", &w.team_name(t))
             .raw("parent_team", &parent);
-        Self::tail(&mut o, false);
+        let remote_data = self.remote_data("Team", "teams", &format!("T{t}"), &[]);
+        Self::tail(&mut o, false, &remote_data);
         o.finish()
     }
 
@@ -363,8 +472,14 @@ impl View<'_> {
             .val("state", f.state)
             .val("zip_code", &f.zip)
             .val("country", f.country)
-            .val("location_type", f.kind);
-        Self::tail(&mut o, false);
+            .choice("location_type", f.kind);
+        let remote_data = self.remote_data(
+            "Location",
+            "locations",
+            &f.remote_id,
+            &[("location_type", f.kind)],
+        );
+        Self::tail(&mut o, false, &remote_data);
         o.finish()
     }
 
@@ -377,9 +492,11 @@ impl View<'_> {
             .time("modified_at", at)
             .raw("parent_group", "null")
             .val("name", Workforce::department_name(d))
-            .val("type", "DEPARTMENT")
+            .choice("type", GROUP_TYPE)
             .val("is_commonly_used_as_team", &false);
-        Self::tail(&mut o, false);
+        let remote_data =
+            self.remote_data("Group", "groups", &format!("D{d}"), &[("type", GROUP_TYPE)]);
+        Self::tail(&mut o, false, &remote_data);
         o.finish()
     }
 
@@ -394,7 +511,11 @@ impl View<'_> {
             .val("legal_name", name)
             .val("display_name", name)
             .raw("eins", r#"["12-3456789"]"#);
-        Self::tail(&mut o, false);
+        Self::tail(
+            &mut o,
+            false,
+            &self.remote_data("Company", "companies", "C1", &[]),
+        );
         o.finish()
     }
 }

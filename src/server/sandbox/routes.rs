@@ -239,7 +239,8 @@ async fn catalogue_org(
     if let Err(res) = require_api_key(&sandbox, &headers) {
         return res;
     }
-    let params = match super::params::ListParams::parse(&query, &[]) {
+    let plain = &super::params::Endpoint::<()>::PLAIN;
+    let params = match super::params::ListParams::parse(&query, plain, |_, _| true) {
         Ok(p) => p,
         Err(msg) => return detail(StatusCode::BAD_REQUEST, &msg),
     };

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -235,6 +235,9 @@ pub struct Inner {
     pub public_tokens: HashMap<String, (Uuid, DateTime<Utc>)>,
     pub global_faults: Faults,
     pub request_counter: u64,
+    /// Per account: the generation it was worked out for, and people's indices in employment
+    /// effective-date order.
+    pub effective_order: HashMap<Uuid, (usize, Arc<Vec<u64>>)>,
 }
 
 impl Inner {
