@@ -31,10 +31,16 @@ async fn write(pool: &PgPool, k: i32) -> Result<(), sqlx::Error> {
     tx.commit().await
 }
 
-async fn one_connection(pool: &PgPool) -> PgPool {
+/// Creates the probe table through `observer` and returns the app's pool settings limited to
+/// one connection on the same database.
+async fn probe_pool(observer: &PgPool) -> PgPool {
+    sqlx::query("CREATE TABLE probe (k int PRIMARY KEY)")
+        .execute(observer)
+        .await
+        .unwrap();
     db::pool_options()
         .max_connections(1)
-        .connect_with((*pool.connect_options()).clone())
+        .connect_with((*observer.connect_options()).clone())
         .await
         .expect("a pool of one connection")
 }
@@ -48,11 +54,7 @@ fn seed() -> u64 {
 
 #[sqlx::test(migrations = false)]
 async fn cancelled_work_never_reaches_the_next_borrower(observer: PgPool) {
-    sqlx::query("CREATE TABLE probe (k int PRIMARY KEY)")
-        .execute(&observer)
-        .await
-        .unwrap();
-    let pool = one_connection(&observer).await;
+    let pool = probe_pool(&observer).await;
     let seed = seed();
     let mut rng = StdRng::seed_from_u64(seed);
     let ctx = |round: i32| format!("round {round} of seed {seed} (POOL_SAFETY_SEED={seed})");
@@ -170,11 +172,7 @@ async fn cancelled_work_never_reaches_the_next_borrower(observer: PgPool) {
 /// which sqlx does not count as a transaction at all.
 #[sqlx::test(migrations = false)]
 async fn a_connection_handed_back_inside_a_transaction_is_closed_not_lent(observer: PgPool) {
-    sqlx::query("CREATE TABLE probe (k int PRIMARY KEY)")
-        .execute(&observer)
-        .await
-        .unwrap();
-    let pool = one_connection(&observer).await;
+    let pool = probe_pool(&observer).await;
 
     for sql in ["BEGIN", "BEGIN; SELECT 1/0"] {
         let mut conn = pool.acquire().await.unwrap();
@@ -201,11 +199,7 @@ async fn a_connection_handed_back_inside_a_transaction_is_closed_not_lent(observ
 /// The check costs a query, never a connection: healthy connections stay in the pool.
 #[sqlx::test(migrations = false)]
 async fn healthy_connections_are_kept(observer: PgPool) {
-    sqlx::query("CREATE TABLE probe (k int PRIMARY KEY)")
-        .execute(&observer)
-        .await
-        .unwrap();
-    let pool = one_connection(&observer).await;
+    let pool = probe_pool(&observer).await;
     let backend = || async {
         sqlx::query_scalar::<_, i32>("SELECT pg_backend_pid()")
             .fetch_one(&pool)
