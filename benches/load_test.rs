@@ -143,7 +143,7 @@ async fn main() {
         sqlx::query(sql).execute(&admin_pool).await.unwrap();
     }
     let url = format!("{}/hrc_load", server_url.rsplit_once('/').unwrap().0);
-    let pool = PgPoolOptions::new()
+    let pool = db::pool_options()
         .max_connections(20)
         .connect(&url)
         .await

@@ -25,11 +25,11 @@ use std::time::{Duration, Instant};
 use hr_connectors::domain::field_policy::Consent;
 use hr_connectors::domain::staff_filter::StaffFilter;
 use hr_connectors::server::accounts;
-use hr_connectors::server::db::MIGRATOR;
+use hr_connectors::server::db::{self, MIGRATOR};
 use hr_connectors::server::store::{derived, org, staff_query};
 use hr_connectors::server::sync::minimise::{name_words, person_search_text, search_text};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection as _, PgConnection, PgPool};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{AssertSqlSafe, Connection as _, PgConnection, PgPool};
 use uuid::Uuid;
 
 const BENCH_DB: &str = "hrc_bench_staff";
@@ -278,7 +278,7 @@ async fn load(pool: &PgPool, account: &str, size: i64) -> Workforce {
         .await
         .expect("raising maintenance_work_mem");
     for def in &indexes {
-        sqlx::raw_sql(def)
+        sqlx::raw_sql(AssertSqlSafe(def.clone()))
             .execute(&mut *conn)
             .await
             .unwrap_or_else(|e| panic!("{def}: {e}"));
@@ -347,7 +347,7 @@ async fn drop_indexes(conn: &mut PgConnection) -> Vec<String> {
     .await
     .expect("listing the staff indexes");
     for (name, _) in &indexes {
-        sqlx::raw_sql(&format!("DROP INDEX {name}"))
+        sqlx::raw_sql(AssertSqlSafe(format!("DROP INDEX {name}")))
             .execute(&mut *conn)
             .await
             .unwrap_or_else(|e| panic!("dropping {name}: {e}"));
@@ -640,7 +640,7 @@ fn options(url: &str) -> PgConnectOptions {
 }
 
 async fn pool(options: PgConnectOptions) -> PgPool {
-    PgPoolOptions::new()
+    db::pool_options()
         .max_connections(4)
         .connect_with(options)
         .await
@@ -651,7 +651,7 @@ async fn admin(url: &str, sql: &str) {
     let mut conn = PgConnection::connect_with(&options(url))
         .await
         .expect("connecting to DATABASE_URL");
-    sqlx::raw_sql(sql)
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
         .execute(&mut conn)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));

@@ -26,7 +26,7 @@ use hr_connectors::domain::user::CurrentUser;
 use hr_connectors::server::accounts::{self, NewUser};
 use hr_connectors::server::config::Config;
 use hr_connectors::server::crypto::Key;
-use hr_connectors::server::db::MIGRATOR;
+use hr_connectors::server::db::{self, MIGRATOR};
 use hr_connectors::server::integrations::connect::{ConnectInput, connect_with_credentials};
 use hr_connectors::server::merge::client::MergeClient;
 use hr_connectors::server::sandbox::{self, state::SandboxConfig};
@@ -38,8 +38,8 @@ use hr_connectors::server::sync::jobs::{self, Job, JobKind};
 use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
 use hr_connectors::server::sync::worker::run_one;
 use leptos::config::LeptosOptions;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection as _, PgConnection, PgPool};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{AssertSqlSafe, Connection as _, PgConnection, PgPool};
 use uuid::Uuid;
 
 const SANDBOX_KEY: &str = "bench-sandbox-key";
@@ -150,9 +150,9 @@ async fn main() {
     let rows = copy_out(&pool, bigco.id).await;
     let copy_rate = timed_copy(&pool, "staff_copy", true, &rows).await;
     let copy_rate_no_fk = timed_copy(&pool, "staff_copy_no_fk", false, &rows).await;
-    let sample: Vec<StaffRow> = sqlx::query_as(&format!(
+    let sample: Vec<StaffRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM staff WHERE connection_id = $1 ORDER BY merge_id LIMIT $2"
-    ))
+    )))
     .bind(bigco.id)
     .bind(NAIVE_SAMPLE)
     .fetch_all(&pool)
@@ -264,13 +264,9 @@ fn bench_options(url: &str) -> PgConnectOptions {
         .database(BENCH_DB)
 }
 
-/// The app's pool settings (`server::db::connect`), on the benchmark database.
+/// The app's pool, on the benchmark database.
 async fn pool(url: &str) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(24)
-        .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(bench_options(url))
+    db::connect_with(bench_options(url))
         .await
         .expect("connecting to the benchmark database")
 }
@@ -284,7 +280,7 @@ async fn fresh_database(url: &str) -> PgPool {
         format!("DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"),
         format!("CREATE DATABASE {BENCH_DB}"),
     ] {
-        sqlx::raw_sql(&sql)
+        sqlx::raw_sql(AssertSqlSafe(sql.clone()))
             .execute(&mut admin)
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -428,7 +424,10 @@ async fn replica(pool: &PgPool, table: &str, foreign_keys: bool) {
                  ADD FOREIGN KEY (account_id) REFERENCES accounts (id) ON DELETE CASCADE;"
         );
     }
-    sqlx::raw_sql(&sql).execute(pool).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(sql))
+        .execute(pool)
+        .await
+        .unwrap();
 }
 
 /// Loads `rows` (binary COPY data) into a new replica of staff and returns the rows per second.
@@ -515,7 +514,7 @@ async fn naive_upsert(pool: &PgPool, rows: &[StaffRow]) {
     );
     let mut conn = pool.acquire().await.unwrap();
     for r in rows {
-        sqlx::query(&sql)
+        sqlx::query(AssertSqlSafe(sql.clone()))
             .bind(r.connection_id)
             .bind(&r.merge_id)
             .bind(r.account_id)

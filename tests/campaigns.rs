@@ -8,7 +8,7 @@ use hr_connectors::domain::role::Role;
 use hr_connectors::domain::staff_filter::StaffFilter;
 use hr_connectors::server::recipients_csv;
 use hr_connectors::server::store::{audiences, campaigns, staff_query};
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 fn draft(name: &str) -> CampaignDraft {
@@ -294,7 +294,7 @@ async fn why_someone_is_not_in_the_list(pool: PgPool) {
              ORDER BY merge_id LIMIT 1"
         );
         async move {
-            sqlx::query_scalar::<_, String>(&sql)
+            sqlx::query_scalar::<_, String>(AssertSqlSafe(sql))
                 .bind(connection.id)
                 .fetch_one(&pool)
                 .await

@@ -18,7 +18,7 @@ use hr_connectors::server::store::staff_query;
 use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
 use hr_connectors::server::sync::worker::run_one;
 use rand::{Rng, SeedableRng};
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -329,11 +329,11 @@ async fn assert_in_name_order(pool: &PgPool, rows: &[StaffRow], sort: SortOrder)
         SortOrder::NewestFirst | SortOrder::LongestServing => return,
     };
     let keys: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
-    let expected: Vec<String> = sqlx::query_scalar(&format!(
+    let expected: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT connection_id::text || '/' || merge_id FROM staff
          WHERE connection_id::text || '/' || merge_id = ANY($1)
          ORDER BY sort_name {direction}, connection_id {direction}, merge_id {direction}"
-    ))
+    )))
     .bind(&keys)
     .fetch_all(pool)
     .await
@@ -941,11 +941,11 @@ async fn first_shown(pool: &PgPool, account: Uuid, n: i64) -> Vec<(Uuid, String)
 /// The keys of the account's people the staff view shows (leavers included) for whom
 /// `condition` on `staff` holds.
 async fn shown_where(pool: &PgPool, account: Uuid, condition: &str) -> BTreeSet<String> {
-    sqlx::query_scalar(&format!(
+    sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT connection_id::text || '/' || merge_id FROM staff
          WHERE account_id = $1 AND is_primary AND removed_at IS NULL AND NOT deleted
            AND {condition}"
-    ))
+    )))
     .bind(account)
     .fetch_all(pool)
     .await
@@ -957,7 +957,11 @@ async fn shown_where(pool: &PgPool, account: Uuid, condition: &str) -> BTreeSet<
 /// Changes the account's staff behind the sync's back (`$1` is the account), then brings what
 /// is derived from them up to date as the worker does after a sync.
 async fn change_staff(pool: &PgPool, account: Uuid, sql: &str) {
-    sqlx::query(sql).bind(account).execute(pool).await.unwrap();
+    sqlx::query(AssertSqlSafe(sql.to_owned()))
+        .bind(account)
+        .execute(pool)
+        .await
+        .unwrap();
     fold(pool, account).await;
 }
 

@@ -23,7 +23,7 @@ use hr_connectors::server::sync::jobs::{self, JobKind};
 use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
 use hr_connectors::server::sync::worker::run_one;
 use serde_json::{Value, json};
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 const KEY: &str = "sync-test-key";
@@ -627,11 +627,12 @@ async fn privacy_no_blocked_value_is_stored_anywhere(pool: PgPool) {
     .unwrap();
     let mut dump = String::new();
     for t in &tables {
-        let rows: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT row_to_json(x)::text FROM \"{t}\" x"))
-                .fetch_all(&pool)
-                .await
-                .unwrap();
+        let rows: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT row_to_json(x)::text FROM \"{t}\" x"
+        )))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
         for r in rows {
             dump.push_str(&r);
             dump.push('\n');

@@ -1,6 +1,6 @@
 //! Client accounts (organisations) and their users.
 
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use crate::domain::email::EmailAddress;
@@ -92,9 +92,9 @@ pub async fn current_user(
     pool: &PgPool,
     user_id: Uuid,
 ) -> Result<Option<CurrentUser>, ServerError> {
-    let row: Option<UserRow> = sqlx::query_as(&format!(
+    let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.id = $1"
-    ))
+    )))
     .bind(user_id)
     .fetch_optional(pool)
     .await

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use crate::domain::user::CurrentUser;
@@ -47,7 +47,7 @@ pub async fn create(pool: &PgPool, user_id: Uuid) -> Result<NewSession, ServerEr
 /// The user behind a live session token, sliding its idle expiry forward.
 pub async fn resolve(pool: &PgPool, token: &str) -> Result<Option<CurrentUser>, ServerError> {
     let hash = hash_token(token);
-    let row: Option<SessionRow> = sqlx::query_as(&format!(
+    let row: Option<SessionRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS}, extract(epoch FROM now() - s.last_seen_at)::bigint AS idle_secs
          FROM sessions s
          JOIN users u ON u.id = s.user_id
@@ -55,7 +55,7 @@ pub async fn resolve(pool: &PgPool, token: &str) -> Result<Option<CurrentUser>, 
          WHERE s.token_hash = $1
            AND s.expires_at > now()
            AND s.created_at > now() - make_interval(days => $2)"
-    ))
+    )))
     .bind(&hash)
     .bind(ABSOLUTE_TIMEOUT_DAYS as i32)
     .fetch_optional(pool)

@@ -2,7 +2,7 @@
 //! is no longer read; the synced staff is either kept read-only for 30 days or purged now.
 
 use chrono::Utc;
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -70,11 +70,13 @@ async fn purge(pool: &PgPool, id: Uuid, retention: Retention) -> Result<(), Serv
         .then(|| Utc::now() + chrono::Duration::days(KEEP_DAYS));
     if retention == Retention::DeleteNow {
         for table in ["staff_chains", "staff", "teams", "departments"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE connection_id = $1"))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .context("purging a connection's data")?;
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE connection_id = $1"
+            )))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("purging a connection's data")?;
         }
     }
     sqlx::query(

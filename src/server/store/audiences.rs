@@ -4,7 +4,7 @@
 //! and who left.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use super::campaigns::{self, ELIGIBLE, NOT_EXCLUDED};
@@ -219,36 +219,36 @@ pub async fn details(
     let Some(campaign) = campaigns::get(pool, account_id, id).await? else {
         return Ok(None);
     };
-    let recipients: Vec<Person> = sqlx::query_as(&format!(
+    let recipients: Vec<Person> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {PERSON} FROM campaign_members m
          JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
          JOIN connections c ON c.id = s.connection_id
          WHERE m.campaign_id = $2 AND {ELIGIBLE} AND {NOT_EXCLUDED}
          ORDER BY lower(s.display_name), s.merge_id LIMIT $3"
-    ))
+    )))
     .bind(account_id)
     .bind(id)
     .bind(RECIPIENTS_SHOWN)
     .fetch_all(pool)
     .await
     .context("listing recipients")?;
-    let excluded: Vec<Person> = sqlx::query_as(&format!(
+    let excluded: Vec<Person> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {PERSON} FROM campaign_exclusions x
          JOIN staff s ON s.connection_id = x.connection_id AND s.merge_id = x.merge_id AND s.account_id = $1
          JOIN connections c ON c.id = s.connection_id
          WHERE x.campaign_id = $2 ORDER BY x.excluded_at DESC"
-    ))
+    )))
     .bind(account_id)
     .bind(id)
     .fetch_all(pool)
     .await
     .context("listing exclusions")?;
-    let no_longer_eligible: i64 = sqlx::query_scalar(&format!(
+    let no_longer_eligible: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT count(*) FROM campaign_members m
          LEFT JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
          LEFT JOIN connections c ON c.id = s.connection_id
          WHERE m.campaign_id = $2 AND {NOT_EXCLUDED} AND (s.merge_id IS NULL OR NOT ({ELIGIBLE}))"
-    ))
+    )))
     .bind(account_id)
     .bind(id)
     .fetch_one(pool)
@@ -316,7 +316,7 @@ pub async fn export(
     account_id: Uuid,
     id: Uuid,
 ) -> Result<Vec<ExportRow>, ServerError> {
-    let rows: Vec<ExportTuple> = sqlx::query_as(&format!(
+    let rows: Vec<ExportTuple> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT s.display_name, s.work_email, s.job_title, t.name, s.city, s.country, s.start_date,
              c.integration_name || ' · ' || c.label
          FROM campaign_members m
@@ -326,7 +326,7 @@ pub async fn export(
          LEFT JOIN teams t ON t.connection_id = s.connection_id AND t.merge_id = s.team_id
          WHERE m.campaign_id = $2 AND {ELIGIBLE} AND {NOT_EXCLUDED}
          ORDER BY lower(s.display_name), s.merge_id"
-    ))
+    )))
     .bind(account_id)
     .bind(id)
     .fetch_all(pool)

@@ -1,6 +1,6 @@
 //! Campaigns of an account: create, list, edit, archive. Every query is scoped to the account.
 
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use crate::domain::campaign::{AudienceKind, CampaignSummary, ValidCampaign};
@@ -98,7 +98,7 @@ pub async fn list(
     } else {
         "AND k.archived_at IS NULL ORDER BY k.created_at DESC"
     };
-    let rows: Vec<Row> = sqlx::query_as(&select(filter))
+    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(select(filter)))
         .bind(account_id)
         .fetch_all(pool)
         .await
@@ -111,7 +111,7 @@ pub async fn get(
     account_id: Uuid,
     id: Uuid,
 ) -> Result<Option<CampaignSummary>, ServerError> {
-    let row: Option<Row> = sqlx::query_as(&select("AND k.id = $2"))
+    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(select("AND k.id = $2")))
         .bind(account_id)
         .bind(id)
         .fetch_optional(pool)

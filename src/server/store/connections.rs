@@ -2,7 +2,7 @@
 //! (AES-256-GCM, bound to the connection id) and decrypted only to call Merge.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use crate::domain::field_policy::Consent;
@@ -82,7 +82,7 @@ pub async fn create(
     new: NewConnection<'_>,
 ) -> Result<Connection, ServerError> {
     let sealed = secrets.encrypt(new.account_token, &token_context(new.id));
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "INSERT INTO connections (id, account_id, integration_slug, integration_name, label, origin_id,
              merge_account_id, account_token_enc, status, consent, consented_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'syncing', $9, $10)
@@ -91,7 +91,7 @@ pub async fn create(
              merge_account_id = excluded.merge_account_id,
              status = 'syncing', status_reason = NULL
          RETURNING {COLUMNS}"
-    ))
+    )))
     .bind(new.id)
     .bind(new.account_id)
     .bind(new.integration_slug)
@@ -108,9 +108,9 @@ pub async fn create(
 }
 
 pub async fn list(pool: &PgPool, account_id: Uuid) -> Result<Vec<Connection>, ServerError> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM connections WHERE account_id = $1 ORDER BY created_at"
-    ))
+    )))
     .bind(account_id)
     .fetch_all(pool)
     .await
@@ -122,9 +122,9 @@ pub async fn get(
     account_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Connection>, ServerError> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM connections WHERE account_id = $1 AND id = $2"
-    ))
+    )))
     .bind(account_id)
     .bind(id)
     .fetch_optional(pool)
@@ -134,20 +134,22 @@ pub async fn get(
 
 /// For the sync worker, which acts on a job rather than for a signed-in user.
 pub async fn get_for_sync(pool: &PgPool, id: Uuid) -> Result<Option<Connection>, ServerError> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM connections WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .context("loading a connection for sync")
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM connections WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .context("loading a connection for sync")
 }
 
 pub async fn by_merge_account(
     pool: &PgPool,
     merge_account_id: &str,
 ) -> Result<Option<Connection>, ServerError> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM connections WHERE merge_account_id = $1 AND status <> 'disconnected'"
-    ))
+    )))
     .bind(merge_account_id)
     .fetch_optional(pool)
     .await

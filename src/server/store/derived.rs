@@ -4,7 +4,7 @@
 //! who is visible or who reports to whom, so searches never compute it. Only rows whose derived
 //! values changed are written.
 
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use super::staff_query::VISIBLE_CONNECTION;
@@ -100,7 +100,7 @@ pub(super) fn analyze_after(pool: &PgPool, written: u64, tables: &'static str) {
     }
     let pool = pool.clone();
     tokio::spawn(async move {
-        if let Err(e) = sqlx::query(&format!("ANALYZE {tables}"))
+        if let Err(e) = sqlx::query(AssertSqlSafe(format!("ANALYZE {tables}")))
             .execute(&pool)
             .await
         {
@@ -152,7 +152,7 @@ async fn duplicates(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result
            AND (s.is_primary <> r.is_primary OR s.also_in <> r.also_in)"
     );
     let what = "working out duplicate people";
-    let query = sqlx::query(&sql).bind(account_id);
+    let query = sqlx::query(AssertSqlSafe(sql)).bind(account_id);
     let query = match scope {
         Scope::Account => query,
         Scope::Written { connection, jobs } => query.bind(connection).bind(jobs),

@@ -2,7 +2,7 @@
 //! sync held back because they were too many, which an admin applies or dismisses.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use crate::domain::connection_details::{LIST_LIMIT, PersonLine, Removal, RemovalReason};
@@ -67,22 +67,24 @@ pub async fn held(
     account_id: Uuid,
     connection_id: Uuid,
 ) -> Result<(Vec<PersonLine>, i64), ServerError> {
-    let rows: Vec<LineRow> = sqlx::query_as(&format!(
+    let rows: Vec<LineRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT display_name, job_title, last_seen_at FROM staff WHERE {HELD}
          ORDER BY display_name LIMIT $3"
-    ))
+    )))
     .bind(account_id)
     .bind(connection_id)
     .bind(LIST_LIMIT)
     .fetch_all(pool)
     .await
     .context("listing held removals")?;
-    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM staff WHERE {HELD}"))
-        .bind(account_id)
-        .bind(connection_id)
-        .fetch_one(pool)
-        .await
-        .context("counting held removals")?;
+    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT count(*) FROM staff WHERE {HELD}"
+    )))
+    .bind(account_id)
+    .bind(connection_id)
+    .fetch_one(pool)
+    .await
+    .context("counting held removals")?;
     Ok((rows.into_iter().map(line).collect(), total))
 }
 
@@ -101,13 +103,15 @@ pub async fn settle_held(
     } else {
         "removal_held = false"
     };
-    let n = sqlx::query(&format!("UPDATE staff SET {set} WHERE {HELD}"))
-        .bind(account_id)
-        .bind(connection_id)
-        .execute(&mut *tx)
-        .await
-        .context("settling held removals")?
-        .rows_affected();
+    let n = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE staff SET {set} WHERE {HELD}"
+    )))
+    .bind(account_id)
+    .bind(connection_id)
+    .execute(&mut *tx)
+    .await
+    .context("settling held removals")?
+    .rows_affected();
     // The hold is what put the connection in "needs attention"; settling it clears that.
     sqlx::query(
         "UPDATE connections SET

@@ -2,7 +2,7 @@
 //! one, so the older key can leave `APP_SECRET_KEY_PREVIOUS`. Without this pass a rotated key
 //! would have to stay configured for as long as any value it sealed is still in the database.
 
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use crate::server::crypto::SecretBox;
@@ -82,7 +82,7 @@ async fn reseal_column(
     );
     let mut after = Uuid::nil();
     loop {
-        let rows: Vec<(Uuid, String)> = sqlx::query_as(&select)
+        let rows: Vec<(Uuid, String)> = sqlx::query_as(AssertSqlSafe(select.clone()))
             .bind(&report.key_fingerprint)
             .bind(after)
             .bind(BATCH)
@@ -112,7 +112,7 @@ async fn reseal_column(
             continue;
         }
         let attempted = ids.len() as u64;
-        let written = sqlx::query(&update)
+        let written = sqlx::query(AssertSqlSafe(update.clone()))
             .bind(&ids)
             .bind(&olds)
             .bind(&news)

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
+use sqlx::{AssertSqlSafe, PgPool, Postgres, QueryBuilder, Transaction};
 use uuid::Uuid;
 
 use crate::domain::campaign::Person;
@@ -86,9 +86,9 @@ async fn similar_words(
     let what = "looking up similar words";
     let mut tx = pool.begin().await.context(what)?;
     // `<%`, which the trigram index serves, reads its threshold from the session.
-    sqlx::query(&format!(
+    sqlx::query(AssertSqlSafe(format!(
         "SET LOCAL pg_trgm.word_similarity_threshold = {SIMILARITY}"
-    ))
+    )))
     .execute(&mut *tx)
     .await
     .context(what)?;
@@ -117,11 +117,11 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
     let indexed = tokens::serves(f) && tokens::fits_in_a_word(&q);
     let (connections, teams, similar_words, containing) = tokio::try_join!(
         async {
-            sqlx::query_scalar(&format!(
+            sqlx::query_scalar(AssertSqlSafe(format!(
                 "SELECT c.id FROM connections c
                  WHERE c.account_id = $1 AND (cardinality($2::uuid[]) = 0 OR c.id = ANY($2))
                    AND {VISIBLE_CONNECTION}"
-            ))
+            )))
             .bind(account_id)
             .bind(&sources)
             .fetch_all(pool)
@@ -201,7 +201,7 @@ async fn sub_teams(
 }
 
 /// Appends the start-date filters (joined lately, a date range) on `table`'s `start_date`.
-fn push_start_dates(qb: &mut QueryBuilder<'_, Postgres>, table: &str, f: &StaffFilter) {
+fn push_start_dates(qb: &mut QueryBuilder<Postgres>, table: &str, f: &StaffFilter) {
     if let Some(days) = f.joined_within {
         qb.push(format!(
             " AND {table}.start_date <= current_date AND {table}.start_date > current_date - "
@@ -225,7 +225,7 @@ const MOST_DAYS_BY_WEEK: i64 = 400;
 /// Appends the weeks (`staff_week`, migration 0017) a start-date filter spans, as a test on the
 /// chains `ch` their index answers with the chain, when the filter bounds the dates on both sides
 /// within `MOST_DAYS_BY_WEEK`. `greatest` and `least` skip a bound the filter does not set.
-fn push_start_weeks(qb: &mut QueryBuilder<'_, Postgres>, f: &StaffFilter) {
+fn push_start_weeks(qb: &mut QueryBuilder<Postgres>, f: &StaffFilter) {
     let span = match (f.joined_within, f.started_from, f.started_to) {
         (Some(days), _, _) => i64::from(days),
         (None, Some(from), Some(to)) => (to - from).num_days(),
@@ -258,7 +258,7 @@ fn push_start_weeks(qb: &mut QueryBuilder<'_, Postgres>, f: &StaffFilter) {
 /// for a division (at 1,000,000 people, a sub-team with "müller" took p95 150 ms that way and
 /// takes 44 ms planned for its own values).
 fn push_matching(
-    qb: &mut QueryBuilder<'_, Postgres>,
+    qb: &mut QueryBuilder<Postgres>,
     account_id: Uuid,
     scope: &Scope,
     f: &StaffFilter,
@@ -800,11 +800,11 @@ pub async fn anyone(
     if q.chars().count() < 2 {
         return Ok(Vec::new());
     }
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {PERSON} FROM staff s JOIN connections c ON c.id = s.connection_id
          WHERE s.account_id = $1 AND s.search_text LIKE '%' || $2 || '%'
          ORDER BY lower(s.display_name), 1 LIMIT $3"
-    ))
+    )))
     .bind(account_id)
     .bind(like_escape(&q))
     .bind(crate::domain::staff_filter::SUGGESTIONS_SHOWN as i64 + 1)

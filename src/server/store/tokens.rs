@@ -10,7 +10,7 @@
 //! Until then they read `staff` directly, so a sync's people are found the moment they are
 //! written.
 
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use super::derived::Scope;
@@ -213,7 +213,7 @@ pub(super) async fn fold(
         .execute(&mut *tx)
         .await
         .context(what)?;
-    let query = sqlx::query_scalar::<_, i64>(&sql).bind(account_id);
+    let query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).bind(account_id);
     let query = match scope {
         Scope::Account => query,
         Scope::Written { connection, jobs } => query.bind(connection).bind(jobs),

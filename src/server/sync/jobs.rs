@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::server::error::{Context, ServerError};
@@ -96,7 +96,7 @@ pub async fn claim(
     worker: &str,
     stale_after_secs: i64,
 ) -> Result<Option<Job>, ServerError> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "UPDATE sync_jobs SET state = 'running', locked_by = $1, heartbeat_at = now(),
              attempts = attempts + 1, started_at = coalesce(started_at, now())
          WHERE id = (
@@ -107,7 +107,7 @@ pub async fn claim(
              FOR UPDATE SKIP LOCKED
              LIMIT 1)
          RETURNING {COLUMNS}"
-    ))
+    )))
     .bind(worker)
     .bind(stale_after_secs as f64)
     .fetch_optional(pool)
@@ -116,18 +116,20 @@ pub async fn claim(
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<Job>, ServerError> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM sync_jobs WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .context("loading a sync job")
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM sync_jobs WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .context("loading a sync job")
 }
 
 /// The running or most recent job of each given connection.
 pub async fn latest(pool: &PgPool, connection_id: Uuid) -> Result<Option<Job>, ServerError> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM sync_jobs WHERE connection_id = $1 ORDER BY created_at DESC LIMIT 1"
-    ))
+    )))
     .bind(connection_id)
     .fetch_optional(pool)
     .await
@@ -139,9 +141,9 @@ pub async fn history(
     connection_id: Uuid,
     limit: i64,
 ) -> Result<Vec<Job>, ServerError> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM sync_jobs WHERE connection_id = $1 ORDER BY created_at DESC LIMIT $2"
-    ))
+    )))
     .bind(connection_id)
     .bind(limit)
     .fetch_all(pool)
