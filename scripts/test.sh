@@ -49,8 +49,16 @@ e2e_port=${E2E_PORT:-3100}
 e2e_db="${DATABASE_URL%/*}/hrc_e2e"
 psql "${DATABASE_URL}" -qc "DROP DATABASE IF EXISTS hrc_e2e WITH (FORCE)" -c "CREATE DATABASE hrc_e2e" >/dev/null
 mkdir -p target/e2e
+# The browser tests serve their own copy of the built site: `scripts/run.sh` rebuilds
+# target/site whenever it runs, and a bundle replaced under a running test breaks its page loads
+# ("Failed to fetch dynamically imported module").
+rm -rf target/e2e/site.new
+cp -r target/site target/e2e/site.new
+rm -rf target/e2e/site
+mv target/e2e/site.new target/e2e/site
 APP_ENV=development \
   DATABASE_URL="$e2e_db" \
+  LEPTOS_SITE_ROOT=target/e2e/site \
   LEPTOS_SITE_ADDR="127.0.0.1:$e2e_port" \
   PUBLIC_URL="http://127.0.0.1:$e2e_port" \
   DEV_SECRETS_FILE=target/e2e/secrets.env \

@@ -73,6 +73,21 @@ impl AppError {
     }
 }
 
+impl From<crate::domain::staff_filter::FilterError> for AppError {
+    fn from(err: crate::domain::staff_filter::FilterError) -> Self {
+        AppError::invalid(err.field, err.message)
+    }
+}
+
+impl From<crate::domain::text::TextError> for AppError {
+    fn from(err: crate::domain::text::TextError) -> Self {
+        AppError::Invalid {
+            field: None,
+            message: err.to_string(),
+        }
+    }
+}
+
 fn wait_phrase(secs: u64) -> String {
     match secs {
         0..=59 => "a minute".to_owned(),
@@ -92,13 +107,25 @@ mod server_fn_glue {
         fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
             match value {
                 // Arguments that could not be decoded are bad input, not a transport failure.
-                ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::Invalid {
-                    field: None,
-                    message: "The form could not be read. Reload the page and try again.".into(),
-                },
+                ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => unreadable(),
+                // The server only ever decodes what a client sent (a server function called
+                // while rendering runs directly), so malformed JSON, a wrong type, an unknown
+                // choice or bytes that are not UTF-8 are the caller's mistake. In the browser
+                // the same error means our own reply was unreadable.
+                #[cfg(feature = "ssr")]
+                ServerFnErrorErr::Deserialization(_) => unreadable(),
                 ServerFnErrorErr::ServerError(_) => AppError::Internal,
                 other => AppError::Transport(short_reason(&other)),
             }
+        }
+    }
+
+    pub(super) fn unreadable() -> AppError {
+        AppError::Invalid {
+            field: None,
+            message: "The request could not be read: a value is missing, of the wrong kind or \
+                      not one of the choices. Reload the page and try again."
+                .into(),
         }
     }
 
@@ -138,6 +165,22 @@ mod tests {
             msg,
             "Too many attempts. Please wait 6 minutes and try again."
         );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn arguments_the_server_cannot_decode_are_bad_input() {
+        use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+        for err in [
+            ServerFnErrorErr::Deserialization("expected u32 at line 1 column 9".into()),
+            ServerFnErrorErr::Args("invalid utf-8".into()),
+            ServerFnErrorErr::MissingArg("filter".into()),
+        ] {
+            let app = AppError::from_server_fn_error(err);
+            assert_eq!(app, server_fn_glue::unreadable());
+            assert_eq!(app.http_status(), 422);
+            assert!(!app.to_string().contains("u32"));
+        }
     }
 
     #[test]

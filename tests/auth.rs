@@ -276,3 +276,157 @@ async fn pages_carry_a_nonce_content_security_policy(pool: PgPool) {
         "default-src 'none'; frame-ancestors 'none'"
     );
 }
+
+/// Text no address can hold is refused like a wrong password, and counted: a 10,000-character
+/// or NUL-carrying address used to fail in Postgres (500) without counting, which got round
+/// throttling.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn unusable_addresses_are_refused_and_counted(pool: PgPool) {
+    let huge = format!("{}@acme.example", "x".repeat(10_000));
+    for email in ["ad\u{0}a@acme.example", huge.as_str()] {
+        for _ in 0..throttle::MAX_FAILURES_PER_EMAIL {
+            match sign_in(&pool, attempt(email, "x", None)).await {
+                Err(SignInError::WrongCredentials) => {}
+                other => panic!("expected wrong credentials, got {:?}", other.err()),
+            }
+        }
+        match sign_in(&pool, attempt(email, "x", None)).await {
+            Err(SignInError::Throttled(_)) => {}
+            other => panic!("expected throttling, got {:?}", other.err()),
+        }
+    }
+
+    let app = common::app(pool);
+    for form in [
+        "email=bo%00b%40acme.example&password=x".to_owned(),
+        format!("email=y{}&password=x", common::urlencode(&huge)),
+    ] {
+        let res = common::send(&app, common::form_post("/api/auth/login", &form, None)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = common::body_text(res).await;
+        assert!(body.contains("don't match an account"), "{body}");
+    }
+}
+
+/// A page address with a dot in its last segment is still a page: without a session it leads
+/// to sign-in, like every other page. Only the site's real files are public.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn pages_with_a_dot_still_need_a_session(pool: PgPool) {
+    let app = common::app(pool);
+    for path in [
+        "/help/connect/sage.hr",
+        "/campaigns/0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00.x",
+        "/integrations/x.y",
+    ] {
+        let res = common::send(&app, common::get(path, None)).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(
+            res.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/login?next="),
+            "{path}"
+        );
+    }
+}
+
+/// Bad input to the staff search answers 422 with a sentence about the input, never 500: NUL
+/// in text, numbers and dates past the URL's limits, and arguments that do not decode at all.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn bad_search_input_gets_a_sentence_not_a_500(pool: PgPool) {
+    let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+    let app = common::app(pool);
+    let cookie = common::sign_in(&app, &u.email, &u.password).await;
+    let json = |path: &str, body: &[u8]| {
+        axum::http::Request::post(format!("/api/{path}"))
+            .header("content-type", "application/json")
+            .header("origin", common::ORIGIN)
+            .header("host", "127.0.0.1:3000")
+            .header("cookie", &cookie)
+            .body(axum::body::Body::from(body.to_vec()))
+            .unwrap()
+    };
+    let filter = |change: serde_json::Value| {
+        let mut f =
+            serde_json::to_value(hr_connectors::domain::staff_filter::StaffFilter::default())
+                .unwrap();
+        for (k, v) in change.as_object().unwrap() {
+            f[k] = v.clone();
+        }
+        serde_json::json!({ "filter": f }).to_string().into_bytes()
+    };
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "staff/search",
+            filter(serde_json::json!({"q": "a\u{0}"})),
+            "control character",
+        ),
+        (
+            "staff/count",
+            filter(serde_json::json!({"q": "a\u{0}"})),
+            "control character",
+        ),
+        (
+            "staff/search",
+            filter(serde_json::json!({"joined_within": 2147483647})),
+            "between 1 and 3650 days",
+        ),
+        (
+            "staff/search",
+            filter(serde_json::json!({"started_from": "-200000-01-01"})),
+            "Start dates must be between",
+        ),
+        (
+            "staff/search",
+            filter(serde_json::json!({"sort": "Salary"})),
+            "could not be read",
+        ),
+        (
+            "staff/search",
+            filter(serde_json::json!({"page": -1})),
+            "could not be read",
+        ),
+        (
+            "staff/search",
+            b"{\"filter\": {".to_vec(),
+            "could not be read",
+        ),
+        ("staff/search", b"{}".to_vec(), "could not be read"),
+        (
+            "staff/search",
+            b"{\"filter\": \"\xff\xfe\"}".to_vec(),
+            "could not be read",
+        ),
+    ];
+    for (path, body, expected) in cases {
+        let res = common::send(&app, json(path, &body)).await;
+        let status = res.status();
+        let text = common::body_text(res).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path} {text}");
+        assert!(text.contains(expected), "{path}: {text}");
+        assert!(!text.contains("Transport"), "{text}");
+    }
+    for form in ["text=a%00b", &format!("text={}", "x".repeat(101))] {
+        for path in ["/api/staff/managers", "/api/campaigns/find-anyone"] {
+            let res = common::send(&app, common::form_post(path, form, Some(&cookie))).await;
+            assert_eq!(
+                res.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path} {form:.20}"
+            );
+        }
+    }
+    let res = common::send(
+        &app,
+        common::form_post("/api/staff/name", "key=a%00", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = common::send(&app, common::get("/people?q=%00", Some(&cookie))).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        !common::body_text(res)
+            .await
+            .contains("Something went wrong")
+    );
+}

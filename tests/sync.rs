@@ -210,6 +210,41 @@ async fn initial_sync_stores_the_workforce(pool: PgPool) {
     );
 }
 
+/// The sandbox gives person 41 of every workforce a name and job title carrying NUL, a bell, a
+/// terminal escape and a tab. Postgres refuses NUL in text, so stored raw it would fail the sync.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn control_characters_from_the_hr_system_are_stored_cleaned(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_and_sync(&env, "initech").await;
+    assert_eq!(c.people_count, 60);
+    let stored: (String, String, String, String) = sqlx::query_as(
+        "SELECT first_name, last_name, display_name, job_title FROM staff
+         WHERE connection_id = $1 AND remote_id = '10041'",
+    )
+    .bind(c.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        stored,
+        (
+            "Marie".to_owned(),
+            "Lo[31mpez".to_owned(),
+            "Marie Lo[31mpez".to_owned(),
+            "Night nurse lead".to_owned()
+        )
+    );
+    let with_controls: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM staff WHERE connection_id = $1 AND concat(first_name, last_name,
+             display_name, job_title, search_text, work_email) ~ '[[:cntrl:]]'",
+    )
+    .bind(c.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(with_controls, 0);
+}
+
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn wrong_credentials_are_reported_next_to_the_field(pool: PgPool) {
     let env = env(pool.clone()).await;
@@ -778,6 +813,13 @@ async fn oauth_systems_connect_through_link_and_a_public_token(pool: PgPool) {
             .await
             .is_err()
     );
+    // A token Merge refuses is the caller's mistake, and the hand-off stays to be finished.
+    for wrong in ["", "not-a-token"] {
+        let err = link::complete(&env.state, &env.admin, pending, wrong)
+            .await
+            .unwrap_err();
+        assert_eq!(err.http_status(), 422, "{wrong:?}: {err:?}");
+    }
     let c = link::complete(&env.state, &env.admin, pending, token)
         .await
         .unwrap();

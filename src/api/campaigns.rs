@@ -9,6 +9,8 @@ use crate::domain::campaign::{
     AudienceKind, CampaignDetails, CampaignDraft, CampaignSummary, Person, WhyNot,
 };
 use crate::domain::staff_filter::StaffFilter;
+#[cfg(feature = "ssr")]
+use crate::domain::staff_filter::check_person_key;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -87,6 +89,10 @@ pub async fn save_audience(
     use crate::server::auth::context::{current_user, state};
     let user = current_user()?;
     let state = state()?;
+    filter.validate()?;
+    for key in &picked {
+        check_person_key(key)?;
+    }
     let saved = crate::server::store::audiences::save(
         &state.pool,
         user.account_id,
@@ -107,6 +113,7 @@ pub async fn set_exclusion(id: Uuid, key: String, excluded: bool) -> Result<(), 
     use crate::server::auth::context::{current_user, state};
     let user = current_user()?;
     let state = state()?;
+    check_person_key(&key)?;
     if !crate::server::store::audiences::set_excluded(
         &state.pool,
         user.account_id,
@@ -129,6 +136,7 @@ pub async fn find_anyone(text: String) -> Result<Vec<Person>, AppError> {
     use crate::server::auth::context::{current_user, state};
     let user = current_user()?;
     let state = state()?;
+    crate::domain::text::search(&text)?;
     Ok(crate::server::store::staff_query::anyone(&state.pool, user.account_id, &text).await?)
 }
 
@@ -137,6 +145,7 @@ pub async fn explain_absence(id: Uuid, key: String) -> Result<WhyNot, AppError> 
     use crate::server::auth::context::{current_user, state};
     let user = current_user()?;
     let state = state()?;
+    check_person_key(&key)?;
     crate::server::store::why_not::explain(&state.pool, user.account_id, id, &key)
         .await?
         .ok_or_else(|| AppError::not_found("That person or campaign"))

@@ -209,6 +209,7 @@ pub async fn complete_link(
     use crate::server::integrations::link;
     let user = require_admin()?;
     let state = state()?;
+    crate::domain::text::one_line("The sign-in token", &public_token, 512)?;
     let relink = link::is_relink(&state.pool, user.account_id, pending).await?;
     let c = link::complete(&state, &user, pending, &public_token).await?;
     let action = if relink {

@@ -11,6 +11,7 @@ pub async fn search_staff(filter: StaffFilter) -> Result<StaffPage, AppError> {
     use crate::server::auth::context::{current_user, state};
     let user = current_user()?;
     let state = state()?;
+    filter.validate()?;
     Ok(crate::server::store::staff_query::search(&state.pool, user.account_id, &filter).await?)
 }
 
@@ -20,6 +21,7 @@ pub async fn count_staff(filter: StaffFilter) -> Result<i64, AppError> {
     use crate::server::auth::context::{current_user, state};
     let user = current_user()?;
     let state = state()?;
+    filter.validate()?;
     Ok(crate::server::store::staff_query::count(&state.pool, user.account_id, &filter).await?)
 }
 
@@ -39,6 +41,7 @@ pub async fn find_managers(
     use crate::server::auth::context::{current_user, state};
     let user = current_user()?;
     let state = state()?;
+    crate::domain::text::search(&text)?;
     Ok(crate::server::store::staff_query::managers(&state.pool, user.account_id, &text).await?)
 }
 
@@ -47,5 +50,6 @@ pub async fn person_name(key: String) -> Result<Option<String>, AppError> {
     use crate::server::auth::context::{current_user, state};
     let user = current_user()?;
     let state = state()?;
+    crate::domain::staff_filter::check_person_key(&key)?;
     Ok(crate::server::store::staff_query::person_name(&state.pool, user.account_id, &key).await?)
 }

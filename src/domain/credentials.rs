@@ -323,7 +323,10 @@ pub fn validate(field: &CredentialField, input: &str) -> Result<String, Credenti
                 return Err(CredentialError::Missing(in_sentence(field.label)));
             }
             let host = s.strip_prefix("https://").ok_or(CredentialError::BadUrl)?;
-            if host.is_empty() || host.starts_with('/') || s.chars().any(char::is_whitespace) {
+            if host.is_empty()
+                || host.starts_with('/')
+                || s.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
                 return Err(CredentialError::BadUrl);
             }
             Ok(s.to_owned())

@@ -11,4 +11,5 @@ pub mod integration;
 pub mod numbers;
 pub mod role;
 pub mod staff_filter;
+pub mod text;
 pub mod user;

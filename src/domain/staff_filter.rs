@@ -4,6 +4,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::text;
+
 /// How many suggestions a people search lists; the server fetches one more so the page can
 /// say there are more to narrow down.
 pub const SUGGESTIONS_SHOWN: usize = 8;
@@ -158,43 +160,186 @@ impl StaffFilter {
     }
 
     /// Reads the filter back from query pairs; anything malformed is ignored, never an error,
-    /// because people edit and paste URLs.
+    /// because people edit and paste URLs. What it returns always passes [`Self::validate`].
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut f = StaffFilter::default();
         for (k, v) in pairs {
             let v = v.trim();
             match k {
-                "q" => f.q = v.chars().take(100).collect(),
-                "team" if is_ref(v) && f.teams.len() < 50 => f.teams.push(v.to_owned()),
+                "q" => f.q = typed_text(v),
+                "team" if is_ref(v) && f.teams.len() < MAX_TEAMS => f.teams.push(v.to_owned()),
                 "manager" if is_ref(v) => f.manager = Some(v.to_owned()),
                 "direct" => f.direct_only = v == "1",
-                "joined" => f.joined_within = v.parse().ok().filter(|d| (1..=3650).contains(d)),
-                "country" if v.len() == 2 && v.bytes().all(|b| b.is_ascii_alphabetic()) => {
-                    f.countries.push(v.to_ascii_uppercase())
+                "joined" => f.joined_within = v.parse().ok().filter(|d| JOINED_DAYS.contains(d)),
+                "country" if f.countries.len() < MAX_COUNTRIES => {
+                    let v = v.to_ascii_uppercase();
+                    if is_country(&v) {
+                        f.countries.push(v)
+                    }
                 }
-                "dept" if is_ref(v) && f.departments.len() < 50 => f.departments.push(v.to_owned()),
-                "office" if is_office(v) && f.offices.len() < 50 => f.offices.push(v.to_owned()),
-                "source" if is_uuid(v) && f.sources.len() < 20 => {
+                "dept" if is_ref(v) && f.departments.len() < MAX_DEPARTMENTS => {
+                    f.departments.push(v.to_owned())
+                }
+                "office" if is_office(v) && f.offices.len() < MAX_OFFICES => {
+                    f.offices.push(v.to_owned())
+                }
+                "source" if is_uuid(v) && f.sources.len() < MAX_SOURCES => {
                     f.sources.push(v.to_ascii_lowercase())
                 }
-                "title" => f.job_title = v.chars().filter(|c| !c.is_control()).take(100).collect(),
-                "from" => f.started_from = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
-                "to" => f.started_to = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
+                "title" => f.job_title = typed_text(v),
+                "from" => f.started_from = start_date(v),
+                "to" => f.started_to = start_date(v),
                 "anniversary" => f.anniversary_within = days(v),
                 "birthday" => f.birthday_within = days(v),
                 "pending" => f.include_pending = v == "1",
                 "leavers" => f.include_leavers = v == "1",
                 "sort" => f.sort = SortOrder::parse(v).unwrap_or_default(),
-                "page" => f.page = v.parse().unwrap_or(0).min(10_000),
+                "page" => f.page = v.parse().unwrap_or(0).min(MAX_PAGE),
                 _ => {}
             }
         }
         f
     }
+
+    /// The limits [`Self::from_pairs`] applies to a URL, applied to a filter that arrives whole
+    /// (the server functions take it as JSON): the first value outside them, with a sentence
+    /// naming the filter it belongs to.
+    pub fn validate(&self) -> Result<(), FilterError> {
+        let refuse = |field: &'static str, message: String| Err(FilterError { field, message });
+        text::one_line("The search text", &self.q, text::MAX_SEARCH)
+            .or_else(|e| refuse("q", e.to_string()))?;
+        text::one_line("The job title filter", &self.job_title, text::MAX_SEARCH)
+            .or_else(|e| refuse("title", e.to_string()))?;
+        let lists: [ChoiceList; 5] = [
+            ("team", &self.teams, MAX_TEAMS, is_ref, "team"),
+            (
+                "dept",
+                &self.departments,
+                MAX_DEPARTMENTS,
+                is_ref,
+                "department",
+            ),
+            ("office", &self.offices, MAX_OFFICES, is_office, "office"),
+            (
+                "country",
+                &self.countries,
+                MAX_COUNTRIES,
+                is_country,
+                "country",
+            ),
+            ("source", &self.sources, MAX_SOURCES, is_uuid, "HR system"),
+        ];
+        for (field, values, max, valid, noun) in lists {
+            if values.len() > max {
+                return refuse(field, format!("Choose at most {max} of the {noun} filter."));
+            }
+            if !values.iter().all(|v| valid(v)) {
+                return refuse(
+                    field,
+                    format!("The {noun} filter holds a value that is not one of its choices."),
+                );
+            }
+        }
+        if self.manager.as_deref().is_some_and(|m| !is_ref(m)) {
+            return refuse(
+                "manager",
+                "The manager filter does not name a person. Choose the manager again.".into(),
+            );
+        }
+        if self
+            .joined_within
+            .is_some_and(|d| !JOINED_DAYS.contains(&d))
+        {
+            return refuse(
+                "joined",
+                format!(
+                    "The \"joined in the last\" filter must be between {} and {} days.",
+                    JOINED_DAYS.start(),
+                    JOINED_DAYS.end()
+                ),
+            );
+        }
+        for (field, date) in [("from", self.started_from), ("to", self.started_to)] {
+            if date.is_some_and(|d| !(EARLIEST_START..=LATEST_START).contains(&d)) {
+                return refuse(
+                    field,
+                    format!("Start dates must be between {EARLIEST_START} and {LATEST_START}."),
+                );
+            }
+        }
+        for (field, within) in [
+            ("anniversary", self.anniversary_within),
+            ("birthday", self.birthday_within),
+        ] {
+            if within.is_some_and(|d| !UPCOMING_DAYS.contains(&d)) {
+                return refuse(
+                    field,
+                    format!(
+                        "Upcoming dates can be looked for between {} and {} days ahead.",
+                        UPCOMING_DAYS.start(),
+                        UPCOMING_DAYS.end()
+                    ),
+                );
+            }
+        }
+        if self.page > MAX_PAGE {
+            return refuse("page", format!("Pages go up to {MAX_PAGE}."));
+        }
+        Ok(())
+    }
+}
+
+/// A filter of several choices: its URL key, its values, how many it may hold, the check of one
+/// value, and its name in a message.
+type ChoiceList<'a> = (
+    &'static str,
+    &'a [String],
+    usize,
+    fn(&str) -> bool,
+    &'static str,
+);
+
+/// A filter value outside the limits, and the URL key of the filter it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct FilterError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+pub const MAX_TEAMS: usize = 50;
+pub const MAX_DEPARTMENTS: usize = 50;
+pub const MAX_OFFICES: usize = 50;
+pub const MAX_COUNTRIES: usize = 50;
+pub const MAX_SOURCES: usize = 20;
+pub const MAX_PAGE: u32 = 10_000;
+pub const JOINED_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
+pub const UPCOMING_DAYS: std::ops::RangeInclusive<u32> = 1..=366;
+/// Start dates a filter may name. Postgres and chrono reach far wider, but a date outside these
+/// is a typo, and arithmetic on the extremes overflows.
+pub const EARLIEST_START: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date");
+pub const LATEST_START: NaiveDate = NaiveDate::from_ymd_opt(2199, 12, 31).expect("a valid date");
+
+/// Typed text from a URL: control characters dropped, cut to the search length.
+fn typed_text(v: &str) -> String {
+    v.chars()
+        .filter(|c| !c.is_control())
+        .take(text::MAX_SEARCH)
+        .collect()
+}
+
+fn start_date(v: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (EARLIEST_START..=LATEST_START).contains(d))
 }
 
 fn days(v: &str) -> Option<u32> {
-    v.parse().ok().filter(|d| (1..=366).contains(d))
+    v.parse().ok().filter(|d| UPCOMING_DAYS.contains(d))
+}
+
+fn is_country(v: &str) -> bool {
+    v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 fn is_uuid(v: &str) -> bool {
@@ -213,8 +358,8 @@ fn is_office(v: &str) -> bool {
         })
 }
 
-/// `<uuid>/<id>` with only characters Merge ids use.
-fn is_ref(v: &str) -> bool {
+/// A person, team or department as `<connection id>/<id>`, with only characters Merge ids use.
+pub fn is_ref(v: &str) -> bool {
     v.len() <= 200
         && v.split_once('/').is_some_and(|(a, b)| {
             a.len() == 36
@@ -222,6 +367,18 @@ fn is_ref(v: &str) -> bool {
                 && v.bytes()
                     .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'/' || c == b'_')
         })
+}
+
+/// A person's key as the staff table and campaigns name them: `<connection id>/<Merge id>`.
+pub fn check_person_key(key: &str) -> Result<(), FilterError> {
+    if is_ref(key) {
+        Ok(())
+    } else {
+        Err(FilterError {
+            field: "key",
+            message: "That does not name a person in your staff list. Reload the page and choose them again.".into(),
+        })
+    }
 }
 
 fn encode(v: &str) -> String {
@@ -327,6 +484,165 @@ mod tests {
             ("sort", "salary"),
         ]);
         assert_eq!(junk, StaffFilter::default());
+    }
+
+    #[test]
+    fn a_filter_sent_whole_meets_the_limits_of_the_url() {
+        assert_eq!(StaffFilter::default().validate(), Ok(()));
+        let refused = |f: StaffFilter| f.validate().unwrap_err();
+        let date = |y| NaiveDate::from_ymd_opt(y, 1, 1);
+        let cases: Vec<(StaffFilter, &str)> = vec![
+            (
+                StaffFilter {
+                    q: "a\u{0}".into(),
+                    ..Default::default()
+                },
+                "q",
+            ),
+            (
+                StaffFilter {
+                    q: "x".repeat(101),
+                    ..Default::default()
+                },
+                "q",
+            ),
+            (
+                StaffFilter {
+                    job_title: "\u{1b}[31m".into(),
+                    ..Default::default()
+                },
+                "title",
+            ),
+            (
+                StaffFilter {
+                    joined_within: Some(2_147_483_647),
+                    ..Default::default()
+                },
+                "joined",
+            ),
+            (
+                StaffFilter {
+                    joined_within: Some(0),
+                    ..Default::default()
+                },
+                "joined",
+            ),
+            (
+                StaffFilter {
+                    started_from: date(-200_000),
+                    ..Default::default()
+                },
+                "from",
+            ),
+            (
+                StaffFilter {
+                    started_to: date(262_000),
+                    ..Default::default()
+                },
+                "to",
+            ),
+            (
+                StaffFilter {
+                    anniversary_within: Some(367),
+                    ..Default::default()
+                },
+                "anniversary",
+            ),
+            (
+                StaffFilter {
+                    birthday_within: Some(0),
+                    ..Default::default()
+                },
+                "birthday",
+            ),
+            (
+                StaffFilter {
+                    page: 10_001,
+                    ..Default::default()
+                },
+                "page",
+            ),
+            (
+                StaffFilter {
+                    teams: vec!["'; drop table".into()],
+                    ..Default::default()
+                },
+                "team",
+            ),
+            (
+                StaffFilter {
+                    manager: Some("x\u{0}".into()),
+                    ..Default::default()
+                },
+                "manager",
+            ),
+            (
+                StaffFilter {
+                    countries: vec!["de".into()],
+                    ..Default::default()
+                },
+                "country",
+            ),
+            (
+                StaffFilter {
+                    offices: vec!["Berlin".into()],
+                    ..Default::default()
+                },
+                "office",
+            ),
+            (
+                StaffFilter {
+                    sources: vec!["x".into(); 21],
+                    ..Default::default()
+                },
+                "source",
+            ),
+        ];
+        for (filter, field) in cases {
+            let err = refused(filter.clone());
+            assert_eq!(err.field, field, "{filter:?}");
+            assert!(err.message.ends_with('.'), "{}", err.message);
+        }
+        assert!(
+            refused(StaffFilter {
+                joined_within: Some(4000),
+                ..Default::default()
+            })
+            .message
+            .contains("between 1 and 3650 days")
+        );
+    }
+
+    #[test]
+    fn a_url_with_control_characters_and_extreme_values_reads_as_a_valid_filter() {
+        let f = StaffFilter::from_pairs([
+            ("q", "ad\u{0}a"),
+            ("title", "lead\u{7}"),
+            ("joined", "2147483647"),
+            ("from", "-200000-01-01"),
+            ("to", "+262000-01-01"),
+            ("page", "99999999"),
+        ]);
+        assert_eq!(f.q, "ada");
+        assert_eq!(f.job_title, "lead");
+        assert_eq!(
+            (f.joined_within, f.started_from, f.started_to),
+            (None, None, None)
+        );
+        assert_eq!(f.page, MAX_PAGE);
+        assert_eq!(f.validate(), Ok(()));
+        let many: Vec<(&str, &str)> = std::iter::repeat_n(("country", "de"), 80).collect();
+        let f = StaffFilter::from_pairs(many);
+        assert_eq!(f.countries.len(), MAX_COUNTRIES);
+        assert_eq!(f.validate(), Ok(()));
+    }
+
+    #[test]
+    fn person_keys_are_references() {
+        assert!(check_person_key("0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00/m-9").is_ok());
+        for bad in ["", "x/y", "0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00/\u{0}"] {
+            assert!(check_person_key(bad).is_err(), "{bad:?}");
+        }
     }
 
     fn percent_decode(v: &str) -> String {

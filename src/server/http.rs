@@ -13,7 +13,8 @@ use crate::error::AppError;
 use super::state::AppState;
 
 /// The client's address: the socket peer, or the first `X-Forwarded-For` hop when the server is
-/// configured to sit behind a trusted proxy.
+/// configured to sit behind a trusted proxy. Only an address is taken from the header: the value
+/// is stored with failed sign-ins, and anything else there could be kilobytes of text.
 pub fn client_ip(req: &Request, trust_proxy_headers: bool) -> String {
     if trust_proxy_headers
         && let Some(forwarded) = req
@@ -21,10 +22,9 @@ pub fn client_ip(req: &Request, trust_proxy_headers: bool) -> String {
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
+            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
     {
-        return forwarded.to_owned();
+        return forwarded.to_string();
     }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -137,9 +137,85 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// Refusals the framework writes itself (a 405 without a body, tower-http's 413 "length limit
+/// exceeded", an address whose id does not parse, an unknown server function) are given a
+/// sentence a person can act on. The app's own refusals (pages, server-function errors, plain
+/// sentences) pass through unchanged.
+pub async fn readable_refusals(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if !status.is_client_error() || html {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let readable = serde_json::from_slice::<AppError>(&bytes).is_ok()
+        || std::str::from_utf8(&bytes).is_ok_and(is_sentence);
+    if readable {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(refusal(status)))
+}
+
+/// Plain prose: a capital first, a full stop last, and none of the marks of code.
+fn is_sentence(text: &str) -> bool {
+    let text = text.trim();
+    text.chars().next().is_some_and(char::is_uppercase)
+        && text.ends_with(['.', '!', '?'])
+        && !text.contains(['`', '{', '}'])
+        && !text.contains("::")
+}
+
+fn refusal(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNAUTHORIZED => {
+            "This request was refused: it carries no valid session or signature."
+        }
+        StatusCode::NOT_FOUND => {
+            "There is nothing at this address. Check it, or start again from the home page."
+        }
+        StatusCode::METHOD_NOT_ALLOWED => "This address does not accept that kind of request.",
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "This request is too large. Send less at once and try again."
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "This request is in a format HR Connectors does not read. Reload the page and try again."
+        }
+        _ => "This request could not be read. Reload the page and try again.",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn framework_messages_are_not_sentences() {
+        assert!(is_sentence(
+            "This request came from another website and was refused."
+        ));
+        for technical in [
+            "",
+            "length limit exceeded",
+            "Could not find a server function at the route /api/x. Call `register_explicit()`.",
+            "Invalid URL: Cannot parse `x` to a `Uuid`",
+            "Failed to deserialize form body: missing field `id`",
+        ] {
+            assert!(!is_sentence(technical), "{technical}");
+        }
+    }
 
     #[test]
     fn origin_of_a_referer_drops_the_path() {

@@ -175,6 +175,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(http::server_fn_status))
         .layer(middleware::from_fn(http::security_headers))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(http::readable_refusals))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req

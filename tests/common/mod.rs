@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: configuration, an in-process app, demo users.
 #![allow(dead_code)]
 
+pub mod endpoints;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response};

@@ -14,6 +14,17 @@ use crate::server::state::AppState;
 use super::context::RequestSession;
 use super::{cookie, session};
 
+/// The files copied from `public/` into the site root (a test keeps this list equal to the
+/// folder). A path is a file because it is listed, never because of its shape: a page address
+/// such as `/help/connect/sage.hr` has a dot too.
+pub const PUBLIC_FILES: &[&str] = &["/favicon.svg"];
+
+/// The site's static files: the built bundle under `/pkg/` and the listed public files. They
+/// need no session, and are served without looking one up.
+fn is_static(path: &str) -> bool {
+    path.starts_with("/pkg/") || PUBLIC_FILES.contains(&path)
+}
+
 /// Paths anyone may request. Server functions (`/api/…`) check the session themselves and
 /// answer 401, which is what a script calling them needs, rather than a redirect.
 fn is_public(path: &str) -> bool {
@@ -21,9 +32,7 @@ fn is_public(path: &str) -> bool {
         || path == "/healthz"
         || path.starts_with("/api/")
         || path.starts_with("/webhooks/")
-        || path.starts_with("/pkg/")
-        // Files copied from public/ (logos, favicon) all have an extension; pages never do.
-        || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+        || is_static(path)
 }
 
 pub async fn session_layer(
@@ -32,13 +41,8 @@ pub async fn session_layer(
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_owned();
-    let is_static = path.starts_with("/pkg/")
-        || path
-            .rsplit('/')
-            .next()
-            .is_some_and(|last| last.contains('.'));
     let ip = client_ip(&req, state.config.trust_proxy_headers);
-    if is_static {
+    if is_static(&path) {
         req.extensions_mut().insert(RequestSession {
             client_ip: ip,
             ..Default::default()
@@ -144,9 +148,39 @@ mod tests {
             "/integrations",
             "/help/which-data",
             "/outbox",
+            "/help/connect/sage.hr",
+            "/campaigns/0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00.x",
+            "/integrations/x.y",
+            "/favicon.svg/x.y",
+            "/robots.txt",
         ] {
             assert!(!is_public(p), "{p}");
         }
+    }
+
+    #[test]
+    fn the_public_files_are_exactly_those_in_the_public_folder() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("public");
+        let mut found: Vec<String> = Vec::new();
+        let mut pending = vec![folder.clone()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    let relative = path.strip_prefix(&folder).unwrap();
+                    found.push(format!("/{}", relative.display()));
+                }
+            }
+        }
+        found.sort();
+        let mut listed: Vec<String> = PUBLIC_FILES.iter().map(|p| (*p).to_owned()).collect();
+        listed.sort();
+        assert_eq!(
+            found, listed,
+            "PUBLIC_FILES must list every file in public/"
+        );
     }
 
     #[test]

@@ -31,11 +31,24 @@ pub struct SignIn<'a> {
     pub previous_token: Option<&'a str>,
 }
 
+/// The key failures are counted under: the address as typed, normalised, without control
+/// characters and cut to the longest address. Postgres refuses NUL and its index refuses keys
+/// of kilobytes, and an attempt that could not be recorded would not be throttled.
+fn throttle_key(email: &str) -> String {
+    email
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(EmailAddress::MAX_LEN)
+        .collect()
+}
+
 pub async fn sign_in(
     pool: &PgPool,
     attempt: SignIn<'_>,
 ) -> Result<session::NewSession, SignInError> {
-    let throttle_key = attempt.email.trim().to_lowercase();
+    let throttle_key = throttle_key(attempt.email);
     if let Some(wait) = throttle::retry_after(pool, &throttle_key, attempt.client_ip).await? {
         return Err(SignInError::Throttled(wait));
     }
@@ -70,4 +83,17 @@ pub async fn sign_in(
         .await
         .context("recording the sign-in time")?;
     Ok(new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_typed_address_has_a_key_the_database_can_store() {
+        assert_eq!(throttle_key(" Ada@Acme.Example "), "ada@acme.example");
+        assert_eq!(throttle_key("a\u{0}da@acme.example"), "ada@acme.example");
+        let huge = throttle_key(&"x".repeat(10_000));
+        assert_eq!(huge.chars().count(), EmailAddress::MAX_LEN);
+    }
 }

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::server::auth::guard::encode_component;
 use crate::server::error::{Context, ServerError};
 use crate::server::merge::client::EndUser;
+use crate::server::merge::error::MergeError;
 use crate::server::secret::Secret;
 use crate::server::state::AppState;
 use crate::server::store::connections::{self, Connection, NewConnection};
@@ -163,6 +164,41 @@ pub async fn complete(
     if !user.role.can_manage_integrations() {
         return Err(AppError::Forbidden);
     }
+    let expired = || {
+        AppError::NotFound(
+            "This sign-in has expired or was already finished. Start again from Connect new integration.".into(),
+        )
+    };
+    let pending_exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pending_links
+         WHERE id = $1 AND account_id = $2 AND created_at > now() - make_interval(hours => $3))",
+    )
+    .bind(pending)
+    .bind(user.account_id)
+    .bind(PENDING_HOURS)
+    .fetch_one(&state.pool)
+    .await
+    .context("finding a pending link")?;
+    if !pending_exists {
+        return Err(expired());
+    }
+    // Exchanged before the hand-off is claimed, so a token Merge refuses (or an outage) leaves
+    // the hand-off in place to be finished with the right token.
+    let account = state
+        .merge
+        .exchange_public_token(public_token)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "public token exchange failed");
+            let message =
+                "The sign-in could not be confirmed. Start again from Connect new integration.";
+            match e {
+                MergeError::Status { status, .. } if status.is_client_error() => {
+                    AppError::invalid("public_token", message)
+                }
+                _ => AppError::Unavailable(message.into()),
+            }
+        })?;
     type Row = (String, String, String, sqlx::types::Json<Consent>, String);
     let row: Option<Row> = sqlx::query_as(
         "DELETE FROM pending_links
@@ -174,23 +210,10 @@ pub async fn complete(
     .bind(PENDING_HOURS)
     .fetch_optional(&state.pool)
     .await
-    .context("finding a pending link")?;
+    .context("claiming a pending link")?;
     let Some((slug, name, label, consent, origin_id)) = row else {
-        return Err(AppError::NotFound(
-            "This sign-in has expired or was already finished. Start again from Connect new integration.".into(),
-        ));
+        return Err(expired());
     };
-    let account = state
-        .merge
-        .exchange_public_token(public_token)
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "public token exchange failed");
-            AppError::Unavailable(
-                "The sign-in could not be confirmed. Start again from Connect new integration."
-                    .into(),
-            )
-        })?;
     let id = origin_id
         .rsplit_once("_conn_")
         .and_then(|(_, c)| Uuid::parse_str(c).ok())

@@ -106,6 +106,11 @@ const HOSTILE_FIRST: &[&str] = &[
     "مريم",
     "=HYPERLINK(\"http://evil.example\",\"Click\")",
 ];
+/// Text carrying NUL, a bell, a terminal escape and a tab, as HR systems fed by imports and
+/// copy-paste do: a sync must store it cleaned rather than fail (Postgres refuses NUL in text).
+const CONTROL_FIRST: &str = "Ma\u{0}rie\u{7}";
+const CONTROL_LAST: &str = "Lo\u{1b}[31mpez";
+const CONTROL_TITLE: &str = "Night\u{0} nurse\tlead";
 const DEPARTMENTS: &[&str] = &[
     "Sales",
     "Engineering",
@@ -411,17 +416,24 @@ impl Workforce {
     pub fn person(&self, i: u64) -> Person {
         let r = |salt: u64| self.rnd(i, salt);
         let hostile = i % 997 == 13;
+        let control = i % 997 == 41;
         // Every 50th person exists under the same name and email in each HR system of the
         // organisation, as people do who appear in two divisions' systems.
         let name_seed = if i % 50 == 7 { i } else { r(1) };
-        let first = if hostile {
+        let first = if control {
+            CONTROL_FIRST.to_owned()
+        } else if hostile {
             HOSTILE_FIRST[(i / 997) as usize % HOSTILE_FIRST.len()].to_owned()
         } else {
             FIRST[(mix(name_seed) % FIRST.len() as u64) as usize].to_owned()
         };
-        let last = LAST[(mix(name_seed ^ 0xABCD) % LAST.len() as u64) as usize].to_owned();
-        let preferred_name =
-            (r(3) % 10 == 0).then(|| FIRST[(r(4) % FIRST.len() as u64) as usize].to_owned());
+        let last = if control {
+            CONTROL_LAST.to_owned()
+        } else {
+            LAST[(mix(name_seed ^ 0xABCD) % LAST.len() as u64) as usize].to_owned()
+        };
+        let preferred_name = (!control && r(3) % 10 == 0)
+            .then(|| FIRST[(r(4) % FIRST.len() as u64) as usize].to_owned());
         let display_full_name = format!("{} {}", preferred_name.as_deref().unwrap_or(&first), last);
         let hired_in = self.hired_in(i);
         let local = format!("{}.{}", ascii_fold(&first), ascii_fold(&last));
@@ -496,7 +508,9 @@ impl Workforce {
             )
             .single()
             .expect("valid date");
-        let title = if hostile {
+        let title = if control {
+            CONTROL_TITLE.to_owned()
+        } else if hostile {
             "<img src=x onerror=alert('title')> Manager".to_owned()
         } else if depth(i) == 1 {
             format!("Head of {}", Self::department_name(department))
@@ -624,6 +638,8 @@ mod tests {
         assert!(people.iter().any(|p| p.work_email.is_none()));
         assert!(people.iter().any(|p| p.first_name.contains('<')));
         assert!(people.iter().any(|p| !p.first_name.is_ascii()));
+        assert!(people[41].display_full_name.contains('\u{0}'));
+        assert!(people[41].job_title.contains('\u{0}'));
         let recent = people
             .iter()
             .filter(|p| {

@@ -1,0 +1,58 @@
+//! Limits on text typed in the browser, checked as a form is filled in and again by the server
+//! before the text goes near the database. Postgres refuses NUL in text and an index refuses
+//! very long values; both used to surface as "something went wrong on our side" instead of a
+//! sentence about the input.
+
+/// Longest search text: names and email fragments, never paragraphs.
+pub const MAX_SEARCH: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("{what} can have at most {max} characters.")]
+    TooLong { what: &'static str, max: usize },
+    #[error(
+        "{what} contains a control character (such as NUL or a line break), which cannot be used here."
+    )]
+    ControlCharacter { what: &'static str },
+}
+
+/// One line of text of at most `max` characters, with no control characters. `what` names the
+/// value for the message, capitalised as it starts the sentence ("The search text").
+pub fn one_line(what: &'static str, value: &str, max: usize) -> Result<(), TextError> {
+    if value.chars().nth(max).is_some() {
+        return Err(TextError::TooLong { what, max });
+    }
+    if value.chars().any(char::is_control) {
+        return Err(TextError::ControlCharacter { what });
+    }
+    Ok(())
+}
+
+/// Text typed into a people search ("find a manager", "find anyone").
+pub fn search(value: &str) -> Result<(), TextError> {
+    one_line("The search text", value, MAX_SEARCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_control_characters_and_long_text_with_a_sentence() {
+        assert_eq!(search("José O'Brien"), Ok(()));
+        assert_eq!(search(&"é".repeat(MAX_SEARCH)), Ok(()));
+        let long = search(&"é".repeat(MAX_SEARCH + 1)).unwrap_err();
+        assert_eq!(
+            long.to_string(),
+            "The search text can have at most 100 characters."
+        );
+        for bad in ["a\u{0}b", "\u{7}", "line\nbreak", "\u{9f}"] {
+            let err = search(bad).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("The search text contains a control character"),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+}

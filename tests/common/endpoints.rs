@@ -1,0 +1,261 @@
+//! Every registered server function with a payload that would work for account A, and what A
+//! holds: shared by the isolation test (other accounts calling A's ids) and the fuzzer (hostile
+//! variations of each payload).
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::Request;
+use hr_connectors::domain::campaign::{AudienceKind, CampaignDraft};
+use hr_connectors::domain::staff_filter::StaffFilter;
+use hr_connectors::server::integrations::link;
+use hr_connectors::server::store::{audiences, campaigns, connections, staff_query};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::SyncedEnv;
+
+#[derive(Clone, Debug)]
+pub enum Payload {
+    Form(String),
+    Json(Value),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Access {
+    /// Anyone may call it (signing in).
+    Public,
+    /// Any signed-in user; answers only about their own account.
+    Member,
+    /// Admins only: campaign managers are refused on the server.
+    Admin,
+}
+
+pub fn request(path: &str, payload: &Payload, cookie: Option<&str>) -> Request<Body> {
+    let (content_type, body) = match payload {
+        Payload::Form(f) => ("application/x-www-form-urlencoded", f.clone()),
+        Payload::Json(v) => ("application/json", v.to_string()),
+    };
+    let mut builder = Request::post(format!("/api/{path}"))
+        .header("content-type", content_type)
+        .header("origin", super::ORIGIN)
+        .header("host", "127.0.0.1:3000");
+    if let Some(c) = cookie {
+        builder = builder.header("cookie", c);
+    }
+    builder.body(Body::from(body)).unwrap()
+}
+
+/// What account A has, and the strings that must never reach anyone else.
+pub struct AccountA {
+    pub connection: Uuid,
+    pub campaign: Uuid,
+    pub person: String,
+    pub pending: Uuid,
+    pub secrets: Vec<String>,
+}
+
+pub async fn account_a(env: &SyncedEnv, pool: &PgPool) -> AccountA {
+    let account = env.admin.account_id;
+    let c = env.connect("initech").await;
+    connections::rename(pool, account, c.id, "Initech Alpha")
+        .await
+        .unwrap();
+    let campaign = campaigns::create(
+        pool,
+        account,
+        env.admin.user_id,
+        &CampaignDraft {
+            name: "Alpha secret campaign".into(),
+            occasion: "Thank you".into(),
+            budget: "10".into(),
+            currency: "GBP".into(),
+            notes: "Alpha notes".into(),
+        }
+        .validate()
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    audiences::save(
+        pool,
+        account,
+        campaign,
+        AudienceKind::Dynamic,
+        &StaffFilter::default(),
+        vec![],
+    )
+    .await
+    .unwrap();
+    let keys = staff_query::all_keys(pool, account, &StaffFilter::default())
+        .await
+        .unwrap();
+    let person = keys[0].clone();
+    let name = staff_query::person_name(pool, account, &person)
+        .await
+        .unwrap()
+        .unwrap();
+    audiences::set_excluded(pool, account, campaign, &keys[1], env.admin.user_id, true)
+        .await
+        .unwrap();
+    let url = link::start(&env.state, &env.admin, "gusto", "Alpha payroll", &[])
+        .await
+        .unwrap();
+    let pending = url.split("pending%3D").nth(1).unwrap()[..36]
+        .parse()
+        .unwrap();
+    AccountA {
+        connection: c.id,
+        campaign,
+        person,
+        pending,
+        secrets: vec![
+            c.id.to_string(),
+            campaign.to_string(),
+            "Initech Alpha".into(),
+            "Alpha secret campaign".into(),
+            "Alpha notes".into(),
+            "acme.example".into(),
+            name,
+        ],
+    }
+}
+
+/// Every server function, called with account A's ids.
+pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
+    use Access::*;
+    use Payload::*;
+    let (c, k, p) = (a.connection, a.campaign, &a.person);
+    let draft = json!({"name": "Hijacked", "occasion": "Thank you", "budget": "", "currency": "GBP", "notes": ""});
+    BTreeMap::from([
+        (
+            "auth/login",
+            (
+                Public,
+                Form("email=ada%40acme.example&password=wrong".into()),
+            ),
+        ),
+        ("auth/logout", (Member, Form(String::new()))),
+        ("auth/whoami", (Member, Form(String::new()))),
+        ("mail/outbox", (Member, Form(String::new()))),
+        ("integrations/list", (Member, Form(String::new()))),
+        ("integrations/catalogue", (Member, Form(String::new()))),
+        ("integrations/activity", (Admin, Form(String::new()))),
+        ("integrations/get", (Member, Form(format!("id={c}")))),
+        ("integrations/details", (Member, Form(format!("id={c}")))),
+        (
+            "integrations/connect",
+            (
+                Admin,
+                Json(
+                    json!({"slug": "sage-hr", "label": "x", "optional_fields": [], "credentials": {"subdomain": "initech", "api_key": "wrong-key"}}),
+                ),
+            ),
+        ),
+        ("integrations/resync", (Admin, Form(format!("id={c}")))),
+        (
+            "integrations/rename",
+            (Admin, Form(format!("id={c}&label=Hijacked"))),
+        ),
+        (
+            "integrations/disconnect",
+            (Admin, Form(format!("id={c}&delete_now=true"))),
+        ),
+        (
+            "integrations/start-link",
+            (
+                Admin,
+                Json(json!({"slug": "nope", "label": "x", "optional_fields": []})),
+            ),
+        ),
+        (
+            "integrations/complete-link",
+            (Admin, Form(format!("pending={}&public_token=x", a.pending))),
+        ),
+        (
+            "integrations/relink",
+            (
+                Admin,
+                Json(
+                    json!({"id": c, "credentials": {"subdomain": "initech", "api_key": "demo-api-key"}}),
+                ),
+            ),
+        ),
+        (
+            "integrations/start-relink",
+            (Admin, Form(format!("id={c}"))),
+        ),
+        (
+            "integrations/review-held",
+            (Admin, Form(format!("id={c}&apply=true"))),
+        ),
+        (
+            "staff/search",
+            (Member, Json(json!({"filter": StaffFilter::default()}))),
+        ),
+        (
+            "staff/count",
+            (Member, Json(json!({"filter": StaffFilter::default()}))),
+        ),
+        ("staff/options", (Member, Form(String::new()))),
+        ("staff/managers", (Member, Form("text=a".into()))),
+        (
+            "staff/name",
+            (Member, Form(format!("key={}", super::urlencode(p)))),
+        ),
+        ("campaigns/list", (Member, Form("archived=false".into()))),
+        (
+            "campaigns/create",
+            (Member, Json(json!({"draft": draft.clone()}))),
+        ),
+        (
+            "campaigns/update",
+            (Member, Json(json!({"id": k, "draft": draft}))),
+        ),
+        (
+            "campaigns/archive",
+            (Member, Form(format!("id={k}&archived=true"))),
+        ),
+        ("campaigns/get", (Member, Form(format!("id={k}")))),
+        (
+            "campaigns/audience",
+            (
+                Member,
+                Json(
+                    json!({"id": k, "kind": "Snapshot", "filter": StaffFilter::default(), "picked": [p]}),
+                ),
+            ),
+        ),
+        (
+            "campaigns/exclude",
+            (
+                Member,
+                Form(format!("id={k}&key={}&excluded=true", super::urlencode(p))),
+            ),
+        ),
+        ("campaigns/find-anyone", (Member, Form("text=a".into()))),
+        (
+            "campaigns/why-not",
+            (Member, Form(format!("id={k}&key={}", super::urlencode(p)))),
+        ),
+    ])
+}
+
+/// Everything about account A that a foreign call could have changed.
+pub async fn fingerprint(pool: &PgPool, a: &AccountA) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT concat_ws('|', c.label, c.status, c.people_count, k.name, k.archived_at IS NULL, k.audience_kind,
+             (SELECT count(*) FROM campaign_members m WHERE m.campaign_id = k.id),
+             (SELECT count(*) FROM campaign_exclusions x WHERE x.campaign_id = k.id),
+             (SELECT count(*) FROM staff s WHERE s.connection_id = c.id AND s.removed_at IS NULL),
+             (SELECT count(*) FROM sync_jobs j WHERE j.connection_id = c.id),
+             (SELECT count(*) FROM pending_links))
+         FROM connections c, campaigns k WHERE c.id = $1 AND k.id = $2",
+    )
+    .bind(a.connection)
+    .bind(a.campaign)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
