@@ -384,3 +384,52 @@ async fn why_someone_is_not_in_the_list(pool: PgPool) {
             .is_empty()
     );
 }
+
+/// The worker re-evaluates dynamic audiences after every sync while people keep saving them.
+/// Saving must never fail for it (both lock the campaign first, so neither waits for the other
+/// in the wrong order), and a refresh that worked from a filter saved over meanwhile must leave
+/// the new audience as it was saved.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn saving_an_audience_while_the_worker_refreshes_it(pool: PgPool) {
+    let env = SyncedEnv::new(pool.clone()).await;
+    let account = env.admin.account_id;
+    env.connect("acme").await;
+    let everyone = StaffFilter {
+        include_pending: true,
+        ..StaffFilter::default()
+    };
+    let recent = StaffFilter {
+        joined_within: Some(400),
+        ..StaffFilter::default()
+    };
+    let id = new_campaign(&env, "Saved while refreshed").await;
+    assert!(
+        audiences::save(&pool, account, id, AudienceKind::Dynamic, &everyone, vec![])
+            .await
+            .unwrap()
+    );
+    for round in 0..80 {
+        let (filter, kind) = match round % 4 {
+            0 => (&recent, AudienceKind::Dynamic),
+            1 => (&everyone, AudienceKind::Snapshot),
+            2 => (&recent, AudienceKind::Snapshot),
+            _ => (&everyone, AudienceKind::Dynamic),
+        };
+        let (saved, refreshed) = tokio::join!(
+            audiences::save(&pool, account, id, kind, filter, vec![]),
+            audiences::refresh_dynamic(&pool, account),
+        );
+        assert!(saved.unwrap_or_else(|e| panic!("round {round}: saving failed: {e}")));
+        refreshed.unwrap_or_else(|e| panic!("round {round}: refreshing failed: {e}"));
+        let d = audiences::details(&pool, account, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.campaign.audience, Some(kind), "round {round}");
+        assert_eq!(
+            d.campaign.recipients,
+            staff_query::count(&pool, account, filter).await.unwrap(),
+            "round {round}: the audience is not the one just saved"
+        );
+    }
+}

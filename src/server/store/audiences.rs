@@ -115,7 +115,8 @@ pub async fn save(
 /// Re-evaluates every open dynamic audience of the account, recording who joined and left.
 /// Returns how many campaigns were re-evaluated.
 pub async fn refresh_dynamic(pool: &PgPool, account_id: Uuid) -> Result<usize, ServerError> {
-    let dynamic: Vec<(Uuid, sqlx::types::Json<StaffFilter>)> = sqlx::query_as(
+    type Stored = sqlx::types::Json<serde_json::Value>;
+    let dynamic: Vec<(Uuid, Stored)> = sqlx::query_as(
         "SELECT id, audience_filter FROM campaigns
          WHERE account_id = $1 AND audience_kind = 'dynamic' AND archived_at IS NULL
            AND audience_filter IS NOT NULL",
@@ -124,14 +125,38 @@ pub async fn refresh_dynamic(pool: &PgPool, account_id: Uuid) -> Result<usize, S
     .fetch_all(pool)
     .await
     .context("finding dynamic audiences")?;
-    for (id, filter) in &dynamic {
-        let keys = staff_query::all_keys(pool, account_id, &filter.0).await?;
+    let mut refreshed = 0;
+    for (id, stored) in &dynamic {
+        let filter: StaffFilter = serde_json::from_value(stored.0.clone()).map_err(|e| {
+            ServerError::Internal(format!("campaign {id} has an unreadable filter: {e}"))
+        })?;
+        let keys = staff_query::all_keys(pool, account_id, &filter).await?;
         let (connections, ids) = split(&keys);
         let now = Utc::now();
         let mut tx = pool
             .begin()
             .await
             .context("starting to refresh an audience")?;
+        // The campaign row first, as saving takes it, so the two never wait for each other in
+        // opposite orders; and only if the filter is still the one the keys came from: an
+        // audience saved meanwhile is newer than this refresh.
+        let current = sqlx::query(
+            "UPDATE campaigns SET evaluated_at = $3
+             WHERE id = $1 AND account_id = $2 AND audience_kind = 'dynamic'
+               AND archived_at IS NULL AND audience_filter = $4",
+        )
+        .bind(id)
+        .bind(account_id)
+        .bind(now)
+        .bind(stored)
+        .execute(&mut *tx)
+        .await
+        .context("stamping an audience")?
+        .rows_affected()
+            == 1;
+        if !current {
+            continue;
+        }
         sqlx::query(
             "WITH fresh AS (SELECT * FROM UNNEST($2::uuid[], $3::text[]) AS f(connection_id, merge_id)),
              gone AS (
@@ -154,17 +179,12 @@ pub async fn refresh_dynamic(pool: &PgPool, account_id: Uuid) -> Result<usize, S
         .execute(&mut *tx)
         .await
         .context("refreshing an audience")?;
-        sqlx::query("UPDATE campaigns SET evaluated_at = $2 WHERE id = $1")
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("stamping an audience")?;
         tx.commit()
             .await
             .context("committing an audience refresh")?;
+        refreshed += 1;
     }
-    Ok(dynamic.len())
+    Ok(refreshed)
 }
 
 /// Excludes a person from a campaign (or lets them back in). False when the account has no
