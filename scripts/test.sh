@@ -70,6 +70,12 @@ for _ in $(seq 1 120); do
   if ! kill -0 "$server_pid" 2>/dev/null; then cat target/e2e/server.log; exit 1; fi
   sleep 0.5
 done
+# A file only the copy holds must come back through the server, or it is serving something else.
+marker="e2e-site-$(date +%s%N).txt"
+echo "$marker" >"target/e2e/site/pkg/$marker"
+node -e "fetch(process.argv[1]).then(async r => process.exit(r.ok && (await r.text()).trim() === process.argv[2] ? 0 : 1), () => process.exit(1))" \
+  "http://127.0.0.1:$e2e_port/pkg/$marker" "$marker" \
+  || { echo "error: the browser-test server is not serving target/e2e/site" >&2; exit 1; }
 (cd end2end && BASE_URL="http://127.0.0.1:$e2e_port" E2E_DATABASE_URL="$e2e_db" npx playwright test)
 
 step "Fault drills: kill -9 the server and restart Postgres mid-sync (scripts/drills.sh)"
