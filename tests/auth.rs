@@ -14,6 +14,7 @@ fn attempt<'a>(email: &'a str, password: &'a str, previous: Option<&'a str>) -> 
         email,
         password,
         client_ip: "203.0.113.9",
+        user_agent: "Mozilla/5.0 (test)",
         previous_token: previous,
     }
 }

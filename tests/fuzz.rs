@@ -690,7 +690,12 @@ fn cookie_of(token: &str) -> String {
 }
 
 async fn fresh_session(pool: &PgPool, user: Uuid) -> String {
-    cookie_of(&session::create(pool, user).await.unwrap().token)
+    cookie_of(
+        &session::create(pool, user, &Default::default())
+            .await
+            .unwrap()
+            .token,
+    )
 }
 
 /// The control account: its own people, campaign and admin, signing in from another loopback

@@ -35,6 +35,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             email: &email,
             password: &password,
             client_ip: &session.client_ip,
+            user_agent: &session.user_agent,
             previous_token: session.token.as_deref(),
         },
     )

@@ -11,9 +11,42 @@ pub enum AuditAction {
     DataDeleted,
     RemovalsReviewed,
     RecipientsExported,
+    AccountCreated,
+    InvitationSent,
+    InvitationResent,
+    InvitationRevoked,
+    InvitationAccepted,
+    RoleChanged,
+    PersonRemoved,
+    PasswordChanged,
+    PasswordReset,
+    SignedOutElsewhere,
+    SsoSettingsChanged,
+    SsoJoined,
 }
 
 impl AuditAction {
+    pub const ALL: &[AuditAction] = &[
+        AuditAction::Connected,
+        AuditAction::Relinked,
+        AuditAction::Disconnected,
+        AuditAction::DataDeleted,
+        AuditAction::RemovalsReviewed,
+        AuditAction::RecipientsExported,
+        AuditAction::AccountCreated,
+        AuditAction::InvitationSent,
+        AuditAction::InvitationResent,
+        AuditAction::InvitationRevoked,
+        AuditAction::InvitationAccepted,
+        AuditAction::RoleChanged,
+        AuditAction::PersonRemoved,
+        AuditAction::PasswordChanged,
+        AuditAction::PasswordReset,
+        AuditAction::SignedOutElsewhere,
+        AuditAction::SsoSettingsChanged,
+        AuditAction::SsoJoined,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::Connected => "connected",
@@ -22,20 +55,23 @@ impl AuditAction {
             AuditAction::DataDeleted => "data_deleted",
             AuditAction::RemovalsReviewed => "removals_reviewed",
             AuditAction::RecipientsExported => "recipients_exported",
+            AuditAction::AccountCreated => "account_created",
+            AuditAction::InvitationSent => "invitation_sent",
+            AuditAction::InvitationResent => "invitation_resent",
+            AuditAction::InvitationRevoked => "invitation_revoked",
+            AuditAction::InvitationAccepted => "invitation_accepted",
+            AuditAction::RoleChanged => "role_changed",
+            AuditAction::PersonRemoved => "person_removed",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::SignedOutElsewhere => "signed_out_elsewhere",
+            AuditAction::SsoSettingsChanged => "sso_settings_changed",
+            AuditAction::SsoJoined => "sso_joined",
         }
     }
 
     pub fn parse(s: &str) -> Option<AuditAction> {
-        [
-            AuditAction::Connected,
-            AuditAction::Relinked,
-            AuditAction::Disconnected,
-            AuditAction::DataDeleted,
-            AuditAction::RemovalsReviewed,
-            AuditAction::RecipientsExported,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
+        Self::ALL.iter().copied().find(|a| a.as_str() == s)
     }
 
     pub fn label(self) -> &'static str {
@@ -46,6 +82,18 @@ impl AuditAction {
             AuditAction::DataDeleted => "Deleted synced staff data",
             AuditAction::RemovalsReviewed => "Reviewed held removals",
             AuditAction::RecipientsExported => "Exported recipients",
+            AuditAction::AccountCreated => "Created the account",
+            AuditAction::InvitationSent => "Invited a person",
+            AuditAction::InvitationResent => "Resent an invitation",
+            AuditAction::InvitationRevoked => "Revoked an invitation",
+            AuditAction::InvitationAccepted => "Joined the account",
+            AuditAction::RoleChanged => "Changed a person's role",
+            AuditAction::PersonRemoved => "Removed a person",
+            AuditAction::PasswordChanged => "Changed their password",
+            AuditAction::PasswordReset => "Reset their password",
+            AuditAction::SignedOutElsewhere => "Signed out their other sessions",
+            AuditAction::SsoSettingsChanged => "Changed single sign-on settings",
+            AuditAction::SsoJoined => "Joined through single sign-on",
         }
     }
 }
@@ -58,4 +106,17 @@ pub struct AuditEntry {
     pub subject: String,
     pub detail: String,
     pub client_ip: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_round_trips_through_its_stored_name() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(*action));
+        }
+        assert_eq!(AuditAction::parse("nope"), None);
+    }
 }

@@ -9,6 +9,7 @@ pub mod email;
 pub mod field_policy;
 pub mod integration;
 pub mod numbers;
+pub mod password;
 pub mod role;
 pub mod staff_filter;
 pub mod text;

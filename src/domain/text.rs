@@ -33,6 +33,16 @@ pub fn search(value: &str) -> Result<(), TextError> {
     one_line("The search text", value, MAX_SEARCH)
 }
 
+/// Text that is recorded rather than checked (a browser's user agent): control characters
+/// dropped and cut to `max` characters, so any value can be stored.
+pub fn clip(value: &str, max: usize) -> String {
+    value
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +64,11 @@ mod tests {
                 "{bad:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn clipped_text_is_always_storable() {
+        assert_eq!(clip("Mozilla/5.0\u{0} (X11)", 300), "Mozilla/5.0 (X11)");
+        assert_eq!(clip(&"é".repeat(400), 300).chars().count(), 300);
     }
 }

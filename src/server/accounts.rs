@@ -26,12 +26,16 @@ pub struct NewUser<'a> {
     pub email: &'a EmailAddress,
     pub name: &'a str,
     pub role: Role,
-    pub password: &'a str,
+    /// `None` for someone who signs in only through the company's identity provider.
+    pub password: Option<&'a str>,
 }
 
 pub async fn create_user(pool: &PgPool, user: NewUser<'_>) -> Result<Uuid, ServerError> {
     let id = Uuid::new_v4();
-    let hash = password::hash(user.password.to_owned()).await?;
+    let hash = match user.password {
+        Some(p) => Some(password::hash(p.to_owned()).await?),
+        None => None,
+    };
     sqlx::query(
         "INSERT INTO users (id, account_id, email, name, role, password_hash)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -48,11 +52,11 @@ pub async fn create_user(pool: &PgPool, user: NewUser<'_>) -> Result<Uuid, Serve
     Ok(id)
 }
 
-/// The id and password hash of the user with this email, for sign-in.
+/// The id and password hash (none for single-sign-on people) of the user with this email.
 pub async fn credentials_for(
     pool: &PgPool,
     email: &EmailAddress,
-) -> Result<Option<(Uuid, String)>, ServerError> {
+) -> Result<Option<(Uuid, Option<String>)>, ServerError> {
     sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
         .bind(email.as_str())
         .fetch_optional(pool)

@@ -59,7 +59,7 @@ pub async fn demo(pool: &PgPool) -> Result<(), ServerError> {
                     email: &email,
                     name: login.name,
                     role: login.role,
-                    password: login.password,
+                    password: Some(login.password),
                 },
             )
             .await?;

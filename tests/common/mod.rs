@@ -78,7 +78,7 @@ pub async fn user_in(pool: &PgPool, account_id: Uuid, email: &str, role: Role) -
             email: &parsed,
             name: "Test Person",
             role,
-            password: &password,
+            password: Some(&password),
         },
     )
     .await

@@ -15,6 +15,8 @@ pub struct RequestSession {
     pub user: Option<CurrentUser>,
     pub token: Option<String>,
     pub client_ip: String,
+    /// The browser's `User-Agent`, clipped, recorded with new sessions.
+    pub user_agent: String,
 }
 
 pub fn request_session() -> Result<RequestSession, AppError> {
@@ -32,6 +34,16 @@ pub fn request_session() -> Result<RequestSession, AppError> {
 /// The caller's address, for the activity log.
 pub fn client_ip() -> String {
     request_session().map(|s| s.client_ip).unwrap_or_default()
+}
+
+/// Where a session started now would come from.
+impl RequestSession {
+    pub fn origin(&self) -> super::session::Origin<'_> {
+        super::session::Origin {
+            user_agent: &self.user_agent,
+            client_ip: &self.client_ip,
+        }
+    }
 }
 
 /// The signed-in user, or `Unauthenticated`. The account always comes from here, never from

@@ -82,10 +82,17 @@ pub async fn session_layer(
         return redirect("/campaigns", None);
     }
 
+    let user_agent = req
+        .headers()
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| crate::domain::text::clip(v, 300))
+        .unwrap_or_default();
     req.extensions_mut().insert(RequestSession {
         user,
         token: token.filter(|_| !stale_cookie),
         client_ip: ip,
+        user_agent,
     });
     let mut response = next.run(req).await;
     if stale_cookie && let Ok(v) = cookie::clear(state.config.secure_cookies()).parse() {

@@ -7,3 +7,4 @@ pub mod password;
 pub mod session;
 pub mod sign_in;
 pub mod throttle;
+pub mod token;

@@ -1,9 +1,5 @@
 //! Server-side sessions kept in Postgres, so any replica can serve any request.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
@@ -23,21 +19,30 @@ pub struct NewSession {
     pub token: String,
 }
 
-pub fn hash_token(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+pub use super::token::hash as hash_token;
+
+/// Where a session was started from, shown to its owner on "Your account".
+#[derive(Clone, Debug, Default)]
+pub struct Origin<'a> {
+    pub user_agent: &'a str,
+    pub client_ip: &'a str,
 }
 
-pub async fn create(pool: &PgPool, user_id: Uuid) -> Result<NewSession, ServerError> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+pub async fn create(
+    pool: &PgPool,
+    user_id: Uuid,
+    origin: &Origin<'_>,
+) -> Result<NewSession, ServerError> {
+    let token = super::token::generate();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, expires_at)
-         VALUES ($1, $2, now() + make_interval(hours => $3))",
+        "INSERT INTO sessions (token_hash, user_id, expires_at, user_agent, client_ip)
+         VALUES ($1, $2, now() + make_interval(hours => $3), $4, $5)",
     )
     .bind(hash_token(&token))
     .bind(user_id)
     .bind(IDLE_TIMEOUT_HOURS as i32)
+    .bind(crate::domain::text::clip(origin.user_agent, 300))
+    .bind(origin.client_ip)
     .execute(pool)
     .await
     .context("creating a session")?;

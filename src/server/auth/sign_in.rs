@@ -26,6 +26,7 @@ pub struct SignIn<'a> {
     pub email: &'a str,
     pub password: &'a str,
     pub client_ip: &'a str,
+    pub user_agent: &'a str,
     /// The session the browser already had, if any: it is revoked so the id always changes at
     /// sign-in (no session fixation).
     pub previous_token: Option<&'a str>,
@@ -61,7 +62,7 @@ pub async fn sign_in(
         _ => None,
     };
     let (user_id, stored) = match found {
-        Some((id, hash)) => (Some(id), Some(hash)),
+        Some((id, hash)) => (Some(id), hash),
         None => (None, None),
     };
     let candidate: String = attempt.password.chars().take(MAX_PASSWORD_LEN).collect();
@@ -76,7 +77,15 @@ pub async fn sign_in(
     if let Some(previous) = attempt.previous_token {
         session::revoke(pool, previous).await?;
     }
-    let new = session::create(pool, user_id).await?;
+    let new = session::create(
+        pool,
+        user_id,
+        &session::Origin {
+            user_agent: attempt.user_agent,
+            client_ip: attempt.client_ip,
+        },
+    )
+    .await?;
     sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1")
         .bind(user_id)
         .execute(pool)

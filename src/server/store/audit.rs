@@ -1,11 +1,52 @@
 //! The activity log: appended to by the actions it names, read by the account's admins.
 
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 use crate::domain::audit::{AuditAction, AuditEntry};
 use crate::domain::user::CurrentUser;
 use crate::server::error::{Context, ServerError};
+
+/// Who did something, as the log names them.
+pub struct Actor<'a> {
+    pub account_id: Uuid,
+    /// `None` for the operator's command line.
+    pub user_id: Option<Uuid>,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub client_ip: &'a str,
+}
+
+impl<'a> Actor<'a> {
+    pub fn user(user: &'a CurrentUser, client_ip: &'a str) -> Self {
+        Actor {
+            account_id: user.account_id,
+            user_id: Some(user.user_id),
+            name: &user.name,
+            email: &user.email,
+            client_ip,
+        }
+    }
+
+    /// The person running `hr-connectors` commands on the server.
+    pub fn operator(account_id: Uuid) -> Self {
+        Actor {
+            account_id,
+            user_id: None,
+            name: "HR Connectors operator",
+            email: "",
+            client_ip: "",
+        }
+    }
+
+    fn label(&self) -> String {
+        if self.email.is_empty() {
+            self.name.to_owned()
+        } else {
+            format!("{} <{}>", self.name, self.email)
+        }
+    }
+}
 
 pub async fn record(
     pool: &PgPool,
@@ -15,18 +56,29 @@ pub async fn record(
     subject: &str,
     detail: &str,
 ) -> Result<(), ServerError> {
+    record_by(pool, &Actor::user(user, client_ip), action, subject, detail).await
+}
+
+/// Records an action; pass the action's own transaction so the two happen together or not at all.
+pub async fn record_by(
+    db: impl PgExecutor<'_>,
+    actor: &Actor<'_>,
+    action: AuditAction,
+    subject: &str,
+    detail: &str,
+) -> Result<(), ServerError> {
     sqlx::query(
         "INSERT INTO audit_events (account_id, user_id, actor, action, subject, detail, client_ip)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(user.account_id)
-    .bind(user.user_id)
-    .bind(format!("{} <{}>", user.name, user.email))
+    .bind(actor.account_id)
+    .bind(actor.user_id)
+    .bind(actor.label())
     .bind(action.as_str())
     .bind(subject)
     .bind(detail)
-    .bind(client_ip)
-    .execute(pool)
+    .bind(actor.client_ip)
+    .execute(db)
     .await
     .context("recording an audit event")?;
     Ok(())
