@@ -4,19 +4,24 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::shell::AppShell;
+use crate::pages::account::AccountPage;
 use crate::pages::activity::ActivityPage;
 use crate::pages::campaign::CampaignPage;
 use crate::pages::campaigns::CampaignsPage;
 use crate::pages::connection::ConnectionPage;
+use crate::pages::forgot_password::ForgotPasswordPage;
 use crate::pages::help::HelpPage;
 use crate::pages::help_data::HelpDataPage;
 use crate::pages::help_guide::HelpGuidePage;
 use crate::pages::integrations::IntegrationsPage;
+use crate::pages::invitation::InvitationPage;
 use crate::pages::linked::LinkedPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::outbox::OutboxPage;
 use crate::pages::people::PeoplePage;
+use crate::pages::reset_password::ResetPasswordPage;
+use crate::pages::team::TeamPage;
 
 /// Sets the page's Content-Security-Policy with this response's nonce: only our own scripts and
 /// the nonce-carrying inline ones Leptos writes for hydration and streaming may run, so markup
@@ -76,12 +81,17 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/invitation") view=InvitationPage/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
+                <Route path=path!("/reset-password") view=ResetPasswordPage/>
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=|| view! { <Redirect path="/campaigns"/> }/>
                     <Route path=path!("campaigns") view=CampaignsPage/>
                     <Route path=path!("campaigns/:id") view=CampaignPage/>
                     <Route path=path!("people") view=PeoplePage/>
                     <Route path=path!("activity") view=ActivityPage/>
+                    <Route path=path!("team") view=TeamPage/>
+                    <Route path=path!("account") view=AccountPage/>
                     <Route path=path!("integrations") view=IntegrationsPage/>
                     <Route path=path!("integrations/linked") view=LinkedPage/>
                     <Route path=path!("integrations/:id") view=ConnectionPage/>

@@ -117,6 +117,11 @@ async fn no_account_reads_or_changes_another(pool: PgPool) {
                 | "integrations/connect"
                 | "integrations/start-link"
                 | "auth/login"
+                | "auth/forgot"
+                | "team/list"
+                | "team/invite"
+                | "account/sessions"
+                | "account/sign-out-elsewhere"
         );
         if !reads_own_account {
             assert!(

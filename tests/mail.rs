@@ -5,7 +5,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use hr_connectors::domain::role::Role;
-use hr_connectors::server::mail::outbox::{self, Mailer, NewMail};
+use hr_connectors::server::mail::outbox::{self, Mailer, NewMail, PrivateLinks};
 use hr_connectors::server::secret::Secret;
 use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -60,6 +60,61 @@ async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, received)
 }
 
+fn secrets() -> hr_connectors::server::crypto::SecretBox {
+    common::config().secret_box()
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn a_private_link_is_stored_sealed_delivered_whole_and_shown_only_where_allowed(
+    pool: PgPool,
+) {
+    let user = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+    let (port, received) = smtp_server().await;
+    let mailer = Mailer::new(
+        &Secret::new(format!("smtp://127.0.0.1:{port}")),
+        "connectors@andopen.example",
+    )
+    .unwrap();
+    let link = "http://127.0.0.1:3000/invitation?token=private-token-123";
+    outbox::enqueue_sealed(
+        &pool,
+        &secrets(),
+        NewMail {
+            account_id: user.account_id,
+            dedupe_key: "invitation:test",
+            to: "cam@acme.example",
+            subject: "Ada invited you",
+            body: &format!("Join here:\n{link}\n"),
+        },
+    )
+    .await
+    .unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT concat_ws('|', body_text, body_sealed) FROM mail_outbox")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(!stored.contains("private-token-123"), "{stored}");
+
+    let hidden = outbox::list(&pool, &secrets(), user.account_id, 10, PrivateLinks::Hide)
+        .await
+        .unwrap();
+    assert_eq!(hidden[0].body_text, None);
+    let shown = outbox::list(&pool, &secrets(), user.account_id, 10, PrivateLinks::Show)
+        .await
+        .unwrap();
+    assert!(shown[0].body_text.as_deref().unwrap().contains(link));
+
+    assert_eq!(
+        outbox::deliver_due(&pool, &secrets(), &mailer)
+            .await
+            .unwrap(),
+        1
+    );
+    let got = received.lock().unwrap().clone();
+    assert!(got[0].contains("private-token-123"), "{}", got[0]);
+}
+
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn delivers_over_smtp_exactly_once(pool: PgPool) {
     let user = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
@@ -81,8 +136,18 @@ async fn delivers_over_smtp_exactly_once(pool: PgPool) {
         !outbox::enqueue(&pool, mail()).await.unwrap(),
         "the same message is queued once"
     );
-    assert_eq!(outbox::deliver_due(&pool, &mailer).await.unwrap(), 1);
-    assert_eq!(outbox::deliver_due(&pool, &mailer).await.unwrap(), 0);
+    assert_eq!(
+        outbox::deliver_due(&pool, &secrets(), &mailer)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        outbox::deliver_due(&pool, &secrets(), &mailer)
+            .await
+            .unwrap(),
+        0
+    );
     let got = received.lock().unwrap().clone();
     assert_eq!(got.len(), 1);
     assert!(
@@ -91,7 +156,9 @@ async fn delivers_over_smtp_exactly_once(pool: PgPool) {
         got[0]
     );
     assert!(got[0].contains("To: ada@acme.example"));
-    let listed = outbox::list(&pool, user.account_id, 10).await.unwrap();
+    let listed = outbox::list(&pool, &secrets(), user.account_id, 10, PrivateLinks::Hide)
+        .await
+        .unwrap();
     assert!(listed[0].sent_at.is_some());
 }
 
@@ -119,7 +186,12 @@ async fn a_failed_delivery_is_retried_later_not_lost(pool: PgPool) {
     )
     .await
     .unwrap();
-    assert_eq!(outbox::deliver_due(&pool, &mailer).await.unwrap(), 0);
+    assert_eq!(
+        outbox::deliver_due(&pool, &secrets(), &mailer)
+            .await
+            .unwrap(),
+        0
+    );
     let (attempts, error): (i32, Option<String>) =
         sqlx::query_as("SELECT attempts, last_error FROM mail_outbox")
             .fetch_one(&pool)
@@ -128,7 +200,9 @@ async fn a_failed_delivery_is_retried_later_not_lost(pool: PgPool) {
     assert_eq!(attempts, 1);
     assert!(error.is_some());
     assert!(
-        outbox::list(&pool, user.account_id, 10).await.unwrap()[0]
+        outbox::list(&pool, &secrets(), user.account_id, 10, PrivateLinks::Hide)
+            .await
+            .unwrap()[0]
             .sent_at
             .is_none()
     );

@@ -196,18 +196,21 @@ async fn initial_sync_stores_the_workforce(pool: PgPool) {
         .unwrap();
     assert!(!sealed.contains(token.expose()));
     // The admin who connected gets one summary email.
-    let mail = hr_connectors::server::mail::outbox::list(&pool, c.account_id, 10)
-        .await
-        .unwrap();
+    let mail = hr_connectors::server::mail::outbox::list(
+        &pool,
+        &env.state.secrets,
+        c.account_id,
+        10,
+        hr_connectors::server::mail::outbox::PrivateLinks::Hide,
+    )
+    .await
+    .unwrap();
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].subject, "Sage HR is connected: 240 people synced");
     assert_eq!(mail[0].to_address, "ada@acme.example");
-    assert!(mail[0].body_text.contains("People skipped: none"));
-    assert!(
-        mail[0]
-            .body_text
-            .contains("Never requested: Social security")
-    );
+    let body = mail[0].body_text.as_deref().unwrap();
+    assert!(body.contains("People skipped: none"));
+    assert!(body.contains("Never requested: Social security"));
 }
 
 /// The sandbox gives person 41 of every workforce a name and job title carrying NUL, a bell, a
@@ -1078,6 +1081,49 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
             .fetch_one(&pool)
             .await
             .unwrap();
+    // People's links and sessions: an invitation, a password reset and a live session.
+    let mailing = hr_connectors::server::people::Mailing::from_state(&env.state);
+    hr_connectors::server::people::invitations::invite(
+        mailing,
+        &env.admin,
+        "",
+        &hr_connectors::domain::team::ValidInvitation {
+            email: hr_connectors::domain::email::EmailAddress::parse("cam@acme.example").unwrap(),
+            role: Role::CampaignManager,
+            message: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    hr_connectors::server::people::reset::request(mailing, &env.admin.email, "")
+        .await
+        .unwrap();
+    let session =
+        hr_connectors::server::auth::session::create(&pool, env.admin.user_id, &Default::default())
+            .await
+            .unwrap()
+            .token;
+    let mail = hr_connectors::server::mail::outbox::list(
+        &pool,
+        &env.state.secrets,
+        env.admin.account_id,
+        10,
+        hr_connectors::server::mail::outbox::PrivateLinks::Show,
+    )
+    .await
+    .unwrap();
+    let link_tokens: Vec<String> = mail
+        .iter()
+        .filter_map(|m| m.body_text.as_deref())
+        .flat_map(|b| b.lines())
+        .filter_map(|l| l.split("token=").nth(1))
+        .map(|t| t.trim().to_owned())
+        .collect();
+    assert_eq!(
+        link_tokens.len(),
+        2,
+        "an invitation and a reset link were mailed"
+    );
     let database: String = sqlx::query_scalar("SELECT current_database()")
         .fetch_one(&pool)
         .await
@@ -1108,9 +1154,16 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
         ("the Merge account token", token.expose().to_owned()),
         ("the API key typed to connect", "demo-api-key".to_owned()),
         ("the sandbox's Merge API key", KEY.to_owned()),
+        ("an invitation link's token", link_tokens[0].clone()),
+        ("a password reset link's token", link_tokens[1].clone()),
+        ("a session token", session),
     ] {
         assert!(!dump.contains(&secret), "{what} is in the dump");
     }
+    assert!(
+        dump.contains("cam@acme.example"),
+        "the invitation is in the dump"
+    );
     let config = &env.state.config;
     let keys = std::iter::once(&config.secret_key).chain(&config.previous_secret_keys);
     for key in keys {

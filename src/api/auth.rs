@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::domain::team::InvitationPreview;
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;
 
@@ -21,11 +22,8 @@ pub fn safe_return_path(next: Option<&str>) -> String {
 
 #[server(endpoint = "auth/login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::auth::context::{request_session, state};
-    use crate::server::auth::cookie;
+    use crate::server::auth::context::{request_session, set_session_cookie, state};
     use crate::server::auth::sign_in::{SignIn, SignInError, sign_in};
-    use axum::http::HeaderValue;
-    use axum::http::header::SET_COOKIE;
 
     let session = request_session()?;
     let state = state()?;
@@ -42,11 +40,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     .await;
     match result {
         Ok(new) => {
-            let response = expect_context::<leptos_axum::ResponseOptions>();
-            let value =
-                HeaderValue::from_str(&cookie::set(&new.token, state.config.secure_cookies()))
-                    .map_err(|_| AppError::Internal)?;
-            response.append_header(SET_COOKIE, value);
+            set_session_cookie(&new.token)?;
             leptos_axum::redirect(&safe_return_path(next.as_deref()));
             Ok(())
         }
@@ -79,6 +73,81 @@ pub async fn logout() -> Result<(), AppError> {
         response.append_header(SET_COOKIE, value);
     }
     leptos_axum::redirect("/login?signed_out=1");
+    Ok(())
+}
+
+/// The invitation behind an emailed link, or a sentence saying why the link no longer works.
+#[server(endpoint = "auth/invitation")]
+pub async fn invitation(token: String) -> Result<InvitationPreview, AppError> {
+    use crate::server::auth::context::state;
+    crate::server::people::invitations::preview(&state()?.pool, &token).await
+}
+
+/// Joins the account from an invitation and signs in. A session this browser already had is
+/// ended first, so the new person never inherits someone else's.
+#[server(endpoint = "auth/accept")]
+pub async fn accept_invitation(
+    token: String,
+    name: String,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::server::auth::context::{request_session, set_session_cookie, state};
+    use crate::server::people::invitations::{Acceptance, accept};
+    let session = request_session()?;
+    let state = state()?;
+    let new = accept(
+        &state.pool,
+        Acceptance {
+            token: &token,
+            name: &name,
+            password: &password,
+            origin: session.origin(),
+        },
+    )
+    .await?;
+    if let Some(previous) = &session.token {
+        crate::server::auth::session::revoke(&state.pool, previous).await?;
+    }
+    set_session_cookie(&new.token)?;
+    leptos_axum::redirect("/campaigns?welcome=1");
+    Ok(())
+}
+
+/// Emails a reset link if the address has a login; the answer is the same either way.
+#[server(endpoint = "auth/forgot")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    use crate::server::auth::context::{request_session, state};
+    use crate::server::people::{Mailing, reset};
+    let session = request_session()?;
+    let state = state()?;
+    reset::request(Mailing::from_state(&state), &email, &session.client_ip).await
+}
+
+/// The address a reset link is for, or why the link no longer works.
+#[server(endpoint = "auth/reset-link")]
+pub async fn reset_link(token: String) -> Result<String, AppError> {
+    use crate::server::auth::context::state;
+    crate::server::people::reset::preview(&state()?.pool, &token).await
+}
+
+#[server(endpoint = "auth/reset")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    use crate::server::auth::context::{request_session, set_session_cookie, state};
+    use crate::server::people::{Mailing, reset};
+    let session = request_session()?;
+    let state = state()?;
+    let new = reset::complete(
+        Mailing::from_state(&state),
+        &token,
+        &password,
+        &session.origin(),
+    )
+    .await?;
+    if let Some(previous) = &session.token {
+        crate::server::auth::session::revoke(&state.pool, previous).await?;
+    }
+    set_session_cookie(&new.token)?;
+    leptos_axum::redirect("/campaigns?password_reset=1");
     Ok(())
 }
 

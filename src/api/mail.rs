@@ -9,7 +9,10 @@ use crate::error::AppError;
 pub struct OutboxEntry {
     pub to: String,
     pub subject: String,
-    pub body: String,
+    /// `None` for a message with a private link when real mail is configured.
+    pub body: Option<String>,
+    /// The body's lines that are addresses on this site, to follow with a click.
+    pub links: Vec<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub sent_over_smtp: bool,
 }
@@ -23,19 +26,39 @@ pub struct OutboxView {
 #[server(endpoint = "mail/outbox")]
 pub async fn outbox_messages() -> Result<OutboxView, AppError> {
     use crate::server::auth::context::{current_user, state};
+    use crate::server::mail::outbox::{self, PrivateLinks};
     let user = current_user()?;
     let state = state()?;
-    let messages = crate::server::mail::outbox::list(&state.pool, user.account_id, 50)
-        .await?
-        .into_iter()
-        .map(|m| OutboxEntry {
-            to: m.to_address,
-            subject: m.subject,
-            body: m.body_text,
-            created_at: m.created_at,
-            sent_over_smtp: m.sent_at.is_some(),
-        })
-        .collect();
+    let private_links = if state.config.smtp_url.is_none() && !state.config.is_production() {
+        PrivateLinks::Show
+    } else {
+        PrivateLinks::Hide
+    };
+    let messages = outbox::list(
+        &state.pool,
+        &state.secrets,
+        user.account_id,
+        50,
+        private_links,
+    )
+    .await?
+    .into_iter()
+    .map(|m| OutboxEntry {
+        to: m.to_address,
+        subject: m.subject,
+        links: m
+            .body_text
+            .iter()
+            .flat_map(|b| b.lines())
+            .map(str::trim)
+            .filter(|l| l.starts_with(&format!("{}/", state.config.public_url)))
+            .map(str::to_owned)
+            .collect(),
+        body: m.body_text,
+        created_at: m.created_at,
+        sent_over_smtp: m.sent_at.is_some(),
+    })
+    .collect();
     Ok(OutboxView {
         smtp_configured: state.config.smtp_url.is_some(),
         messages,

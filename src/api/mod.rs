@@ -2,8 +2,10 @@
 //! validate, and call plain functions in `server`. Endpoints are named (not hashed) so that
 //! security tests can enumerate and call every one of them.
 
+pub mod account;
 pub mod auth;
 pub mod campaigns;
 pub mod integrations;
 pub mod mail;
 pub mod staff;
+pub mod team;

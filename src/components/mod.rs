@@ -1,5 +1,6 @@
 //! Reusable pieces of the interface, shared by the server render and the browser.
 
+pub mod auth_card;
 pub mod campaign_form;
 pub mod connect;
 pub mod connection_actions;
@@ -8,6 +9,7 @@ pub mod empty_state;
 pub mod icon;
 pub mod manager_picker;
 pub mod more_filters;
+pub mod new_password;
 pub mod page_header;
 pub mod recipients;
 pub mod relink_dialog;

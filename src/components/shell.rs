@@ -26,6 +26,7 @@ pub fn AppShell() -> impl IntoView {
                     <A href="/campaigns">"Campaigns"</A>
                     <A href="/people">"People"</A>
                     <A href="/integrations">"Integrations"</A>
+                    <A href="/team">"Team"</A>
                     <A href="/help">"Help"</A>
                 </nav>
                 <Transition fallback=|| view! { <div class="user-chip user-chip--loading" aria-hidden="true"></div> }>
@@ -51,15 +52,18 @@ fn UserMenu(user: CurrentUser) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     view! {
         <div class="user-chip">
-            <span class="avatar" aria-hidden="true">{user.initials()}</span>
-            <span class="user-text">
-                <span class="user-name">{user.name.clone()}</span>
-                <span class="user-meta">
-                    <span class="account-name">{user.account_name.clone()}</span>
-                    " · "
-                    <span class="role">{user.role.label()}</span>
+            <a class="user-link" href="/account">
+                <span class="sr-only">"Your account"</span>
+                <span class="avatar" aria-hidden="true">{user.initials()}</span>
+                <span class="user-text">
+                    <span class="user-name">{user.name.clone()}</span>
+                    <span class="user-meta">
+                        <span class="account-name">{user.account_name.clone()}</span>
+                        " · "
+                        <span class="role">{user.role.label()}</span>
+                    </span>
                 </span>
-            </span>
+            </a>
             <ActionForm action=logout attr:class="inline-form">
                 <button type="submit" class="button button--ghost button--small">"Sign out"</button>
             </ActionForm>

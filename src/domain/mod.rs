@@ -12,5 +12,6 @@ pub mod numbers;
 pub mod password;
 pub mod role;
 pub mod staff_filter;
+pub mod team;
 pub mod text;
 pub mod user;

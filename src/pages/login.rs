@@ -81,6 +81,7 @@ pub fn LoginPage() -> impl IntoView {
                             required
                             maxlength="1024"
                         />
+                        <p class="field-hint"><a href="/forgot-password">"Forgot your password?"</a></p>
                     </div>
                     <div class="form-error" role="alert" aria-live="assertive">
                         {move || error().map(|e| view! { <p>{e}</p> })}
@@ -90,7 +91,7 @@ pub fn LoginPage() -> impl IntoView {
                     </button>
                 </ActionForm>
                 <p class="auth-footnote muted">
-                    "Trouble signing in? Ask an admin of your company's &Open account to check your access."
+                    "New here? Ask an admin of your company's &Open account to invite you from their Team page."
                 </p>
             </div>
         </main>

@@ -21,7 +21,7 @@ pub fn OutboxPage() -> impl IntoView {
                             {if o.smtp_configured {
                                 "These messages are also delivered by email."
                             } else {
-                                "No mail server is configured (SMTP_URL), so messages are kept here instead of being emailed."
+                                "This installation does not send email yet, so messages are kept here instead."
                             }}
                         </p>
                         {if o.messages.is_empty() {
@@ -33,7 +33,19 @@ pub fn OutboxPage() -> impl IntoView {
                                         <li class="card outbox-message">
                                             <h2>{m.subject}</h2>
                                             <p class="muted">{format!("To {} · {}", m.to, m.created_at.format("%-d %b %Y, %H:%M UTC"))}</p>
-                                            <pre class="mail-body">{m.body}</pre>
+                                            {match m.body {
+                                                Some(body) => view! { <pre class="mail-body">{body}</pre> }.into_any(),
+                                                None => view! {
+                                                    <p class="muted">"This message holds a private link, so it is only shown in the inbox it was sent to."</p>
+                                                }.into_any(),
+                                            }}
+                                            {(!m.links.is_empty()).then(|| view! {
+                                                <ul class="mail-links">
+                                                    {m.links.into_iter().map(|l| view! {
+                                                        <li><a href=l.clone()>{format!("Open {l}")}</a></li>
+                                                    }).collect_view()}
+                                                </ul>
+                                            })}
                                         </li>
                                     }).collect_view()}
                                 </ul>

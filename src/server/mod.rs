@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod mail;
 pub mod merge;
 pub mod merge_backend;
+pub mod people;
 pub mod recipients_csv;
 pub mod sandbox;
 pub mod secret;

@@ -36,6 +36,8 @@ pub enum StartupError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("could not seed the demo data: {0}")]
     Seed(#[source] super::error::ServerError),
+    #[error("{0}")]
+    Provision(#[source] super::people::invitations::ProvisionError),
     #[error("could not re-encrypt stored secrets: {0}")]
     Reseal(#[source] super::error::ServerError),
     #[error("{0}")]
@@ -74,7 +76,12 @@ pub async fn serve() -> Result<(), StartupError> {
     if let Some(url) = &state.config.smtp_url {
         let mailer =
             mail::outbox::Mailer::new(url, &state.config.mail_from).map_err(StartupError::Mail)?;
-        mail::outbox::spawn(state.pool.clone(), mailer, stop_rx.clone());
+        mail::outbox::spawn(
+            state.pool.clone(),
+            state.secrets.clone(),
+            mailer,
+            stop_rx.clone(),
+        );
     }
     sync::worker::spawn(
         sync_context(&state),
@@ -117,6 +124,33 @@ pub async fn reseal_secrets() -> Result<ResealReport, StartupError> {
     reseal::reseal_stale(&pool, &config.secret_box())
         .await
         .map_err(StartupError::Reseal)
+}
+
+/// `hr-connectors create-account`: a client account and its first admin's invitation.
+pub async fn create_account(
+    name: &str,
+    admin_email: &str,
+    admin_name: &str,
+) -> Result<super::people::invitations::Provisioned, StartupError> {
+    let config = Config::from_env()?;
+    telemetry::init(config.log_json);
+    let pool = db::connect(&config.database_url)
+        .await
+        .map_err(StartupError::Database)?;
+    db::MIGRATOR.run(&pool).await?;
+    let secrets = config.secret_box();
+    super::people::invitations::provision_account(
+        super::people::Mailing {
+            pool: &pool,
+            secrets: &secrets,
+            public_url: &config.public_url,
+        },
+        name,
+        admin_email,
+        admin_name,
+    )
+    .await
+    .map_err(StartupError::Provision)
 }
 
 /// In the background, so a large table never delays serving: until a value is re-encrypted the

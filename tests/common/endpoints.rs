@@ -49,6 +49,10 @@ pub fn request(path: &str, payload: &Payload, cookie: Option<&str>) -> Request<B
 
 /// What account A has, and the strings that must never reach anyone else.
 pub struct AccountA {
+    /// A campaign manager of A, whom other accounts must not be able to change or remove.
+    pub member: Uuid,
+    /// A pending invitation into A.
+    pub invitation: Uuid,
     pub connection: Uuid,
     pub campaign: Uuid,
     pub person: String,
@@ -105,7 +109,30 @@ pub async fn account_a(env: &SyncedEnv, pool: &PgPool) -> AccountA {
     let pending = url.split("pending%3D").nth(1).unwrap()[..36]
         .parse()
         .unwrap();
+    let member = super::user_in(
+        pool,
+        account,
+        "pat@acme.example",
+        hr_connectors::domain::role::Role::CampaignManager,
+    )
+    .await
+    .user_id;
+    let invitation = hr_connectors::server::people::invitations::invite(
+        hr_connectors::server::people::Mailing::from_state(&env.state),
+        &env.admin,
+        "",
+        &hr_connectors::domain::team::ValidInvitation {
+            email: hr_connectors::domain::email::EmailAddress::parse("newbie@acme.example")
+                .unwrap(),
+            role: hr_connectors::domain::role::Role::Admin,
+            message: "Alpha welcome".into(),
+        },
+    )
+    .await
+    .unwrap();
     AccountA {
+        member,
+        invitation,
         connection: c.id,
         campaign,
         person,
@@ -117,6 +144,9 @@ pub async fn account_a(env: &SyncedEnv, pool: &PgPool) -> AccountA {
             "Alpha secret campaign".into(),
             "Alpha notes".into(),
             "acme.example".into(),
+            "Alpha welcome".into(),
+            member.to_string(),
+            invitation.to_string(),
             name,
         ],
     }
@@ -127,6 +157,9 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
     use Access::*;
     use Payload::*;
     let (c, k, p) = (a.connection, a.campaign, &a.person);
+    let (m, i) = (a.member, a.invitation);
+    // Links are the only credential of their pages: a token nobody was sent.
+    let token = "bm90LWEtcmVhbC1saW5rLXRva2VuLWF0LWFsbC0xMjM0NQ";
     let draft = json!({"name": "Hijacked", "occasion": "Thank you", "budget": "", "currency": "GBP", "notes": ""});
     BTreeMap::from([
         (
@@ -137,6 +170,56 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
             ),
         ),
         ("auth/logout", (Member, Form(String::new()))),
+        ("auth/invitation", (Public, Form(format!("token={token}")))),
+        (
+            "auth/accept",
+            (
+                Public,
+                Form(format!(
+                    "token={token}&name=Mallory&password=copper-lantern-sings-at-dusk"
+                )),
+            ),
+        ),
+        (
+            "auth/forgot",
+            (Public, Form("email=ada%40acme.example".into())),
+        ),
+        ("auth/reset-link", (Public, Form(format!("token={token}")))),
+        (
+            "auth/reset",
+            (
+                Public,
+                Form(format!(
+                    "token={token}&password=copper-lantern-sings-at-dusk"
+                )),
+            ),
+        ),
+        ("team/list", (Member, Form(String::new()))),
+        (
+            "team/invite",
+            (
+                Admin,
+                Json(
+                    json!({"draft": {"email": "mallory@evil.example", "role": "admin", "message": ""}}),
+                ),
+            ),
+        ),
+        ("team/resend", (Admin, Form(format!("id={i}")))),
+        ("team/revoke", (Admin, Form(format!("id={i}")))),
+        (
+            "team/role",
+            (Admin, Form(format!("user_id={m}&role=admin"))),
+        ),
+        ("team/remove", (Admin, Form(format!("user_id={m}")))),
+        ("account/sessions", (Member, Form(String::new()))),
+        ("account/sign-out-elsewhere", (Member, Form(String::new()))),
+        (
+            "account/password",
+            (
+                Member,
+                Form("current_password=wrong&new_password=copper-lantern-sings-at-dusk".into()),
+            ),
+        ),
         ("auth/whoami", (Member, Form(String::new()))),
         ("mail/outbox", (Member, Form(String::new()))),
         ("integrations/list", (Member, Form(String::new()))),
@@ -250,7 +333,11 @@ pub async fn fingerprint(pool: &PgPool, a: &AccountA) -> Vec<String> {
              (SELECT count(*) FROM campaign_exclusions x WHERE x.campaign_id = k.id),
              (SELECT count(*) FROM staff s WHERE s.connection_id = c.id AND s.removed_at IS NULL),
              (SELECT count(*) FROM sync_jobs j WHERE j.connection_id = c.id),
-             (SELECT count(*) FROM pending_links))
+             (SELECT count(*) FROM pending_links),
+             (SELECT string_agg(u.email || ':' || u.role, ',' ORDER BY u.email) FROM users u
+              WHERE u.account_id = c.account_id),
+             (SELECT string_agg(i.email || ':' || (i.revoked_at IS NULL)::text || (i.replaced_at IS NULL)::text, ',')
+              FROM invitations i WHERE i.account_id = c.account_id))
          FROM connections c, campaigns k WHERE c.id = $1 AND k.id = $2",
     )
     .bind(a.connection)

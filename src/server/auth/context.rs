@@ -68,3 +68,18 @@ pub fn state() -> Result<AppState, AppError> {
         AppError::Internal
     })
 }
+
+/// Hands the browser its new session cookie with this response.
+pub fn set_session_cookie(token: &str) -> Result<(), AppError> {
+    use axum::http::HeaderValue;
+    use axum::http::header::SET_COOKIE;
+    let secure = state()?.config.secure_cookies();
+    let response = use_context::<leptos_axum::ResponseOptions>().ok_or_else(|| {
+        tracing::error!("server function ran without response options in context");
+        AppError::Internal
+    })?;
+    let value = HeaderValue::from_str(&super::cookie::set(token, secure))
+        .map_err(|_| AppError::Internal)?;
+    response.append_header(SET_COOKIE, value);
+    Ok(())
+}

@@ -25,10 +25,19 @@ fn is_static(path: &str) -> bool {
     path.starts_with("/pkg/") || PUBLIC_FILES.contains(&path)
 }
 
+/// Pages for people who are not signed in: signing in, joining from an invitation, and
+/// resetting a forgotten password.
+const SIGNED_OUT_PAGES: &[&str] = &[
+    "/login",
+    "/invitation",
+    "/forgot-password",
+    "/reset-password",
+];
+
 /// Paths anyone may request. Server functions (`/api/…`) check the session themselves and
 /// answer 401, which is what a script calling them needs, rather than a redirect.
 fn is_public(path: &str) -> bool {
-    path == "/login"
+    SIGNED_OUT_PAGES.contains(&path)
         || path == "/healthz"
         || path.starts_with("/api/")
         || path.starts_with("/webhooks/")
@@ -142,6 +151,9 @@ mod tests {
     fn only_sign_in_assets_and_apis_are_public() {
         for p in [
             "/login",
+            "/invitation",
+            "/forgot-password",
+            "/reset-password",
             "/healthz",
             "/api/auth/login",
             "/pkg/app.wasm",
@@ -155,6 +167,9 @@ mod tests {
             "/integrations",
             "/help/which-data",
             "/outbox",
+            "/team",
+            "/account",
+            "/invitation/x",
             "/help/connect/sage.hr",
             "/campaigns/0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00.x",
             "/integrations/x.y",

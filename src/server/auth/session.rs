@@ -19,6 +19,13 @@ pub struct NewSession {
     pub token: String,
 }
 
+/// Never prints the token: a session token in a log is a session anyone can use.
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewSession { token: <hidden> }")
+    }
+}
+
 pub use super::token::hash as hash_token;
 
 /// Where a session was started from, shown to its owner on "Your account".
@@ -47,6 +54,21 @@ pub async fn create(
     .await
     .context("creating a session")?;
     Ok(NewSession { token })
+}
+
+/// A session for someone who has just proved who they are, recording when they signed in.
+pub async fn start(
+    pool: &PgPool,
+    user_id: Uuid,
+    origin: &Origin<'_>,
+) -> Result<NewSession, ServerError> {
+    let new = create(pool, user_id, origin).await?;
+    sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1")
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .context("recording the sign-in time")?;
+    Ok(new)
 }
 
 /// The user behind a live session token, sliding its idle expiry forward.

@@ -4,12 +4,13 @@ use sqlx::PgPool;
 
 use crate::domain::email::EmailAddress;
 use crate::server::accounts;
-use crate::server::error::{Context, ServerError};
+use crate::server::error::ServerError;
 
 use super::{password, session, throttle};
 
-/// Passwords longer than this are refused before hashing, so a huge body cannot pin a CPU.
-pub const MAX_PASSWORD_LEN: usize = 1024;
+/// Passwords longer than any we accept are refused before hashing, so a huge body cannot pin a
+/// CPU.
+use crate::domain::password::MAX_LEN as MAX_PASSWORD_LEN;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
@@ -77,7 +78,7 @@ pub async fn sign_in(
     if let Some(previous) = attempt.previous_token {
         session::revoke(pool, previous).await?;
     }
-    let new = session::create(
+    Ok(session::start(
         pool,
         user_id,
         &session::Origin {
@@ -85,13 +86,7 @@ pub async fn sign_in(
             client_ip: attempt.client_ip,
         },
     )
-    .await?;
-    sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1")
-        .bind(user_id)
-        .execute(pool)
-        .await
-        .context("recording the sign-in time")?;
-    Ok(new)
+    .await?)
 }
 
 #[cfg(test)]

@@ -19,11 +19,18 @@ struct SealedColumn {
 
 /// Every column the server writes with `SecretBox::encrypt`; a new sealed column belongs here,
 /// or its values would keep the old key in use forever.
-const SEALED_COLUMNS: &[SealedColumn] = &[SealedColumn {
-    table: "connections",
-    column: "account_token_enc",
-    context: connections::token_context,
-}];
+const SEALED_COLUMNS: &[SealedColumn] = &[
+    SealedColumn {
+        table: "connections",
+        column: "account_token_enc",
+        context: connections::token_context,
+    },
+    SealedColumn {
+        table: "mail_outbox",
+        column: "body_sealed",
+        context: crate::server::mail::outbox::body_context,
+    },
+];
 
 /// Rows read and written per round trip, so a large table is never held in memory at once.
 const BATCH: i64 = 200;

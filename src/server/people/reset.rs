@@ -1,0 +1,229 @@
+//! "Forgot your password?": a single-use link valid for an hour. The answer to a request is the
+//! same whether or not the address has a login, and requests are throttled per address and per
+//! client so the form can be used neither to probe for people nor to flood an inbox.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::Mailing;
+use super::account::{end_other_sessions, notify_password_changed};
+use crate::domain::audit::AuditAction;
+use crate::domain::email::EmailAddress;
+use crate::domain::team::{LinkProblem, RESET_MINUTES};
+use crate::error::AppError;
+use crate::server::auth::{password, session, throttle, token};
+use crate::server::error::{Context, ServerError};
+use crate::server::mail::outbox::{self, NewMail};
+use crate::server::mail::people as compose;
+use crate::server::store::audit::{self, Actor};
+
+pub const WINDOW_SECS: i64 = 3600;
+pub const MAX_PER_EMAIL: i64 = 3;
+pub const MAX_PER_CLIENT: i64 = 20;
+
+/// `Some(seconds to wait)` when this address or client has asked too often.
+async fn retry_after(pool: &PgPool, email: &str, ip: &str) -> Result<Option<u64>, ServerError> {
+    let wait: Option<i64> = sqlx::query_scalar(
+        "WITH by_email AS (
+             SELECT requested_at FROM reset_requests
+             WHERE email = $1 AND requested_at > now() - make_interval(secs => $3)
+             ORDER BY requested_at DESC OFFSET $4 - 1 LIMIT 1
+         ), by_ip AS (
+             SELECT requested_at FROM reset_requests
+             WHERE client_ip = $2 AND requested_at > now() - make_interval(secs => $3)
+             ORDER BY requested_at DESC OFFSET $5 - 1 LIMIT 1
+         )
+         SELECT ceil(extract(epoch FROM max(requested_at) + make_interval(secs => $3) - now()))::bigint
+         FROM (SELECT requested_at FROM by_email UNION ALL SELECT requested_at FROM by_ip) t",
+    )
+    .bind(email)
+    .bind(ip)
+    .bind(WINDOW_SECS as f64)
+    .bind(MAX_PER_EMAIL)
+    .bind(MAX_PER_CLIENT)
+    .fetch_one(pool)
+    .await
+    .context("checking reset throttling")?;
+    Ok(wait.filter(|w| *w > 0).map(|w| w as u64))
+}
+
+/// Sends a reset link if the address has a login. Returns `Ok` either way.
+pub async fn request(mailing: Mailing<'_>, typed: &str, client_ip: &str) -> Result<(), AppError> {
+    let pool = mailing.pool;
+    let email =
+        EmailAddress::parse(typed).map_err(|e| AppError::invalid("email", e.to_string()))?;
+    if let Some(wait) = retry_after(pool, email.as_str(), client_ip).await? {
+        return Err(AppError::Throttled {
+            retry_after_secs: wait,
+        });
+    }
+    sqlx::query("INSERT INTO reset_requests (email, client_ip) VALUES ($1, $2)")
+        .bind(email.as_str())
+        .bind(client_ip)
+        .execute(pool)
+        .await
+        .context("recording a reset request")?;
+    sqlx::query(
+        "DELETE FROM reset_requests WHERE requested_at < now() - make_interval(secs => $1)",
+    )
+    .bind(WINDOW_SECS as f64)
+    .execute(pool)
+    .await
+    .context("pruning old reset requests")?;
+
+    let user: Option<(Uuid, Uuid, String)> =
+        sqlx::query_as("SELECT id, account_id, name FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await
+            .context("looking up a user for a reset")?;
+    let Some((user_id, account_id, name)) = user else {
+        return Ok(());
+    };
+    let token = token::generate();
+    let mut tx = pool.begin().await.context("starting a reset")?;
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, user_id, expires_at)
+         VALUES ($1, $2, now() + make_interval(mins => $3))",
+    )
+    .bind(token::hash(&token))
+    .bind(user_id)
+    .bind(RESET_MINUTES as i32)
+    .execute(&mut *tx)
+    .await
+    .context("saving a reset link")?;
+    let link = format!("{}/reset-password?token={token}", mailing.public_url);
+    let mail = compose::reset(&name, &link);
+    outbox::enqueue_sealed(
+        &mut *tx,
+        mailing.secrets,
+        NewMail {
+            account_id,
+            dedupe_key: &format!("reset:{}", Uuid::new_v4()),
+            to: email.as_str(),
+            subject: &mail.subject,
+            body: &mail.body,
+        },
+    )
+    .await?;
+    tx.commit().await.context("queueing a reset link")?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct ResetRow {
+    token_hash: Vec<u8>,
+    user_id: Uuid,
+    account_id: Uuid,
+    email: String,
+    name: String,
+    account_name: String,
+    used_at: Option<DateTime<Utc>>,
+    expired: bool,
+}
+
+const ROW: &str = "SELECT r.token_hash, r.user_id, u.account_id, u.email, u.name,
+        a.name AS account_name, r.used_at, r.expires_at <= now() AS expired
+     FROM password_resets r JOIN users u ON u.id = r.user_id JOIN accounts a ON a.id = u.account_id
+     WHERE r.token_hash = $1";
+
+fn link_error(problem: LinkProblem) -> AppError {
+    match problem {
+        LinkProblem::Unknown => AppError::NotFound(problem.reset_message()),
+        other => AppError::Conflict(other.reset_message()),
+    }
+}
+
+fn usable(row: Option<ResetRow>) -> Result<ResetRow, AppError> {
+    let row = row.ok_or_else(|| link_error(LinkProblem::Unknown))?;
+    if row.used_at.is_some() {
+        Err(link_error(LinkProblem::Used))
+    } else if row.expired {
+        Err(link_error(LinkProblem::Expired { ask: String::new() }))
+    } else {
+        Ok(row)
+    }
+}
+
+async fn find(pool: &PgPool, typed: &str) -> Result<Option<ResetRow>, ServerError> {
+    let Some(t) = token::plausible(typed) else {
+        return Ok(None);
+    };
+    sqlx::query_as(sqlx::AssertSqlSafe(ROW))
+        .bind(token::hash(t))
+        .fetch_optional(pool)
+        .await
+        .context("looking up a reset link")
+}
+
+/// The address a working link resets, for the page to show.
+pub async fn preview(pool: &PgPool, typed: &str) -> Result<String, AppError> {
+    Ok(usable(find(pool, typed).await?)?.email)
+}
+
+/// Sets the new password, ends every session of that person, emails them that it changed, and
+/// signs this browser in.
+pub async fn complete(
+    mailing: Mailing<'_>,
+    typed: &str,
+    new_password: &str,
+    origin: &session::Origin<'_>,
+) -> Result<session::NewSession, AppError> {
+    let pool = mailing.pool;
+    let row = usable(find(pool, typed).await?)?;
+    password::check_new(new_password, &row.email, &[&row.name, &row.account_name])
+        .map_err(|e| AppError::invalid("password", e.to_string()))?;
+    let hash = password::hash(new_password.to_owned()).await?;
+
+    let mut tx = pool.begin().await.context("starting a password reset")?;
+    let locked: Option<ResetRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{ROW} FOR UPDATE OF r")))
+            .bind(&row.token_hash)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("locking a reset link")?;
+    let row = usable(locked)?;
+    sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1")
+        .bind(row.user_id)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await
+        .context("setting a new password")?;
+    // Every outstanding link of this person is spent: the one used, and any sent earlier.
+    sqlx::query(
+        "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(row.user_id)
+    .execute(&mut *tx)
+    .await
+    .context("spending reset links")?;
+    end_other_sessions(&mut *tx, row.user_id, None).await?;
+    audit::record_by(
+        &mut *tx,
+        &Actor {
+            account_id: row.account_id,
+            user_id: Some(row.user_id),
+            name: &row.name,
+            email: &row.email,
+            client_ip: origin.client_ip,
+        },
+        AuditAction::PasswordReset,
+        &row.email,
+        "Every session ended",
+    )
+    .await?;
+    notify_password_changed(
+        &mut *tx,
+        mailing,
+        row.account_id,
+        row.user_id,
+        &row.name,
+        &row.email,
+    )
+    .await?;
+    tx.commit().await.context("saving a password reset")?;
+    // The person proved they own the address: earlier failed guesses no longer count.
+    throttle::clear(pool, &row.email).await?;
+    Ok(session::start(pool, row.user_id, origin).await?)
+}
