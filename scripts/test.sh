@@ -76,7 +76,11 @@ echo "$marker" >"target/e2e/site/pkg/$marker"
 node -e "fetch(process.argv[1]).then(async r => process.exit(r.ok && (await r.text()).trim() === process.argv[2] ? 0 : 1), () => process.exit(1))" \
   "http://127.0.0.1:$e2e_port/pkg/$marker" "$marker" \
   || { echo "error: the browser-test server is not serving target/e2e/site" >&2; exit 1; }
-(cd end2end && BASE_URL="http://127.0.0.1:$e2e_port" E2E_DATABASE_URL="$e2e_db" npx playwright test)
+# The people tests run the operator's `create-account` against the same database and secrets.
+repo=$PWD
+(cd end2end && BASE_URL="http://127.0.0.1:$e2e_port" E2E_DATABASE_URL="$e2e_db" \
+  E2E_SECRETS_FILE="$repo/target/e2e/secrets.env" HRC_BIN="$repo/target/debug/hr-connectors" \
+  npx playwright test)
 
 step "Fault drills: kill -9 the server and restart Postgres mid-sync (scripts/drills.sh)"
 kill "$server_pid" 2>/dev/null || true

@@ -67,6 +67,36 @@ export function sql(query: string): string {
   return execFileSync("psql", [url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", query], { encoding: "utf8" }).trim();
 }
 
+/// Runs the operator's `hr-connectors create-account` against the browser tests' database and
+/// returns the set-up link it prints.
+export function createAccount(name: string, adminEmail: string, adminName: string): string {
+  const bin = process.env.HRC_BIN ?? "../target/debug/hr-connectors";
+  const out = execFileSync(bin, ["create-account", "--name", name, "--admin-email", adminEmail, "--admin-name", adminName], {
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      APP_ENV: "development",
+      SEED_DEMO_DATA: "false",
+      DATABASE_URL: process.env.E2E_DATABASE_URL ?? "",
+      DEV_SECRETS_FILE: process.env.E2E_SECRETS_FILE ?? "",
+      PUBLIC_URL: process.env.BASE_URL ?? "",
+      RUST_LOG: "warn",
+    },
+  });
+  const link = out.split("\n").find((l) => l.includes("/invitation?token="));
+  if (!link) throw new Error(`create-account printed no link: ${out}`);
+  return link.trim();
+}
+
+/// The newest link to `path` in a message to `to`, as the signed-in page's outbox shows it.
+export async function linkFromOutbox(page: Page, to: string, path: string): Promise<string> {
+  await gotoHydrated(page, "/outbox");
+  const message = page.locator(".outbox-message").filter({ hasText: `To ${to}` }).filter({ hasText: path }).first();
+  const href = await message.getByRole("link", { name: new RegExp(path.replace("?", "\\?")) }).getAttribute("href");
+  if (!href) throw new Error(`no ${path} link to ${to} in the outbox`);
+  return href;
+}
+
 /// The number in the results' "N people match", once the exact figure is shown: past 1,000 the
 /// page first says "More than 1,000 people match" and then asks for the exact count.
 /// The line is read and parsed in one retried step: checking it and then reading it raced a

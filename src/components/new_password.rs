@@ -20,18 +20,26 @@ pub fn NewPasswordField(
 ) -> impl IntoView {
     let value = RwSignal::new(String::new());
     let touched = RwSignal::new(false);
+    // `try_get`: the input's blur can fire while the form is being torn down after a successful
+    // submit, when these signals are already gone.
     let local_error = move || {
-        let v = value.get();
-        (touched.get() && !v.is_empty())
+        let v = value.try_get().unwrap_or_default();
+        (touched.try_get().unwrap_or(false) && !v.is_empty())
             .then(|| {
-                password::check(&v, &email.get())
+                password::check(&v, &email.try_get().unwrap_or_default())
                     .err()
                     .map(|e| e.to_string())
             })
             .flatten()
     };
-    let message =
-        move || local_error().or_else(|| server_error.get().and_then(|e| e.field_message(name)));
+    let message = move || {
+        local_error().or_else(|| {
+            server_error
+                .try_get()
+                .flatten()
+                .and_then(|e| e.field_message(name))
+        })
+    };
     let error_id = format!("{name}-error");
     let hint_id = format!("{name}-hint");
     let described = format!("{hint_id} {error_id}");
@@ -48,8 +56,8 @@ pub fn NewPasswordField(
                 maxlength=MAX_LEN.to_string()
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=described
-                on:input=move |ev| value.set(event_target_value(&ev))
-                on:blur=move |_| touched.set(true)
+                on:input=move |ev| { value.try_set(event_target_value(&ev)); }
+                on:blur=move |_| { touched.try_set(true); }
             />
             <p class="field-hint" id=hint_id>
                 {format!("At least {MIN_LEN} characters. A few unrelated words work well; avoid your name, your company and common passwords.")}

@@ -7,6 +7,7 @@ use crate::api::team::{
     ChangeRole, Invite, RemovePerson, ResendInvitation, RevokeInvitation, team,
 };
 use crate::components::page_header::PageHeader;
+use crate::components::shell::UserResource;
 use crate::domain::role::Role;
 use crate::domain::team::{InvitationDraft, PendingInvitation, TeamMember, TeamView};
 use crate::error::AppError;
@@ -30,6 +31,8 @@ pub fn TeamPage() -> impl IntoView {
         )
     };
     let view_data = Resource::new(versions, |_| team());
+    let me = expect_context::<UserResource>();
+    let sent_to = RwSignal::new(None::<String>);
     let actions = TeamActions {
         resend,
         revoke,
@@ -51,12 +54,19 @@ pub fn TeamPage() -> impl IntoView {
     view! {
         <Title text="Team"/>
         <PageHeader title="Team" description="The people who can sign in to your company's HR Connectors account.">
+            // From the session, not the team listing: the listing reloads after every change,
+            // and the invite dialog (and its "sent" notice) must outlive that.
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    view_data.await.ok().filter(|t| t.can_manage).map(|_| view! { <InviteButton invite/> })
+                    me.await.ok().filter(|u| u.role == Role::Admin).map(|_| view! { <InviteButton invite sent_to/> })
                 })}
             </Transition>
         </PageHeader>
+        <div role="status">
+            {move || sent_to.get().map(|e| view! {
+                <p class="notice notice--ok invite-sent">{format!("Invitation sent to {e}. The link works for 7 days.")}</p>
+            })}
+        </div>
         <div class="form-error" role="alert">{move || last_error().map(|e| view! { <p>{e.to_string()}</p> })}</div>
         <p class="sr-only" role="status">
             {move || resend.value().get().filter(|r| r.is_ok()).map(|_| "A new invitation link was sent; the previous one no longer works.")}
@@ -148,6 +158,24 @@ fn MemberRow(member: TeamMember, manage: bool, actions: TeamActions) -> impl Int
     let id = member.user_id;
     let select_id = format!("role-{id}");
     let name = member.name.clone();
+    let saved = member.role;
+    let select = NodeRef::<html::Select>::new();
+    let asked = RwSignal::new(false);
+    // A refused change (the last admin) puts the choice back to what is saved.
+    Effect::new(move |_| {
+        let Some(result) = actions.role.value().get() else {
+            return;
+        };
+        if !asked.get_untracked() || actions.role.pending().get() {
+            return;
+        }
+        asked.set(false);
+        if result.is_err()
+            && let Some(el) = select.get_untracked()
+        {
+            el.set_value(saved.as_str());
+        }
+    });
     view! {
         <tr>
             <td>
@@ -160,10 +188,11 @@ fn MemberRow(member: TeamMember, manage: bool, actions: TeamActions) -> impl Int
                 {if manage {
                     view! {
                         <label class="sr-only" for=select_id.clone()>{format!("Role of {name}")}</label>
-                        <select id=select_id class="role-select"
+                        <select id=select_id class="role-select" node_ref=select
                             disabled=move || actions.role.pending().get()
                             on:change=move |ev| {
                                 if let Some(role) = Role::parse(&event_target_value(&ev)) {
+                                    asked.set(true);
                                     actions.role.dispatch(ChangeRole { user_id: id, role });
                                 }
                             }>
@@ -240,14 +269,21 @@ fn RemoveButton(
     let dialog = NodeRef::<html::Dialog>::new();
     let title_id = format!("remove-title-{id}");
     let labelled_by = title_id.clone();
+    // The action is shared by every row: only the row whose Remove was confirmed reacts.
+    let asked = RwSignal::new(false);
     Effect::new(move |_| {
-        if remove.value().get().is_some() {
-            if let Some(d) = dialog.get_untracked() {
-                d.close();
-            }
-            if is_you && remove.value().get().is_some_and(|r| r.is_ok()) {
-                let _ = window().location().set_href("/login?signed_out=1");
-            }
+        let Some(result) = remove.value().get() else {
+            return;
+        };
+        if !asked.get_untracked() || remove.pending().get() {
+            return;
+        }
+        asked.set(false);
+        if let Some(d) = dialog.get_untracked() {
+            d.close();
+        }
+        if is_you && result.is_ok() {
+            let _ = window().location().set_href("/login?signed_out=1");
         }
     });
     let who = if is_you {
@@ -268,7 +304,7 @@ fn RemoveButton(
                 <div class="button-row dialog-actions">
                     <button type="button" class="button button--secondary" on:click=move |_| { if let Some(d) = dialog.get() { d.close(); } }>"Cancel"</button>
                     <button type="button" class="button button--danger" disabled=remove.pending()
-                        on:click=move |_| { remove.dispatch(RemovePerson { user_id: id }); }>
+                        on:click=move |_| { asked.set(true); remove.dispatch(RemovePerson { user_id: id }); }>
                         {move || if remove.pending().get() { "Removing…" } else { "Remove" }}
                     </button>
                 </div>
@@ -278,13 +314,12 @@ fn RemoveButton(
 }
 
 #[component]
-fn InviteButton(invite: ServerAction<Invite>) -> impl IntoView {
+fn InviteButton(invite: ServerAction<Invite>, sent_to: RwSignal<Option<String>>) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(Role::CampaignManager);
     let message = RwSignal::new(String::new());
     let local_error = RwSignal::new(None::<AppError>);
-    let sent_to = RwSignal::new(None::<String>);
     let error = move || {
         local_error
             .get()
@@ -332,10 +367,6 @@ fn InviteButton(invite: ServerAction<Invite>) -> impl IntoView {
             }>
             "Invite someone"
         </button>
-        <p class="sr-only" role="status">{move || sent_to.get().map(|e| format!("Invitation sent to {e}."))}</p>
-        {move || sent_to.get().map(|e| view! {
-            <p class="notice notice--ok invite-sent">{format!("Invitation sent to {e}. The link works for 7 days.")}</p>
-        })}
         <dialog node_ref=dialog class="modal" aria-labelledby="invite-title">
             <div class="modal-head"><h2 id="invite-title">"Invite someone"</h2></div>
             <form class="modal-body form" novalidate on:submit=submit>
