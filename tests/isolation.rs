@@ -117,6 +117,8 @@ async fn no_account_reads_or_changes_another(pool: PgPool) {
                 | "integrations/connect"
                 | "integrations/start-link"
                 | "auth/login"
+                | "auth/sso-for-email"
+                | "sso/settings"
         );
         if !reads_own_account {
             assert!(

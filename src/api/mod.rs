@@ -6,4 +6,5 @@ pub mod auth;
 pub mod campaigns;
 pub mod integrations;
 pub mod mail;
+pub mod sso;
 pub mod staff;
