@@ -17,6 +17,8 @@ use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::outbox::OutboxPage;
 use crate::pages::people::PeoplePage;
+use crate::pages::sso_error::SsoErrorPage;
+use crate::pages::sso_settings::SsoSettingsPage;
 
 /// Sets the page's Content-Security-Policy with this response's nonce: only our own scripts and
 /// the nonce-carrying inline ones Leptos writes for hydration and streaming may run, so markup
@@ -76,6 +78,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/sso/error") view=SsoErrorPage/>
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=|| view! { <Redirect path="/campaigns"/> }/>
                     <Route path=path!("campaigns") view=CampaignsPage/>
@@ -89,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("help/data") view=HelpDataPage/>
                     <Route path=path!("help/connect/:slug") view=HelpGuidePage/>
                     <Route path=path!("outbox") view=OutboxPage/>
+                    <Route path=path!("team/sso") view=SsoSettingsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

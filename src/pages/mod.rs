@@ -13,3 +13,5 @@ pub mod login;
 pub mod not_found;
 pub mod outbox;
 pub mod people;
+pub mod sso_error;
+pub mod sso_settings;

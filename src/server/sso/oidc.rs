@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreTokenResponse,
+    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreTokenResponse, CoreUserInfoClaims,
 };
 use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
@@ -187,6 +187,8 @@ pub struct Identity {
 /// Exchanges the code (with the PKCE verifier) and verifies the ID token: signature against
 /// the provider's published keys, issuer, audience (our client ID, and no one else unless the
 /// crate's rules allow), expiry and nonce; then the access token hash when the token has one.
+/// The address comes from the ID token, or when it carries none, from the userinfo endpoint
+/// for the same subject.
 pub async fn finish(
     metadata: CoreProviderMetadata,
     provider: &Provider,
@@ -252,14 +254,39 @@ pub async fn finish(
             return Err(SsoRefusal::Token);
         }
     }
-    Ok(Identity {
+    let mut identity = Identity {
         email: claims.email().map(|e| e.as_str().to_owned()),
         email_verified: claims.email_verified(),
         name: claims
             .name()
             .and_then(|n| n.get(None))
             .map(|n| n.as_str().to_owned()),
-    })
+    };
+    if identity.email.is_none() {
+        // Some providers (Okta's, and any following the spec's default when an access token
+        // is issued) send a thin ID token and give the profile at the userinfo endpoint. It is
+        // asked with the access token just issued, and its answer must be about the subject
+        // the verified ID token named.
+        let Ok(request) = client.user_info(
+            response.access_token().clone(),
+            Some(claims.subject().clone()),
+        ) else {
+            return Ok(identity);
+        };
+        let info: CoreUserInfoClaims = request.request_async(http()).await.map_err(|err| {
+            tracing::warn!(provider = %provider.id, error = %err, "the provider's userinfo answer was refused");
+            SsoRefusal::Provider
+        })?;
+        identity.email = info.email().map(|e| e.as_str().to_owned());
+        identity.email_verified = info.email_verified();
+        if identity.name.is_none() {
+            identity.name = info
+                .name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_owned());
+        }
+    }
+    Ok(identity)
 }
 
 #[cfg(test)]

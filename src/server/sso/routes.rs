@@ -76,6 +76,13 @@ fn refuse(state: &AppState, reason: SsoRefusal) -> Response {
     )
 }
 
+/// A refusal before this browser's own sign-in was taken (an answer carrying another state):
+/// its cookie stays, so the genuine answer can still finish that sign-in.
+fn refuse_keeping_state(reason: SsoRefusal) -> Response {
+    tracing::info!(reason = reason.code(), "single sign-on refused");
+    redirect(&format!("/sso/error?reason={}", reason.code()), &[])
+}
+
 fn internal(state: &AppState, err: ServerError) -> Response {
     tracing::error!(error = %err, "single sign-on failed");
     refuse(state, SsoRefusal::Unavailable)
@@ -157,16 +164,16 @@ pub async fn callback(
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Response {
     let Ok(Query(q)) = query else {
-        return refuse(&state, SsoRefusal::State);
+        return refuse_keeping_state(SsoRefusal::State);
     };
     let (Some(returned), Some(expected)) = (q.state.as_deref(), read_state_cookie(&headers)) else {
-        return refuse(&state, SsoRefusal::State);
+        return refuse_keeping_state(SsoRefusal::State);
     };
     if !bool::from(subtle::ConstantTimeEq::ct_eq(
         returned.as_bytes(),
         expected.as_bytes(),
     )) {
-        return refuse(&state, SsoRefusal::State);
+        return refuse_keeping_state(SsoRefusal::State);
     }
     let pending = match login::consume(&state.pool, &state.secrets, returned).await {
         Ok(Consumed::Fresh(p)) => p,
