@@ -149,7 +149,7 @@ fn SsoForm(initial: SsoSettingsView) -> impl IntoView {
                 <div class="field">
                     <label for="sso-secret">"Client secret"</label>
                     <input id="sso-secret" type="password" autocomplete="new-password" spellcheck="false"
-                        placeholder=move || if current.with(|c| c.secret_saved) { "Leave empty to keep the saved secret" } else { "" }
+                        placeholder=move || if current.with(|c| c.secret_saved) { "Leave empty to keep it" } else { "" }
                         aria-invalid=invalid("client_secret") aria-describedby="sso-secret-hint sso-secret-error"
                         prop:value=move || draft.with(|d| d.client_secret.clone())
                         on:input=edit(|d, v| d.client_secret = v)/>
