@@ -206,7 +206,7 @@ async fn main() {
                 email: &email,
                 name: "Admin",
                 role: Role::Admin,
-                password: "load-test-password",
+                password: Some("load-test-password"),
             },
         )
         .await
@@ -243,7 +243,7 @@ async fn main() {
                 email: &parsed,
                 name: "Manager",
                 role: Role::CampaignManager,
-                password: "load-test-password",
+                password: Some("load-test-password"),
             },
         )
         .await

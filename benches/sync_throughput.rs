@@ -332,7 +332,7 @@ async fn admin(pool: &PgPool) -> CurrentUser {
             email: &EmailAddress::parse(email).unwrap(),
             name: "Bench Admin",
             role: Role::Admin,
-            password: "bench-password",
+            password: Some("bench-password"),
         },
     )
     .await

@@ -3,7 +3,23 @@ import { defineConfig, devices } from "@playwright/test";
 // The app is started by scripts/test.sh (built with cargo-leptos, fresh database) and its
 // address passed in BASE_URL. Chromium comes from Debian (`apt-get install chromium`): this
 // project never downloads a browser.
+const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
+// The single sign-on tests' identity provider (npm `oidc-provider`), started here so that
+// `npx playwright test` alone is enough wherever the app is running.
+const oidcPort = process.env.OIDC_PORT ?? "3090";
+
 export default defineConfig({
+  webServer: [
+    {
+      command: "node oidc/provider.mjs",
+      url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+      env: { OIDC_PORT: oidcPort, BASE_URL: baseURL },
+      reuseExistingServer: false,
+      stdout: "ignore",
+      stderr: "pipe",
+      timeout: 30_000,
+    },
+  ],
   testDir: "./tests",
   timeout: 60_000,
   expect: { timeout: 10_000 },
@@ -13,7 +29,7 @@ export default defineConfig({
   reporter: [["list"], ["html", { open: "never" }]],
   outputDir: "test-results",
   use: {
-    baseURL: process.env.BASE_URL ?? "http://127.0.0.1:3000",
+    baseURL,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },

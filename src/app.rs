@@ -21,6 +21,8 @@ use crate::pages::not_found::NotFound;
 use crate::pages::outbox::OutboxPage;
 use crate::pages::people::PeoplePage;
 use crate::pages::reset_password::ResetPasswordPage;
+use crate::pages::sso_error::SsoErrorPage;
+use crate::pages::sso_settings::SsoSettingsPage;
 use crate::pages::team::TeamPage;
 
 /// Sets the page's Content-Security-Policy with this response's nonce: only our own scripts and
@@ -84,6 +86,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invitation") view=InvitationPage/>
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
                 <Route path=path!("/reset-password") view=ResetPasswordPage/>
+                <Route path=path!("/sso/error") view=SsoErrorPage/>
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=|| view! { <Redirect path="/campaigns"/> }/>
                     <Route path=path!("campaigns") view=CampaignsPage/>
@@ -99,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("help/data") view=HelpDataPage/>
                     <Route path=path!("help/connect/:slug") view=HelpGuidePage/>
                     <Route path=path!("outbox") view=OutboxPage/>
+                    <Route path=path!("team/sso") view=SsoSettingsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

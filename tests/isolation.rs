@@ -122,6 +122,8 @@ async fn no_account_reads_or_changes_another(pool: PgPool) {
                 | "team/invite"
                 | "account/sessions"
                 | "account/sign-out-elsewhere"
+                | "auth/sso-for-email"
+                | "sso/settings"
         );
         if !reads_own_account {
             assert!(

@@ -735,3 +735,82 @@ async fn the_operator_provisions_an_account_whose_first_admin_sets_a_password(po
             .contains(&Some(AuditAction::AccountCreated))
     );
 }
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn where_single_sign_on_is_required_a_reset_explains_how_to_sign_in(pool: PgPool) {
+    let state = common::state(pool.clone());
+    let mailing = Mailing::from_state(&state);
+    let (_, ada) = admin_of(&pool, "Acme Ltd", "ada@acme.example").await;
+    let cam = common::user_in(
+        &pool,
+        ada.account_id,
+        "cam@acme.example",
+        Role::CampaignManager,
+    )
+    .await;
+    // A link asked for before single sign-on became required.
+    reset::request(mailing, "cam@acme.example", IP)
+        .await
+        .unwrap();
+    let early = link_for(
+        &state,
+        ada.account_id,
+        "cam@acme.example",
+        "/reset-password?",
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO sso_providers (id, account_id, display_name, issuer_url, client_id,
+             client_secret_enc, required, break_glass_user)
+         VALUES ($1, $2, 'Okta', 'https://acme.okta.example', 'client', 'sealed', true, $3)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(ada.account_id)
+    .bind(ada.user_id)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let refused = reset::complete(mailing, &early, GOOD_PASSWORD, &origin())
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("signs in with Okta"),
+        "{refused}"
+    );
+    reset::request(mailing, "cam@acme.example", IP)
+        .await
+        .unwrap();
+    let mail = outbox::list(
+        &pool,
+        &state.secrets,
+        ada.account_id,
+        10,
+        PrivateLinks::Show,
+    )
+    .await
+    .unwrap();
+    assert_eq!(mail[0].subject, "How to sign in to &Open HR Connectors");
+    assert!(!mail[0].body_text.as_deref().unwrap().contains("token="));
+    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM password_resets WHERE user_id = $1")
+        .bind(cam.user_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(tokens, 1, "no new link for someone who signs in with Okta");
+
+    // The break-glass admin can still reset theirs.
+    reset::request(mailing, "ada@acme.example", IP)
+        .await
+        .unwrap();
+    let token = link_for(
+        &state,
+        ada.account_id,
+        "ada@acme.example",
+        "/reset-password?",
+    )
+    .await;
+    reset::complete(mailing, &token, GOOD_PASSWORD, &origin())
+        .await
+        .unwrap();
+}

@@ -49,6 +49,12 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             message: "That email and password don't match an account. Check both and try again."
                 .into(),
         }),
+        Err(SignInError::SsoRequired(provider)) => Err(AppError::Invalid {
+            field: None,
+            message: format!(
+                "Your company signs in with {provider}. Choose \"Continue with {provider}\" to sign in."
+            ),
+        }),
         Err(SignInError::Throttled(secs)) => Err(AppError::Throttled {
             retry_after_secs: secs,
         }),

@@ -7,5 +7,6 @@ pub mod auth;
 pub mod campaigns;
 pub mod integrations;
 pub mod mail;
+pub mod sso;
 pub mod staff;
 pub mod team;

@@ -11,6 +11,7 @@ pub mod integration;
 pub mod numbers;
 pub mod password;
 pub mod role;
+pub mod sso;
 pub mod staff_filter;
 pub mod team;
 pub mod text;

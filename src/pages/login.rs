@@ -3,7 +3,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::Login;
+use crate::api::sso::sso_for_email;
 use crate::domain::email::EmailAddress;
+use crate::domain::sso::{SsoHint, start_href};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -32,13 +34,40 @@ pub fn LoginPage() -> impl IntoView {
 
     // Checked in the browser as the user leaves the field; the server checks again.
     let (email_error, set_email_error) = signal(None::<String>);
+    // Single sign-on: once a valid address is typed, ask whether its domain signs in through
+    // a company identity provider; the answer carries the provider's name and nothing else.
+    let sso_email = RwSignal::new(String::new());
+    let sso_lookup = Action::new(|email: &String| {
+        let email = email.clone();
+        async move {
+            (
+                email.clone(),
+                sso_for_email(email).await.unwrap_or_default(),
+            )
+        }
+    });
+    let sso = move || {
+        sso_lookup
+            .value()
+            .get()
+            .filter(|(email, _)| *email == sso_email.get())
+            .map(|(_, hint)| hint)
+            .unwrap_or_default()
+    };
     let check_email = move |ev: leptos::ev::FocusEvent| {
         let value = event_target_value(&ev);
+        let parsed = EmailAddress::parse(&value);
         set_email_error.set(if value.trim().is_empty() {
             None
         } else {
-            EmailAddress::parse(&value).err().map(|e| e.to_string())
+            parsed.as_ref().err().map(|e| e.to_string())
         });
+        if let Ok(email) = parsed
+            && email.as_str() != sso_email.get_untracked()
+        {
+            sso_email.set(email.as_str().to_owned());
+            sso_lookup.dispatch(email.as_str().to_owned());
+        }
     };
 
     view! {
@@ -71,6 +100,7 @@ pub fn LoginPage() -> impl IntoView {
                             {move || email_error.get()}
                         </p>
                     </div>
+                    <SsoOffer hint=Signal::derive(sso) email=sso_email.into() next=Signal::derive(next)/>
                     <div class="field">
                         <label for="password">"Password"</label>
                         <input
@@ -86,8 +116,9 @@ pub fn LoginPage() -> impl IntoView {
                     <div class="form-error" role="alert" aria-live="assertive">
                         {move || error().map(|e| view! { <p>{e}</p> })}
                     </div>
-                    <button type="submit" class="button button--primary button--block" disabled=pending>
-                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                    <button type="submit" disabled=pending
+                        class=move || if sso().provider.is_some() { "button button--secondary button--block" } else { "button button--primary button--block" }>
+                        {move || if pending.get() { "Signing in…" } else if sso().provider.is_some() { "Sign in with password" } else { "Sign in" }}
                     </button>
                 </ActionForm>
                 <p class="auth-footnote muted">
@@ -95,5 +126,34 @@ pub fn LoginPage() -> impl IntoView {
                 </p>
             </div>
         </main>
+    }
+}
+
+/// "Continue with <provider>" for an address whose company signs in through single sign-on.
+/// When the company requires it, the password below is only for its break-glass admin.
+#[component]
+fn SsoOffer(hint: Signal<SsoHint>, email: Signal<String>, next: Signal<String>) -> impl IntoView {
+    move || {
+        let SsoHint { provider, required } = hint.get();
+        provider.map(|provider| {
+            let href = start_href(&email.get(), &next.get());
+            let note = if required {
+                format!(
+                    "Your company signs in with {provider}. The password below is only for your account's emergency admin."
+                )
+            } else {
+                "Or sign in with your password below.".to_owned()
+            };
+            view! {
+                <div class="sso-offer" role="group" aria-label="Single sign-on">
+                    // A server route, not a page: `rel=external` keeps the router from
+                    // handling it in the browser.
+                    <a class="button button--primary button--block" href=href rel="external">
+                        {format!("Continue with {provider}")}
+                    </a>
+                    <p class="field-hint" role="status">{note}</p>
+                </div>
+            }
+        })
     }
 }

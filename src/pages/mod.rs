@@ -17,4 +17,6 @@ pub mod not_found;
 pub mod outbox;
 pub mod people;
 pub mod reset_password;
+pub mod sso_error;
+pub mod sso_settings;
 pub mod team;

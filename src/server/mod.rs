@@ -20,6 +20,7 @@ pub mod sandbox;
 pub mod secret;
 pub mod seed;
 pub mod site;
+pub mod sso;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -188,6 +188,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/webhooks/merge", post(sync::webhook::receive))
         .route("/campaigns/{id}/export", get(recipients_csv::download))
+        .route("/sso/start", get(crate::server::sso::routes::start))
+        .route("/sso/callback", get(crate::server::sso::routes::callback))
         .leptos_routes_with_context(
             &state,
             routes,

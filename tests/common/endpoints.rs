@@ -220,6 +220,22 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
                 Form("current_password=wrong&new_password=copper-lantern-sings-at-dusk".into()),
             ),
         ),
+        (
+            "auth/sso-for-email",
+            (Public, Form("email=ada%40acme.example".into())),
+        ),
+        ("sso/settings", (Admin, Form(String::new()))),
+        (
+            "sso/save",
+            (
+                Admin,
+                // Discovery against the discard port fails fast, as a sentence.
+                Json(
+                    json!({"draft": {"display_name": "Hijack", "issuer_url": "http://127.0.0.1:9", "client_id": "x", "client_secret": "y", "domains": "acme.example", "auto_join": true, "required": false, "break_glass_user": null}}),
+                ),
+            ),
+        ),
+        ("sso/remove", (Admin, Form(String::new()))),
         ("auth/whoami", (Member, Form(String::new()))),
         ("mail/outbox", (Member, Form(String::new()))),
         ("integrations/list", (Member, Form(String::new()))),

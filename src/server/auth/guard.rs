@@ -41,6 +41,8 @@ fn is_public(path: &str) -> bool {
         || path == "/healthz"
         || path.starts_with("/api/")
         || path.starts_with("/webhooks/")
+        // Single sign-on happens before there is a session; its refusal page too.
+        || matches!(path, "/sso/start" | "/sso/callback" | "/sso/error")
         || is_static(path)
 }
 
@@ -158,6 +160,9 @@ mod tests {
             "/api/auth/login",
             "/pkg/app.wasm",
             "/favicon.svg",
+            "/sso/start",
+            "/sso/callback",
+            "/sso/error",
         ] {
             assert!(is_public(p), "{p}");
         }
@@ -175,6 +180,9 @@ mod tests {
             "/integrations/x.y",
             "/favicon.svg/x.y",
             "/robots.txt",
+            "/sso",
+            "/sso/start/x",
+            "/team/sso",
         ] {
             assert!(!is_public(p), "{p}");
         }

@@ -19,6 +19,9 @@ pub enum SignInError {
     WrongCredentials,
     #[error("too many failed attempts; retry in {0} s")]
     Throttled(u64),
+    /// The person's account requires single sign-on with this provider.
+    #[error("single sign-on with {0} is required")]
+    SsoRequired(String),
     #[error(transparent)]
     Server(#[from] ServerError),
 }
@@ -56,6 +59,12 @@ pub async fn sign_in(
     }
 
     let email = EmailAddress::parse(attempt.email).ok();
+    if let Some(email) = &email
+        && let Some(provider) =
+            crate::server::sso::settings::password_refused_for_email(pool, email.as_str()).await?
+    {
+        return Err(SignInError::SsoRequired(provider));
+    }
     let found = match &email {
         Some(email) if attempt.password.len() <= MAX_PASSWORD_LEN => {
             accounts::credentials_for(pool, email).await?
@@ -75,6 +84,12 @@ pub async fn sign_in(
     };
 
     throttle::clear(pool, &throttle_key).await?;
+    // Only now, with the right password, so this tells nobody else the person is a member.
+    if let Some(provider) =
+        crate::server::sso::settings::password_refused_for_user(pool, user_id).await?
+    {
+        return Err(SignInError::SsoRequired(provider));
+    }
     if let Some(previous) = attempt.previous_token {
         session::revoke(pool, previous).await?;
     }

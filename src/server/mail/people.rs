@@ -69,6 +69,22 @@ pub fn reset(name: &str, link: &str) -> Composed {
     }
 }
 
+/// The answer to "Forgot your password?" for someone whose company requires single sign-on.
+pub fn sign_in_with_provider(name: &str, provider: &str, public_url: &str) -> Composed {
+    Composed {
+        subject: "How to sign in to &Open HR Connectors".into(),
+        body: format!(
+            "Hello {name},\n\n\
+             Someone (hopefully you) asked to reset your password. Your company signs in to \
+             HR Connectors with {provider}, so there is no password to reset: choose \
+             \"Continue with {provider}\" on the sign-in page:\n\
+             {public_url}/login\n\n\
+             If you can't sign in to {provider}, ask your company's IT team.\n\n\
+             — &Open HR Connectors\n"
+        ),
+    }
+}
+
 pub fn password_changed(name: &str, at: DateTime<Utc>, public_url: &str) -> Composed {
     Composed {
         subject: "Your &Open HR Connectors password was changed".into(),

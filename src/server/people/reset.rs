@@ -16,6 +16,7 @@ use crate::server::auth::{password, session, throttle, token};
 use crate::server::error::{Context, ServerError};
 use crate::server::mail::outbox::{self, NewMail};
 use crate::server::mail::people as compose;
+use crate::server::sso::settings::password_refused_for_user;
 use crate::server::store::audit::{self, Actor};
 
 pub const WINDOW_SECS: i64 = 3600;
@@ -81,6 +82,22 @@ pub async fn request(mailing: Mailing<'_>, typed: &str, client_ip: &str) -> Resu
     let Some((user_id, account_id, name)) = user else {
         return Ok(());
     };
+    // A password would not let them in: say how they do sign in instead of sending a link.
+    if let Some(provider) = password_refused_for_user(pool, user_id).await? {
+        let mail = compose::sign_in_with_provider(&name, &provider, mailing.public_url);
+        outbox::enqueue(
+            pool,
+            NewMail {
+                account_id,
+                dedupe_key: &format!("reset-sso:{}", Uuid::new_v4()),
+                to: email.as_str(),
+                subject: &mail.subject,
+                body: &mail.body,
+            },
+        )
+        .await?;
+        return Ok(());
+    }
     let token = token::generate();
     let mut tx = pool.begin().await.context("starting a reset")?;
     sqlx::query(
@@ -172,6 +189,12 @@ pub async fn complete(
 ) -> Result<session::NewSession, AppError> {
     let pool = mailing.pool;
     let row = usable(find(pool, typed).await?)?;
+    if let Some(provider) = password_refused_for_user(pool, row.user_id).await? {
+        return Err(AppError::Conflict(format!(
+            "Your company signs in with {provider}, so a password can't be set here. Use \
+             \"Continue with {provider}\" on the sign-in page."
+        )));
+    }
     password::check_new(new_password, &row.email, &[&row.name, &row.account_name])
         .map_err(|e| AppError::invalid("password", e.to_string()))?;
     let hash = password::hash(new_password.to_owned()).await?;

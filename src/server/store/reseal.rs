@@ -30,6 +30,23 @@ const SEALED_COLUMNS: &[SealedColumn] = &[
         column: "body_sealed",
         context: crate::server::mail::outbox::body_context,
     },
+    SealedColumn {
+        table: "sso_providers",
+        column: "client_secret_enc",
+        context: crate::server::sso::settings::secret_context,
+    },
+    // Sign-ins in flight live ten minutes, but one started just before a rotation must not
+    // keep the old key needed.
+    SealedColumn {
+        table: "sso_logins",
+        column: "nonce_enc",
+        context: crate::server::sso::login::nonce_context,
+    },
+    SealedColumn {
+        table: "sso_logins",
+        column: "pkce_verifier_enc",
+        context: crate::server::sso::login::verifier_context,
+    },
 ];
 
 /// Rows read and written per round trip, so a large table is never held in memory at once.
