@@ -82,7 +82,7 @@ async fn signing_in_rotates_the_session_id(pool: PgPool) {
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn repeated_failures_for_one_email_are_throttled(pool: PgPool) {
     let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
-    for _ in 0..throttle::MAX_FAILURES_PER_EMAIL {
+    for _ in 0..throttle::SIGN_IN.per_email {
         assert!(matches!(
             sign_in(&pool, attempt(&u.email, "guess", None)).await,
             Err(SignInError::WrongCredentials)
@@ -110,7 +110,7 @@ async fn repeated_failures_for_one_email_are_throttled(pool: PgPool) {
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn repeated_failures_from_one_address_are_throttled(pool: PgPool) {
     common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
-    for i in 0..throttle::MAX_FAILURES_PER_IP {
+    for i in 0..throttle::SIGN_IN.per_client {
         let email = format!("guess{i}@acme.example");
         let _ = sign_in(&pool, attempt(&email, "x", None)).await;
     }
@@ -285,7 +285,7 @@ async fn pages_carry_a_nonce_content_security_policy(pool: PgPool) {
 async fn unusable_addresses_are_refused_and_counted(pool: PgPool) {
     let huge = format!("{}@acme.example", "x".repeat(10_000));
     for email in ["ad\u{0}a@acme.example", huge.as_str()] {
-        for _ in 0..throttle::MAX_FAILURES_PER_EMAIL {
+        for _ in 0..throttle::SIGN_IN.per_email {
             match sign_in(&pool, attempt(email, "x", None)).await {
                 Err(SignInError::WrongCredentials) => {}
                 other => panic!("expected wrong credentials, got {:?}", other.err()),

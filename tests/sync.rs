@@ -1103,6 +1103,28 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
             .await
             .unwrap()
             .token;
+    // The account's single sign-on client secret, saved the way the settings page saves it.
+    let sso_secret = "sso-client-secret-that-must-stay-sealed";
+    hr_connectors::server::sso::settings::save(
+        &pool,
+        &env.state.secrets,
+        &env.admin,
+        "",
+        &hr_connectors::domain::sso::SsoDraft {
+            display_name: "Okta".into(),
+            issuer_url: "https://acme.okta.example".into(),
+            client_id: "hrc".into(),
+            client_secret: sso_secret.into(),
+            domains: "acme.example".into(),
+            auto_join: false,
+            required: false,
+            break_glass_user: None,
+        }
+        .validate(false)
+        .unwrap(),
+    )
+    .await
+    .unwrap();
     let mail = hr_connectors::server::mail::outbox::list(
         &pool,
         &env.state.secrets,
@@ -1157,6 +1179,7 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
         ("an invitation link's token", link_tokens[0].clone()),
         ("a password reset link's token", link_tokens[1].clone()),
         ("a session token", session),
+        ("the single sign-on client secret", sso_secret.to_owned()),
     ] {
         assert!(!dump.contains(&secret), "{what} is in the dump");
     }

@@ -115,6 +115,8 @@ pub struct InvitationPreview {
     pub inviter_name: String,
     pub message: String,
     pub expires_at: DateTime<Utc>,
+    /// Sent by the operator when the account was created: this person is its first admin.
+    pub first_admin: bool,
 }
 
 /// Why an emailed link no longer works. Each says which, and who to ask.

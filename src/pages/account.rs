@@ -24,7 +24,7 @@ pub fn AccountPage() -> impl IntoView {
                 match me.await {
                     Ok(user) => view! {
                         <section class="card" aria-labelledby="profile-title">
-                            <h2 id="profile-title" class="section-title">"Profile"</h2>
+                            <h2 id="profile-title" class="section-title section-title--first">"Profile"</h2>
                             <dl class="facts">
                                 <dt>"Name"</dt><dd>{user.name.clone()}</dd>
                                 <dt>"Email"</dt><dd>{user.email.clone()}</dd>
@@ -39,7 +39,7 @@ pub fn AccountPage() -> impl IntoView {
             })}
         </Transition>
         <section class="card" aria-labelledby="sessions-title">
-            <h2 id="sessions-title" class="section-title">"Where you're signed in"</h2>
+            <h2 id="sessions-title" class="section-title section-title--first">"Where you're signed in"</h2>
             <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
@@ -49,10 +49,11 @@ pub fn AccountPage() -> impl IntoView {
                                 <ul class="session-list">
                                     {items.into_iter().map(|s| view! {
                                         <li class="session">
-                                            <span class="person-name">{s.device}</span>
-                                            {s.this_browser.then(|| view! { <span class="tag tag--ok">"This browser"</span> })}
-                                            <br/>
-                                            <span class="muted">{format!(
+                                            <span class="person-line">
+                                                <span class="person-name">{s.device}</span>
+                                                {s.this_browser.then(|| view! { <span class="tag tag--ok">"This browser"</span> })}
+                                            </span>
+                                            <span class="session-meta muted">{format!(
                                                 "{} · signed in {} · last active {}",
                                                 if s.client_ip.is_empty() { "address unknown".to_owned() } else { s.client_ip },
                                                 s.signed_in_at.format("%-d %b %Y, %H:%M UTC"),
@@ -117,7 +118,7 @@ fn PasswordSection(change: ServerAction<ChangePassword>, email: String) -> impl 
     });
     view! {
         <section class="card" aria-labelledby="password-title">
-            <h2 id="password-title" class="section-title">"Password"</h2>
+            <h2 id="password-title" class="section-title section-title--first">"Password"</h2>
             <ActionForm action=change node_ref=form attr:class="form form--narrow" attr:novalidate=true>
                 <input type="text" autocomplete="username" value=email.clone() hidden aria-hidden="true"/>
                 <div class="field">

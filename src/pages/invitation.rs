@@ -53,7 +53,11 @@ fn JoinForm(preview: InvitationPreview, token: String) -> impl IntoView {
     view! {
         <h1>{format!("Join {}", preview.account_name)}</h1>
         <p class="muted">
-            {format!("{} invited you to HR Connectors as {role}.", preview.inviter_name)}
+            {if preview.first_admin {
+                "Your company's HR Connectors account is ready. Set your name and password to sign in as its first admin: you'll connect HR systems and invite colleagues.".to_owned()
+            } else {
+                format!("{} invited you to HR Connectors as {role}.", preview.inviter_name)
+            }}
         </p>
         {(!preview.message.is_empty()).then(|| view! {
             <blockquote class="invitation-message">

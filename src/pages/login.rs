@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::components::auth_card::AuthCard;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -72,12 +74,7 @@ pub fn LoginPage() -> impl IntoView {
 
     view! {
         <Title text="Sign in"/>
-        <main class="auth-page" id="main">
-            <div class="auth-card">
-                <div class="auth-brand">
-                    <span class="brand-mark" aria-hidden="true">"&"</span>
-                    <span>"HR Connectors"</span>
-                </div>
+        <AuthCard>
                 <h1>"Sign in"</h1>
                 <p class="muted">"Connect your HR systems and choose who receives gifts."</p>
                 {move || notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
@@ -124,8 +121,7 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="auth-footnote muted">
                     "New here? Ask an admin of your company's &Open account to invite you from their Team page."
                 </p>
-            </div>
-        </main>
+        </AuthCard>
     }
 }
 

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::components::auth_card::AuthCard;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -28,12 +30,7 @@ pub fn SsoErrorPage() -> impl IntoView {
     };
     view! {
         <Title text="Single sign-on"/>
-        <main class="auth-page" id="main">
-            <div class="auth-card">
-                <div class="auth-brand">
-                    <span class="brand-mark" aria-hidden="true">"&"</span>
-                    <span>"HR Connectors"</span>
-                </div>
+        <AuthCard>
                 <h1>{title}</h1>
                 <p class="notice notice--danger sso-refusal" data-reason=move || reason().map(SsoRefusal::code)>
                     {message}
@@ -42,7 +39,6 @@ pub fn SsoErrorPage() -> impl IntoView {
                 <p class="auth-footnote muted">
                     "Trouble signing in? Ask an admin of your company's &Open account to check your access."
                 </p>
-            </div>
-        </main>
+        </AuthCard>
     }
 }

@@ -113,7 +113,7 @@ fn TeamTables(team: TeamView, actions: TeamActions) -> impl IntoView {
             </p>
         })}
         <section aria-labelledby="members-title" class="card">
-            <h2 id="members-title" class="section-title">{format!("People ({})", team.members.len())}</h2>
+            <h2 id="members-title" class="section-title section-title--first">{format!("People ({})", team.members.len())}</h2>
             <div class="table-wrap">
                 <table class="data-table team-table">
                     <thead><tr>
@@ -129,7 +129,7 @@ fn TeamTables(team: TeamView, actions: TeamActions) -> impl IntoView {
             </div>
         </section>
         <section aria-labelledby="invitations-title" class="card">
-            <h2 id="invitations-title" class="section-title">{format!("Pending invitations ({})", invitations.len())}</h2>
+            <h2 id="invitations-title" class="section-title section-title--first">{format!("Pending invitations ({})", invitations.len())}</h2>
             {if invitations.is_empty() {
                 view! { <p class="muted">"No invitations are waiting to be accepted."</p> }.into_any()
             } else {
@@ -179,10 +179,12 @@ fn MemberRow(member: TeamMember, manage: bool, actions: TeamActions) -> impl Int
     view! {
         <tr>
             <td>
-                <span class="person-name">{member.name.clone()}</span>
-                {member.is_you.then(|| view! { <span class="tag">"You"</span> })}
-                {member.single_sign_on_only.then(|| view! { <span class="tag">"Single sign-on"</span> })}
-                <br/><span class="person-email muted">{member.email.clone()}</span>
+                <span class="person-line">
+                    <span class="person-name">{member.name.clone()}</span>
+                    {member.is_you.then(|| view! { <span class="tag">"You"</span> })}
+                    {member.single_sign_on_only.then(|| view! { <span class="tag">"Single sign-on"</span> })}
+                </span>
+                <span class="person-email muted">{member.email.clone()}</span>
             </td>
             <td>
                 {if manage {
@@ -226,8 +228,10 @@ fn InvitationRow(
     view! {
         <tr>
             <td>
-                <span class="person-name">{invitation.email.clone()}</span>
-                {invitation.expired.then(|| view! { <span class="tag tag--warn">"Expired"</span> })}
+                <span class="person-line">
+                    <span class="person-name">{invitation.email.clone()}</span>
+                    {invitation.expired.then(|| view! { <span class="tag tag--warn">"Expired"</span> })}
+                </span>
             </td>
             <td>{invitation.role.label()}</td>
             <td>

@@ -25,13 +25,18 @@ pub fn clear(secure: bool) -> String {
 
 /// The session token from the request's `Cookie` headers, if any.
 pub fn read(headers: &HeaderMap) -> Option<String> {
+    read_named(headers, SESSION_COOKIE)
+}
+
+/// The value of cookie `wanted`, if present, non-empty and no longer than any token of ours.
+pub fn read_named(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_owned())
         .filter(|v| !v.is_empty() && v.len() <= 128)
 }

@@ -14,6 +14,8 @@ pub struct Composed {
 
 pub struct Invitation<'a> {
     pub account_name: &'a str,
+    /// The operator's invitation for a new account's first admin.
+    pub first_admin: bool,
     pub inviter_name: &'a str,
     pub role: Role,
     pub message: &'a str,
@@ -35,6 +37,25 @@ pub fn invitation(i: &Invitation<'_>) -> Composed {
         let quoted: Vec<String> = i.message.lines().map(|l| format!("> {l}")).collect();
         format!("{} wrote:\n{}\n\n", i.inviter_name, quoted.join("\n"))
     };
+    if i.first_admin {
+        return Composed {
+            subject: format!(
+                "Your &Open HR Connectors account for {} is ready",
+                i.account_name
+            ),
+            body: format!(
+                "Hello,\n\n\
+                 The &Open HR Connectors account for {account} is ready, and you are its first \
+                 admin: you'll connect your HR systems, invite colleagues and build gift \
+                 campaigns.\n\n\
+                 Set your name and password here (the link works once, for {INVITATION_DAYS} days):\n\
+                 {link}\n\n\
+                 — &Open HR Connectors\n",
+                account = i.account_name,
+                link = i.link,
+            ),
+        };
+    }
     Composed {
         subject: format!(
             "{} invited you to {} on &Open HR Connectors",
@@ -107,6 +128,7 @@ mod tests {
     fn an_invitation_names_who_asked_and_quotes_their_message() {
         let mail = invitation(&Invitation {
             account_name: "Acme Ltd",
+            first_admin: false,
             inviter_name: "Ada Admin",
             role: Role::CampaignManager,
             message: "Welcome aboard!\nAda",

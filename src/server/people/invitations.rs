@@ -144,6 +144,7 @@ async fn insert(
     let link = format!("{}/invitation?token={token}", mailing.public_url);
     let mail = compose::invitation(&compose::Invitation {
         account_name,
+        first_admin: new.invited_by.is_none(),
         inviter_name: new.inviter_name,
         role: new.role,
         message: new.message,
@@ -162,6 +163,15 @@ async fn insert(
     )
     .await?;
     Ok((id, link))
+}
+
+/// For a resend or revoke of an invitation that is not open (or not this account's).
+fn no_longer_pending() -> AppError {
+    AppError::NotFound(
+        "That invitation is no longer pending: it was accepted, revoked or resent meanwhile. \
+         Reload the Team page."
+            .into(),
+    )
 }
 
 fn already_pending(email: &str) -> AppError {
@@ -264,13 +274,7 @@ pub async fn resend(
     .context("loading an invitation to resend")?;
     let old = old
         .filter(|o| o.accepted_at.is_none() && o.revoked_at.is_none() && o.replaced_at.is_none())
-        .ok_or_else(|| {
-            AppError::NotFound(
-                "That invitation is no longer pending: it was accepted, revoked or resent \
-                 meanwhile. Reload the Team page."
-                    .into(),
-            )
-        })?;
+        .ok_or_else(no_longer_pending)?;
     sqlx::query("UPDATE invitations SET replaced_at = now() WHERE id = $1")
         .bind(old.id)
         .execute(&mut *tx)
@@ -321,13 +325,7 @@ pub async fn revoke(
     .fetch_optional(&mut *tx)
     .await
     .context("revoking an invitation")?;
-    let email = email.ok_or_else(|| {
-        AppError::NotFound(
-            "That invitation is no longer pending: it was accepted or revoked meanwhile. Reload \
-             the Team page."
-                .into(),
-        )
-    })?;
+    let email = email.ok_or_else(no_longer_pending)?;
     audit::record_by(
         &mut *tx,
         &Actor::user(admin, client_ip),
@@ -356,6 +354,7 @@ pub async fn preview(pool: &PgPool, token: &str) -> Result<InvitationPreview, Ap
         inviter_name: row.inviter_name,
         message: row.message,
         expires_at: row.expires_at,
+        first_admin: row.invited_by.is_none(),
     })
 }
 

@@ -19,59 +19,17 @@ use crate::server::mail::people as compose;
 use crate::server::sso::settings::password_refused_for_user;
 use crate::server::store::audit::{self, Actor};
 
-pub const WINDOW_SECS: i64 = 3600;
-pub const MAX_PER_EMAIL: i64 = 3;
-pub const MAX_PER_CLIENT: i64 = 20;
-
-/// `Some(seconds to wait)` when this address or client has asked too often.
-async fn retry_after(pool: &PgPool, email: &str, ip: &str) -> Result<Option<u64>, ServerError> {
-    let wait: Option<i64> = sqlx::query_scalar(
-        "WITH by_email AS (
-             SELECT requested_at FROM reset_requests
-             WHERE email = $1 AND requested_at > now() - make_interval(secs => $3)
-             ORDER BY requested_at DESC OFFSET $4 - 1 LIMIT 1
-         ), by_ip AS (
-             SELECT requested_at FROM reset_requests
-             WHERE client_ip = $2 AND requested_at > now() - make_interval(secs => $3)
-             ORDER BY requested_at DESC OFFSET $5 - 1 LIMIT 1
-         )
-         SELECT ceil(extract(epoch FROM max(requested_at) + make_interval(secs => $3) - now()))::bigint
-         FROM (SELECT requested_at FROM by_email UNION ALL SELECT requested_at FROM by_ip) t",
-    )
-    .bind(email)
-    .bind(ip)
-    .bind(WINDOW_SECS as f64)
-    .bind(MAX_PER_EMAIL)
-    .bind(MAX_PER_CLIENT)
-    .fetch_one(pool)
-    .await
-    .context("checking reset throttling")?;
-    Ok(wait.filter(|w| *w > 0).map(|w| w as u64))
-}
-
 /// Sends a reset link if the address has a login. Returns `Ok` either way.
 pub async fn request(mailing: Mailing<'_>, typed: &str, client_ip: &str) -> Result<(), AppError> {
     let pool = mailing.pool;
     let email =
         EmailAddress::parse(typed).map_err(|e| AppError::invalid("email", e.to_string()))?;
-    if let Some(wait) = retry_after(pool, email.as_str(), client_ip).await? {
+    if let Some(wait) = throttle::wait(pool, &throttle::RESET, email.as_str(), client_ip).await? {
         return Err(AppError::Throttled {
             retry_after_secs: wait,
         });
     }
-    sqlx::query("INSERT INTO reset_requests (email, client_ip) VALUES ($1, $2)")
-        .bind(email.as_str())
-        .bind(client_ip)
-        .execute(pool)
-        .await
-        .context("recording a reset request")?;
-    sqlx::query(
-        "DELETE FROM reset_requests WHERE requested_at < now() - make_interval(secs => $1)",
-    )
-    .bind(WINDOW_SECS as f64)
-    .execute(pool)
-    .await
-    .context("pruning old reset requests")?;
+    throttle::record(pool, &throttle::RESET, email.as_str(), client_ip).await?;
 
     let user: Option<(Uuid, Uuid, String)> =
         sqlx::query_as("SELECT id, account_id, name FROM users WHERE email = $1")
