@@ -1016,8 +1016,12 @@ fn page_paths(rng: &mut Rng, a: &AccountA, declared: &[String]) -> String {
 /// Paths a visitor without a session may see: everything else must send them to sign in.
 fn public_without_session(path: &str) -> bool {
     let path = path.split('?').next().unwrap_or(path);
-    path == "/login"
-        || path == "/healthz"
+    matches!(
+        path,
+        "/login" | "/invitation" | "/forgot-password" | "/reset-password" | "/sso/error"
+    ) || path == "/healthz"
+        || path == "/sso/start"
+        || path == "/sso/callback"
         || path.starts_with("/api/")
         || path.starts_with("/webhooks/")
         || path.starts_with("/pkg/")

@@ -202,9 +202,10 @@ pub fn parse_domains(input: &str) -> Result<Vec<String>, String> {
             continue;
         }
         if !is_domain(&d) {
-            let shown: String = d.chars().take(60).collect();
+            // Shown without control characters, so the sentence stays readable.
+            let shown: String = d.chars().filter(|c| !c.is_control()).take(60).collect();
             return Err(format!(
-                "\"{shown}\" is not a domain. Enter domains like acme.com, separated by commas."
+                "This is not a domain: \"{shown}\". Enter domains like acme.com, separated by commas."
             ));
         }
         if PUBLIC_MAIL_DOMAINS.contains(&d.as_str()) {
