@@ -32,6 +32,12 @@ CREATE TABLE invitations (
     -- Set when the person signed in through single sign-on instead of following the link.
     accepted_by   uuid REFERENCES users (id) ON DELETE SET NULL
 );
+-- The one definition of an open invitation: neither accepted, revoked nor replaced (an expired
+-- one is still open: it is listed so it can be resent). Queries read and update this view; the
+-- index below has to spell the same condition because an index cannot refer to a view.
+CREATE VIEW open_invitations AS
+    SELECT * FROM invitations
+    WHERE accepted_at IS NULL AND revoked_at IS NULL AND replaced_at IS NULL;
 -- At most one open invitation per address and account.
 CREATE UNIQUE INDEX invitations_open_idx ON invitations (account_id, email)
     WHERE accepted_at IS NULL AND revoked_at IS NULL AND replaced_at IS NULL;

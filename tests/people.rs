@@ -72,6 +72,25 @@ async fn link_for(state: &AppState, account_id: Uuid, to: &str, path: &str) -> S
     line.split("token=").nth(1).unwrap().trim().to_owned()
 }
 
+/// Invites `email` as `admin` and returns the token of the link it was mailed.
+async fn invite_link(state: &AppState, admin: &CurrentUser, email: &str, role: Role) -> String {
+    invitations::invite(
+        Mailing::from_state(state),
+        admin,
+        IP,
+        &invitation(email, role),
+    )
+    .await
+    .unwrap();
+    link_for(
+        state,
+        admin.account_id,
+        &email.to_lowercase(),
+        "/invitation?",
+    )
+    .await
+}
+
 async fn accept(pool: &PgPool, token: &str, password: &str) -> Result<String, AppError> {
     invitations::accept(
         pool,
@@ -106,15 +125,7 @@ fn conflict_text(err: AppError) -> String {
 async fn an_invitation_is_single_use_and_lands_the_person_signed_in(pool: PgPool) {
     let state = common::state(pool.clone());
     let (_, ada) = admin_of(&pool, "Acme Ltd", "ada@acme.example").await;
-    invitations::invite(
-        Mailing::from_state(&state),
-        &ada,
-        IP,
-        &invitation("Cam@Acme.example", Role::CampaignManager),
-    )
-    .await
-    .unwrap();
-    let token = link_for(&state, ada.account_id, "cam@acme.example", "/invitation?").await;
+    let token = invite_link(&state, &ada, "Cam@Acme.example", Role::CampaignManager).await;
     assert!(token.len() >= 43, "32 random bytes: {token}");
     let stored: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM invitations WHERE token_hash = sha256(convert_to($1, 'UTF8'))",
@@ -269,21 +280,7 @@ async fn inviting_refuses_members_pending_addresses_and_other_accounts_logins(po
 async fn weak_passwords_are_refused_when_joining(pool: PgPool) {
     let state = common::state(pool.clone());
     let (_, ada) = admin_of(&pool, "Acme Ltd", "ada@acme.example").await;
-    invitations::invite(
-        Mailing::from_state(&state),
-        &ada,
-        IP,
-        &invitation("cameron@acme.example", Role::CampaignManager),
-    )
-    .await
-    .unwrap();
-    let token = link_for(
-        &state,
-        ada.account_id,
-        "cameron@acme.example",
-        "/invitation?",
-    )
-    .await;
+    let token = invite_link(&state, &ada, "cameron@acme.example", Role::CampaignManager).await;
     for (password, expect) in [
         ("short-one", "at least 12"),
         ("password1234", "easy to guess"),

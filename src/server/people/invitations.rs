@@ -220,9 +220,8 @@ pub async fn invite(
     ensure_no_login(&mut tx, admin.account_id, email).await?;
     // A lapsed invitation should not block a fresh one.
     sqlx::query(
-        "UPDATE invitations SET replaced_at = now()
-         WHERE account_id = $1 AND email = $2 AND expires_at <= now()
-           AND accepted_at IS NULL AND revoked_at IS NULL AND replaced_at IS NULL",
+        "UPDATE open_invitations SET replaced_at = now()
+         WHERE account_id = $1 AND email = $2 AND expires_at <= now()",
     )
     .bind(admin.account_id)
     .bind(email)
@@ -265,16 +264,15 @@ pub async fn resend(
 ) -> Result<Uuid, AppError> {
     let mut tx = mailing.pool.begin().await.context("starting a resend")?;
     let old: Option<InvitationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{ROW} WHERE i.id = $1 AND i.account_id = $2 FOR UPDATE OF i"
+        "{ROW} WHERE i.id = $1 AND i.account_id = $2
+           AND i.id IN (SELECT id FROM open_invitations) FOR UPDATE OF i"
     )))
     .bind(invitation_id)
     .bind(admin.account_id)
     .fetch_optional(&mut *tx)
     .await
     .context("loading an invitation to resend")?;
-    let old = old
-        .filter(|o| o.accepted_at.is_none() && o.revoked_at.is_none() && o.replaced_at.is_none())
-        .ok_or_else(no_longer_pending)?;
+    let old = old.ok_or_else(no_longer_pending)?;
     sqlx::query("UPDATE invitations SET replaced_at = now() WHERE id = $1")
         .bind(old.id)
         .execute(&mut *tx)
@@ -315,9 +313,8 @@ pub async fn revoke(
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await.context("starting a revocation")?;
     let email: Option<String> = sqlx::query_scalar(
-        "UPDATE invitations SET revoked_at = now()
+        "UPDATE open_invitations SET revoked_at = now()
          WHERE id = $1 AND account_id = $2
-           AND accepted_at IS NULL AND revoked_at IS NULL AND replaced_at IS NULL
          RETURNING email",
     )
     .bind(invitation_id)

@@ -49,8 +49,7 @@ pub async fn view(pool: &PgPool, me: &CurrentUser) -> Result<TeamView, ServerErr
     .context("listing the team")?;
     let invitations: Vec<InvitationRow> = sqlx::query_as(
         "SELECT id, email, role, inviter_name, created_at, expires_at, expires_at <= now() AS expired
-         FROM invitations
-         WHERE account_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND replaced_at IS NULL
+         FROM open_invitations WHERE account_id = $1
          ORDER BY created_at DESC",
     )
     .bind(me.account_id)

@@ -199,10 +199,8 @@ async fn join(
 ) -> Result<Joined, ServerError> {
     let mut tx = pool.begin().await.context("starting a transaction")?;
     let invitation: Option<(Uuid, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, role, inviter_name FROM invitations
-         WHERE account_id = $1 AND email = $2
-           AND accepted_at IS NULL AND revoked_at IS NULL AND replaced_at IS NULL
-           AND expires_at > now()
+        "SELECT id, name, role, inviter_name FROM open_invitations
+         WHERE account_id = $1 AND email = $2 AND expires_at > now()
          FOR UPDATE",
     )
     .bind(account_id)
