@@ -44,6 +44,17 @@ async fn admin_of(pool: &PgPool, account: &str, email: &str) -> (common::TestUse
     (u, current)
 }
 
+/// Cam, a campaign manager on `admin`'s team.
+async fn manager_of(pool: &PgPool, admin: &CurrentUser) -> common::TestUser {
+    common::user_in(
+        pool,
+        admin.account_id,
+        "cam@acme.example",
+        Role::CampaignManager,
+    )
+    .await
+}
+
 fn invitation(email: &str, role: Role) -> ValidInvitation {
     ValidInvitation {
         email: EmailAddress::parse(email).unwrap(),
@@ -300,13 +311,7 @@ async fn weak_passwords_are_refused_when_joining(pool: PgPool) {
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn the_last_admin_can_be_neither_demoted_nor_removed(pool: PgPool) {
     let (_, ada) = admin_of(&pool, "Acme Ltd", "ada@acme.example").await;
-    let cam = common::user_in(
-        &pool,
-        ada.account_id,
-        "cam@acme.example",
-        Role::CampaignManager,
-    )
-    .await;
+    let cam = manager_of(&pool, &ada).await;
     let demote = team::change_role(&pool, &ada, IP, ada.user_id, Role::CampaignManager)
         .await
         .unwrap_err();
@@ -370,13 +375,7 @@ async fn removing_someone_ends_their_sessions_at_once(pool: PgPool) {
     let state = common::state(pool.clone());
     let app = hr_connectors::server::startup::router(state);
     let (_, ada) = admin_of(&pool, "Acme Ltd", "ada@acme.example").await;
-    let cam = common::user_in(
-        &pool,
-        ada.account_id,
-        "cam@acme.example",
-        Role::CampaignManager,
-    )
-    .await;
+    let cam = manager_of(&pool, &ada).await;
     let cookie = sign_in(&app, &cam.email, &cam.password).await;
     let res = send(&app, form_post("/api/team/list", "", Some(&cookie))).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -398,13 +397,7 @@ async fn removing_someone_ends_their_sessions_at_once(pool: PgPool) {
 async fn campaign_managers_see_the_team_but_change_nothing(pool: PgPool) {
     let app = common::app(pool.clone());
     let (_, ada) = admin_of(&pool, "Acme Ltd", "ada@acme.example").await;
-    let cam = common::user_in(
-        &pool,
-        ada.account_id,
-        "cam@acme.example",
-        Role::CampaignManager,
-    )
-    .await;
+    let cam = manager_of(&pool, &ada).await;
     let cookie = sign_in(&app, &cam.email, &cam.password).await;
     let res = send(&app, form_post("/api/team/list", "", Some(&cookie))).await;
     let body = body_text(res).await;
@@ -440,13 +433,7 @@ async fn no_admin_can_invite_into_list_or_change_another_account(pool: PgPool) {
     let mailing = Mailing::from_state(&state);
     let (_, ada) = admin_of(&pool, "Acme Ltd", "ada@acme.example").await;
     let (_, gus) = admin_of(&pool, "Globex", "gus@globex.example").await;
-    let cam = common::user_in(
-        &pool,
-        ada.account_id,
-        "cam@acme.example",
-        Role::CampaignManager,
-    )
-    .await;
+    let cam = manager_of(&pool, &ada).await;
     let acme_invite = invitations::invite(
         mailing,
         &ada,
@@ -738,13 +725,7 @@ async fn where_single_sign_on_is_required_a_reset_explains_how_to_sign_in(pool: 
     let state = common::state(pool.clone());
     let mailing = Mailing::from_state(&state);
     let (_, ada) = admin_of(&pool, "Acme Ltd", "ada@acme.example").await;
-    let cam = common::user_in(
-        &pool,
-        ada.account_id,
-        "cam@acme.example",
-        Role::CampaignManager,
-    )
-    .await;
+    let cam = manager_of(&pool, &ada).await;
     // A link asked for before single sign-on became required.
     reset::request(mailing, "cam@acme.example", IP)
         .await
