@@ -1,4 +1,4 @@
-//! Load test (issue 7): 50 campaign managers filtering a 100,000-person account at once, over
+//! Load test: 50 campaign managers filtering a 100,000-person account at once, over
 //! HTTP on loopback, for 60 seconds, while another account's first 100,000-person sync runs.
 //! Reports p50/p95/p99 latency and errors. Targets: no errors, p95 ≤ 100 ms.
 //!

@@ -1,5 +1,5 @@
 //! How fast the bundled sandbox serves employees to the Merge client, in 100-record pages with
-//! the expansions the sync uses. Target (issue 3): at least 20,000 employees per second on a
+//! the expansions the sync uses. Target: at least 20,000 employees per second on a
 //! 2-core machine, so the sandbox is never the bottleneck of the sync benchmark.
 //!
 //! Run: `cargo bench --features ssr --bench sandbox_throughput [-- <employees>]`

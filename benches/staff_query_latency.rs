@@ -1,4 +1,4 @@
-//! Latency of the recipients query (issue 6): `staff_query::search`, the statement behind every
+//! Latency of the recipients query: `staff_query::search`, the statement behind every
 //! keystroke and filter change on the People and campaign pages, at 100,000 and 1,000,000
 //! employees, for a fixed set of filter combinations. Target: p95 ≤ 25 ms at 1,000,000.
 //!

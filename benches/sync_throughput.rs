@@ -1,4 +1,4 @@
-//! The sync engine's benchmark (issue 5), through the code the app runs: a connection is made
+//! The sync engine's benchmark, through the code the app runs: a connection is made
 //! with `connect_with_credentials` and its jobs run with `worker::run_one`, reading the bundled
 //! sandbox over loopback HTTP and writing to a fresh `hrc_bench` database on `DATABASE_URL`.
 //!

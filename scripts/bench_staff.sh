@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The staff query benchmark (issue 6), in two parts:
+# The staff query benchmark, in two parts:
 #   1. server-side latency of the recipients query (staff_query::search), p50 and p95 for a fixed
 #      set of filter combinations at 100,000 and 1,000,000 employees (release build);
 #   2. keystroke to updated results on the People page in Chromium (Playwright) at 100,000

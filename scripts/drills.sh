@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fault drills (issue 7), against the real server binary, the bundled sandbox and a private
+# Fault drills, against the real server binary, the bundled sandbox and a private
 # Postgres:
 #   1. kill -9 the server while a 100,000-employee first sync runs, then start it again;
 #   2. restart Postgres while a full resync of those 100,000 runs.

@@ -14,6 +14,9 @@ scripts/setup.sh
 step "Formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 
+step "README matches the code (scripts/check_readme.sh)"
+scripts/check_readme.sh
+
 server_pid=""
 started_pg=0
 cleanup() {
