@@ -69,109 +69,28 @@ impl Config {
     }
 
     /// Builds the configuration from any variable source, so tests need not touch the process
-    /// environment.
+    /// environment. Missing secrets are reported in the order the README gives.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let mode = match get("APP_ENV")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("development") | Some("dev") => Mode::Development,
-            Some("production") | Some("prod") => Mode::Production,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "APP_ENV",
-                    reason: format!("expected development or production, got {other:?}"),
-                });
-            }
-        };
+        let vars = Vars(get);
+        let mode = vars.mode()?;
         let dev_secrets_file = PathBuf::from(
-            get("DEV_SECRETS_FILE").unwrap_or_else(|| "target/dev-secrets.env".to_owned()),
+            vars.get("DEV_SECRETS_FILE")
+                .unwrap_or_else(|| "target/dev-secrets.env".to_owned()),
         );
         let mut dev = DevSecrets::new(mode, &dev_secrets_file)?;
-
-        let database_url = match get("DATABASE_URL") {
-            Some(url) => Secret::new(url),
-            None => return Err(ConfigError::Missing("DATABASE_URL")),
-        };
-
-        let secret_key = match get("APP_SECRET_KEY") {
-            Some(v) => Key::parse(&v).map_err(|e| ConfigError::Invalid {
-                name: "APP_SECRET_KEY",
-                reason: e.to_string(),
-            })?,
-            None => {
-                Key::parse(&dev.get_or_generate("APP_SECRET_KEY", || Key::generate().encode())?)
-                    .map_err(|e| ConfigError::Invalid {
-                        name: "APP_SECRET_KEY",
-                        reason: e.to_string(),
-                    })?
-            }
-        };
-        let previous_secret_keys = get("APP_SECRET_KEY_PREVIOUS")
-            .map(|list| {
-                list.split(',')
-                    .filter(|s| !s.trim().is_empty())
-                    .map(|k| {
-                        Key::parse(k).map_err(|e| ConfigError::Invalid {
-                            name: "APP_SECRET_KEY_PREVIOUS",
-                            reason: e.to_string(),
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?
-            .unwrap_or_default();
-
-        let merge = match get("MERGE_API_KEY") {
-            Some(key) => MergeBackend::Remote {
-                base_url: get("MERGE_BASE_URL")
-                    .unwrap_or_else(|| DEFAULT_MERGE_BASE_URL.to_owned())
-                    .trim_end_matches('/')
-                    .to_owned(),
-                api_key: Secret::new(key),
-            },
-            None if mode == Mode::Production
-                && get("MERGE_USE_SANDBOX").as_deref() != Some("true") =>
-            {
-                return Err(ConfigError::Missing("MERGE_API_KEY"));
-            }
-            None => MergeBackend::Sandbox,
-        };
-        let merge_webhook_key = match get("MERGE_WEBHOOK_SECRET") {
+        let database_url = Secret::new(
+            vars.get("DATABASE_URL")
+                .ok_or(ConfigError::Missing("DATABASE_URL"))?,
+        );
+        let secret_key = vars.secret_key(&mut dev)?;
+        let previous_secret_keys = vars.previous_secret_keys()?;
+        let merge = vars.merge_backend(mode)?;
+        let merge_webhook_key = match vars.get("MERGE_WEBHOOK_SECRET") {
             Some(v) => Secret::new(v),
             None => Secret::new(
                 dev.get_or_generate("MERGE_WEBHOOK_SECRET", || Key::generate().encode())?,
             ),
         };
-
-        let public_url = get("PUBLIC_URL")
-            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned())
-            .trim_end_matches('/')
-            .to_owned();
-        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(ConfigError::Invalid {
-                name: "PUBLIC_URL",
-                reason: "must start with http:// or https://".into(),
-            });
-        }
-
-        let sync_interval = match get("SYNC_INTERVAL_SECS") {
-            Some(v) => Duration::from_secs(v.parse::<u64>().ok().filter(|s| *s >= 60).ok_or(
-                ConfigError::Invalid {
-                    name: "SYNC_INTERVAL_SECS",
-                    reason: "must be a whole number of seconds, at least 60".into(),
-                },
-            )?),
-            None => Duration::from_secs(3600),
-        };
-
-        let flag = |name: &str, default: bool| match get(name).as_deref() {
-            Some("1") | Some("true") | Some("yes") => true,
-            Some("0") | Some("false") | Some("no") => false,
-            _ => default,
-        };
-
         Ok(Config {
             mode,
             database_url,
@@ -179,21 +98,16 @@ impl Config {
             previous_secret_keys,
             merge,
             merge_webhook_key,
-            sandbox_port: match get("MERGE_SANDBOX_PORT") {
-                Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
-                    name: "MERGE_SANDBOX_PORT",
-                    reason: "must be a port number".into(),
-                })?,
-                None => 0,
-            },
-            smtp_url: get("SMTP_URL").map(Secret::new),
-            mail_from: get("MAIL_FROM")
+            sandbox_port: vars.sandbox_port()?,
+            smtp_url: vars.get("SMTP_URL").map(Secret::new),
+            mail_from: vars
+                .get("MAIL_FROM")
                 .unwrap_or_else(|| "&Open HR Connectors <connectors@andopen.example>".to_owned()),
-            public_url,
-            sync_interval,
-            trust_proxy_headers: flag("TRUST_PROXY_HEADERS", false),
-            seed_demo_data: flag("SEED_DEMO_DATA", mode == Mode::Development),
-            log_json: flag("LOG_JSON", mode == Mode::Production),
+            public_url: vars.public_url()?,
+            sync_interval: vars.sync_interval()?,
+            trust_proxy_headers: vars.flag("TRUST_PROXY_HEADERS", false),
+            seed_demo_data: vars.flag("SEED_DEMO_DATA", mode == Mode::Development),
+            log_json: vars.flag("LOG_JSON", mode == Mode::Production),
             dev_secrets_file,
         })
     }
@@ -211,6 +125,122 @@ impl Config {
     /// Cookies get the `Secure` flag whenever the public address is https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+}
+
+/// The variable source with one reader per setting, each giving the variable's name in its error.
+struct Vars<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+    }
+
+    fn mode(&self) -> Result<Mode, ConfigError> {
+        match self
+            .get("APP_ENV")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("development") | Some("dev") => Ok(Mode::Development),
+            Some("production") | Some("prod") => Ok(Mode::Production),
+            Some(other) => Err(ConfigError::Invalid {
+                name: "APP_ENV",
+                reason: format!("expected development or production, got {other:?}"),
+            }),
+        }
+    }
+
+    fn secret_key(&self, dev: &mut DevSecrets) -> Result<Key, ConfigError> {
+        let encoded = match self.get("APP_SECRET_KEY") {
+            Some(v) => v,
+            None => dev.get_or_generate("APP_SECRET_KEY", || Key::generate().encode())?,
+        };
+        Key::parse(&encoded).map_err(|e| ConfigError::Invalid {
+            name: "APP_SECRET_KEY",
+            reason: e.to_string(),
+        })
+    }
+
+    fn previous_secret_keys(&self) -> Result<Vec<Key>, ConfigError> {
+        let Some(list) = self.get("APP_SECRET_KEY_PREVIOUS") else {
+            return Ok(Vec::new());
+        };
+        list.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|k| {
+                Key::parse(k).map_err(|e| ConfigError::Invalid {
+                    name: "APP_SECRET_KEY_PREVIOUS",
+                    reason: e.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    fn merge_backend(&self, mode: Mode) -> Result<MergeBackend, ConfigError> {
+        match self.get("MERGE_API_KEY") {
+            Some(key) => Ok(MergeBackend::Remote {
+                base_url: self
+                    .get("MERGE_BASE_URL")
+                    .unwrap_or_else(|| DEFAULT_MERGE_BASE_URL.to_owned())
+                    .trim_end_matches('/')
+                    .to_owned(),
+                api_key: Secret::new(key),
+            }),
+            None if mode == Mode::Production
+                && self.get("MERGE_USE_SANDBOX").as_deref() != Some("true") =>
+            {
+                Err(ConfigError::Missing("MERGE_API_KEY"))
+            }
+            None => Ok(MergeBackend::Sandbox),
+        }
+    }
+
+    fn public_url(&self) -> Result<String, ConfigError> {
+        let url = self
+            .get("PUBLIC_URL")
+            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned())
+            .trim_end_matches('/')
+            .to_owned();
+        if url.starts_with("http://") || url.starts_with("https://") {
+            Ok(url)
+        } else {
+            Err(ConfigError::Invalid {
+                name: "PUBLIC_URL",
+                reason: "must start with http:// or https://".into(),
+            })
+        }
+    }
+
+    fn sync_interval(&self) -> Result<Duration, ConfigError> {
+        let Some(v) = self.get("SYNC_INTERVAL_SECS") else {
+            return Ok(Duration::from_secs(3600));
+        };
+        v.parse::<u64>()
+            .ok()
+            .filter(|s| *s >= 60)
+            .map(Duration::from_secs)
+            .ok_or(ConfigError::Invalid {
+                name: "SYNC_INTERVAL_SECS",
+                reason: "must be a whole number of seconds, at least 60".into(),
+            })
+    }
+
+    fn sandbox_port(&self) -> Result<u16, ConfigError> {
+        self.get("MERGE_SANDBOX_PORT").map_or(Ok(0), |v| {
+            v.parse().map_err(|_| ConfigError::Invalid {
+                name: "MERGE_SANDBOX_PORT",
+                reason: "must be a port number".into(),
+            })
+        })
+    }
+
+    fn flag(&self, name: &str, default: bool) -> bool {
+        match self.get(name).as_deref() {
+            Some("1") | Some("true") | Some("yes") => true,
+            Some("0") | Some("false") | Some("no") => false,
+            _ => default,
+        }
     }
 }
 
