@@ -43,7 +43,7 @@ done < <(awk '
     if (match(rest, /^[A-Za-z0-9_.]+\/( |$)/)) {
       name = substr(rest, 1, RLENGTH); sub(/ $/, "", name)
       depth++; ind[depth] = indent; dir[depth] = name
-      next
+      rest = substr(rest, RLENGTH + 1); sub(/^ +/, "", rest)
     }
     # Leading comma-separated file names ("cli.rs, startup.rs, config.rs   text").
     prefix = ""
