@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails when README.md no longer describes the code: a variable the code or scripts read that the
 # Configuration section does not name, a file the Architecture tree names that does not exist, a
-# migration range that is not the real one, or a test suite the Tests table does not name.
+# migration range that is not the real one, or a test suite the Tests table does not name (or the
+# one test binary does not declare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,10 +64,19 @@ grep -qE "migrations/ +.*${first}–${last}" <<<"$tree" \
 
 # --- Tests: every Rust test suite and every browser spec is named in the Tests section.
 tests_section=$(section Tests)
-for f in tests/*.rs end2end/tests/*.spec.ts; do
-  [ -e "$f" ] || continue
-  grep -qF "$(basename "$f")" <<<"$tests_section" || fail "the Tests section does not name $f"
+for f in tests/it/*.rs end2end/tests/*.spec.ts; do
+  [ "$f" = tests/it/main.rs ] && continue
+  grep -qF "$f" <<<"$tests_section" || fail "the Tests section does not name $f"
+done
+# Each suite is a module of the one test binary; a file it does not declare would never run.
+for f in tests/it/*.rs; do
+  m=$(basename "$f" .rs)
+  [ "$m" = main ] && continue
+  if ! grep -qE "^mod $m;" tests/it/main.rs; then
+    echo "tests/it/main.rs does not declare $f (mod $m;), so it never runs" >&2
+    failed=1
+  fi
 done
 
-[ "$failed" = 0 ] || { echo "Update README.md so that it describes the code as it is." >&2; exit 1; }
+[ "$failed" = 0 ] || { echo "Update README.md (or tests/it/main.rs) so that they describe the code as it is." >&2; exit 1; }
 echo "README.md names every variable read, every file in its tree exists, every test suite is listed."

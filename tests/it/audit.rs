@@ -1,7 +1,7 @@
 //! The activity log over HTTP: the actions it names are recorded with who, what and from where,
 //! and only the account's admins can read it.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -1,6 +1,6 @@
 //! Sign-in, sessions and throttling against a real Postgres (one fresh database per test).
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use hr_connectors::domain::role::Role;

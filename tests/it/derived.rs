@@ -2,7 +2,7 @@
 //! must equal working out the whole account: after each incremental refresh, a full refresh finds
 //! nothing left to change.
 
-mod common;
+use crate::common;
 
 use hr_connectors::server::accounts;
 use hr_connectors::server::store::{derived, staff_lock};

@@ -4,7 +4,7 @@
 //! A's data, not even in an error message. A new server function fails this test until it is
 //! added to the table below.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests: configuration, an in-process app, demo users.
-#![allow(dead_code)]
 
 pub mod endpoints;
 

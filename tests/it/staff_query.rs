@@ -1,7 +1,7 @@
 //! The recipients query against real Postgres: each filter, and random combinations compared
 //! with a plain in-memory reference over the same staff.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

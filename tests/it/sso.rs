@@ -6,7 +6,7 @@
 //! in-process here. The ID token checks run against the real `oidc-provider` in the browser
 //! tests (`end2end/tests/sso.spec.ts`).
 
-mod common;
+use crate::common;
 
 use axum::Router;
 use axum::http::StatusCode;

@@ -1,6 +1,6 @@
 //! The sync engine against a real Postgres and the sandbox over HTTP.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

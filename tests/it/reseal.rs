@@ -1,7 +1,7 @@
 //! Finishing a key rotation against a real Postgres: tokens sealed with the previous key are moved
 //! onto the current one, and a token no configured key opens is reported and left as it was.
 
-mod common;
+use crate::common;
 
 use hr_connectors::domain::field_policy::Consent;
 use hr_connectors::domain::role::Role;

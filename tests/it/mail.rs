@@ -1,6 +1,6 @@
 //! Mail delivery holds a real SMTP conversation and never sends a message twice.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

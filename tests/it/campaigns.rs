@@ -1,6 +1,6 @@
 //! Campaigns and their audiences against real Postgres and synced sandbox staff.
 
-mod common;
+use crate::common;
 
 use common::SyncedEnv;
 use hr_connectors::domain::campaign::{AudienceKind, CampaignDraft};

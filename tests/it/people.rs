@@ -1,7 +1,7 @@
 //! Accounts and people against a real Postgres: provisioning, invitations, roles, removal,
 //! password resets and changes, and that no admin can reach another account's people.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{body_text, form_post, get, send, sign_in, urlencode};

@@ -2,8 +2,8 @@
 //! credential validators, webhook signatures, Merge responses, budgets and CSV cells. None may
 //! panic, and each keeps its promise on every input.
 //!
-//! `cargo test --features ssr --test properties` runs proptest's default 256 cases per target;
-//! `PROPTEST_CASES=1000000 cargo test --release --features ssr --test properties` is the
+//! `cargo test --features ssr --test it properties::` runs proptest's default 256 cases per target;
+//! `PROPTEST_CASES=1000000 cargo test --release --features ssr --test it properties::` is the
 //! million-input run reported in the README.
 
 use hr_connectors::domain::campaign::{format_budget, parse_budget};

@@ -13,7 +13,7 @@
 //! long run in the README is
 //! `FUZZ_REQUESTS=100000 FUZZ_SECONDS=3600 cargo test --features ssr --test fuzz`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
