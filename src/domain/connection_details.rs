@@ -77,10 +77,6 @@ pub struct SyncRecord {
 }
 
 impl SyncRecord {
-    pub fn skipped_total(&self) -> i64 {
-        self.skipped.iter().map(|(_, n)| n).sum()
-    }
-
     pub fn duration_secs(&self) -> Option<i64> {
         Some((self.finished_at? - self.started_at?).num_seconds().max(0))
     }

@@ -87,6 +87,19 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// What link-token and bootstrap requests both say: who is linking which system, and the
+/// fields the admin consented to.
+fn linking_body(user: &EndUser, integration: &str, consent: &Consent) -> serde_json::Value {
+    serde_json::json!({
+        "end_user_email_address": user.email,
+        "end_user_organization_name": user.organization_name,
+        "end_user_origin_id": user.origin_id,
+        "categories": ["hris"],
+        "integration": integration,
+        "category_common_model_scopes": scopes::category_common_model_scopes(consent),
+    })
+}
+
 impl MergeClient {
     pub fn new(base_url: &str, api_key: Secret) -> Self {
         Self::with_policy(base_url, api_key, RetryPolicy::default())
@@ -125,31 +138,18 @@ impl MergeClient {
         Ok(all.into_iter().filter(|i| !i.slug.is_empty()).collect())
     }
 
-    /// Merge's whole public catalogue (not paginated).
-    pub async fn all_integrations(&self) -> Result<Vec<Integration>, MergeError> {
-        self.get_json("integrations", "/integrations", None, &[])
-            .await
-    }
-
     pub async fn create_link_token(
         &self,
         user: &EndUser,
         integration: &str,
         consent: &Consent,
     ) -> Result<LinkToken, MergeError> {
-        let body = serde_json::json!({
-            "end_user_email_address": user.email,
-            "end_user_organization_name": user.organization_name,
-            "end_user_origin_id": user.origin_id,
-            "categories": ["hris"],
-            "integration": integration,
-            "link_expiry_mins": 30,
-            // A hosted Link page the admin can be sent to, rather than Merge's embeddable
-            // script, which this app does not load.
-            "should_create_magic_link_url": true,
-            "common_models": scopes::common_models(consent),
-            "category_common_model_scopes": scopes::category_common_model_scopes(consent),
-        });
+        let mut body = linking_body(user, integration, consent);
+        body["link_expiry_mins"] = 30.into();
+        // A hosted Link page the admin can be sent to, rather than Merge's embeddable script,
+        // which this app does not load.
+        body["should_create_magic_link_url"] = true.into();
+        body["common_models"] = serde_json::json!(scopes::common_models(consent));
         self.send_json(
             "create link token",
             Method::POST,
@@ -196,15 +196,8 @@ impl MergeClient {
         consent: &Consent,
         credentials: &Credentials,
     ) -> Result<AccountTokenResponse, MergeError> {
-        let body = serde_json::json!({
-            "end_user_email_address": user.email,
-            "end_user_organization_name": user.organization_name,
-            "end_user_origin_id": user.origin_id,
-            "categories": ["hris"],
-            "integration": integration,
-            "credentials": credentials,
-            "category_common_model_scopes": scopes::category_common_model_scopes(consent),
-        });
+        let mut body = linking_body(user, integration, consent);
+        body["credentials"] = serde_json::json!(credentials.0);
         self.send_json(
             "bootstrap linked account",
             Method::POST,
@@ -261,21 +254,6 @@ impl MergeClient {
             "/hris/v1/sync-status",
             Some(account_token),
             &[],
-        )
-        .await
-    }
-
-    pub async fn force_resync(
-        &self,
-        account_token: &Secret,
-    ) -> Result<Vec<SyncStatus>, MergeError> {
-        self.send_json(
-            "force resync",
-            Method::POST,
-            "/hris/v1/sync-status/resync",
-            Some(account_token),
-            &[],
-            None,
         )
         .await
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
@@ -13,7 +13,7 @@ use super::Sandbox;
 use super::catalogue;
 use super::params::{Endpoint, Filter, ListParams, Test, boolean, page_of};
 use super::render::ts;
-use super::routes::{detail, json_response, page_response, require_account, require_api_key};
+use super::routes::{ApiKey, Authorized, detail, json_response, page_response};
 use super::state::{Faults, LinkedAccount};
 use crate::domain::field_policy::{DISABLED_MODELS, READ_MODELS};
 use crate::server::merge::models::parse_datetime;
@@ -76,15 +76,7 @@ fn sync_statuses(account: &LinkedAccount, faults: &Faults) -> Vec<Value> {
         .collect()
 }
 
-pub async fn sync_status(
-    State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Query(q): Q,
-) -> Response {
-    let auth = match require_account(&s, &headers).await {
-        Ok(auth) => auth,
-        Err(res) => return res,
-    };
+pub async fn sync_status(auth: Authorized, Query(q): Q) -> Response {
     let params = match list_params(&q, &Endpoint::<()>::PLAIN) {
         Ok(p) => p,
         Err(res) => return res,
@@ -93,11 +85,7 @@ pub async fn sync_status(
     page_response(results, next, &Faults::default(), 100)
 }
 
-pub async fn resync(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {
-    let auth = match require_account(&s, &headers).await {
-        Ok(a) => a,
-        Err(res) => return res,
-    };
+pub async fn resync(State(s): State<Arc<Sandbox>>, auth: Authorized) -> Response {
     let account = {
         let mut inner = s.state.lock();
         let Some(account) = inner.accounts.get_mut(&auth.account.id) else {
@@ -141,18 +129,11 @@ pub fn details_json(account: &LinkedAccount, faults: &Faults) -> Value {
     })
 }
 
-pub async fn account_details(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {
-    match require_account(&s, &headers).await {
-        Ok(auth) => json_response(&details_json(&auth.account, &auth.faults)),
-        Err(res) => res,
-    }
+pub async fn account_details(auth: Authorized) -> Response {
+    json_response(&details_json(&auth.account, &auth.faults))
 }
 
-pub async fn delete_account(State(s): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {
-    let auth = match require_account(&s, &headers).await {
-        Ok(a) => a,
-        Err(res) => return res,
-    };
+pub async fn delete_account(State(s): State<Arc<Sandbox>>, auth: Authorized) -> Response {
     {
         let mut inner = s.state.lock();
         inner.accounts.remove(&auth.account.id);
@@ -267,10 +248,7 @@ fn integration_name(account: &LinkedAccount) -> String {
         .unwrap_or_else(|| account.integration_slug.clone())
 }
 
-pub async fn issues(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(q): Q) -> Response {
-    if let Err(res) = require_api_key(&s, &headers) {
-        return res;
-    }
+pub async fn issues(State(s): State<Arc<Sandbox>>, _: ApiKey, Query(q): Q) -> Response {
     let params = match list_params(&q, &ISSUES) {
         Ok(p) => p,
         Err(res) => return res,
@@ -365,14 +343,7 @@ static LINKED_ACCOUNTS: Endpoint<AccountRow> = Endpoint {
     ],
 };
 
-pub async fn linked_accounts(
-    State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Query(q): Q,
-) -> Response {
-    if let Err(res) = require_api_key(&s, &headers) {
-        return res;
-    }
+pub async fn linked_accounts(State(s): State<Arc<Sandbox>>, _: ApiKey, Query(q): Q) -> Response {
     let params = match list_params(&q, &LINKED_ACCOUNTS) {
         Ok(p) => p,
         Err(res) => return res,

@@ -5,35 +5,29 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use super::Sandbox;
-use super::routes::{detail, json_response, require_api_key};
+use super::routes::{ApiKey, detail, json_response};
 use super::state::Faults;
 
 pub async fn global_faults(
     State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
+    _: ApiKey,
     Json(faults): Json<Faults>,
 ) -> Response {
-    if let Err(res) = require_api_key(&s, &headers) {
-        return res;
-    }
     s.state.lock().global_faults = faults;
     StatusCode::NO_CONTENT.into_response()
 }
 
 pub async fn account_faults(
     State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
+    _: ApiKey,
     Path(id): Path<Uuid>,
     Json(faults): Json<Faults>,
 ) -> Response {
-    if let Err(res) = require_api_key(&s, &headers) {
-        return res;
-    }
     let mut inner = s.state.lock();
     match inner.accounts.get_mut(&id) {
         Some(account) => {
@@ -46,14 +40,7 @@ pub async fn account_faults(
 }
 
 /// Moves the workforce one generation on: hires, edits, leavers and deletions.
-pub async fn advance(
-    State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Path(id): Path<Uuid>,
-) -> Response {
-    if let Err(res) = require_api_key(&s, &headers) {
-        return res;
-    }
+pub async fn advance(State(s): State<Arc<Sandbox>>, _: ApiKey, Path(id): Path<Uuid>) -> Response {
     match s.advance(id) {
         Some(summary) => json_response(&summary),
         None => detail(StatusCode::NOT_FOUND, "No linked account with this id."),
@@ -63,12 +50,9 @@ pub async fn advance(
 /// Ends the running sync now, so tests need not wait for the simulated duration.
 pub async fn finish_sync(
     State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
+    _: ApiKey,
     Path(id): Path<Uuid>,
 ) -> Response {
-    if let Err(res) = require_api_key(&s, &headers) {
-        return res;
-    }
     let account = {
         let mut inner = s.state.lock();
         let Some(account) = inner.accounts.get_mut(&id) else {

@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use super::Sandbox;
 use super::params::{Endpoint, Filter, ListParams, Test, encode_cursor};
 use super::render::{DEPARTMENT_COUNT, EMPLOYMENT_TYPE, GROUP_TYPE, View, kind, parse_uuid};
-use super::routes::{Authorized, detail, page_response_raw, require_account};
+use super::routes::{Authorized, detail, page_response_raw};
 use super::workforce::{OFFICES, Person, Workforce, index_from, uuid_from};
 
 type Q = Query<Vec<(String, String)>>;
@@ -315,14 +315,12 @@ struct Request<R: 'static> {
     params: ListParams<R>,
 }
 
-async fn prepare<R: 'static>(
-    sandbox: &Sandbox,
-    headers: &HeaderMap,
+fn prepare<R: 'static>(
+    mut auth: Authorized,
     query: &[(String, String)],
     endpoint: &'static Endpoint<R>,
     model: &str,
 ) -> Result<Request<R>, Response> {
-    let mut auth = require_account(sandbox, headers).await?;
     // Rendering reads faults from the account; global ones apply too.
     auth.account.faults = auth.faults.clone();
     if auth.account.scopes.disabled_models.contains(model) && !auth.faults.leak_sensitive {
@@ -431,20 +429,15 @@ fn static_list<R: 'static>(
     scan(req, count, |pos| pos, |_, _| true, row, render)
 }
 
-pub async fn employees(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(q): Q) -> Response {
-    match prepare(&s, &headers, &q, &EMPLOYEES, "Employee").await {
+pub async fn employees(auth: Authorized, Query(q): Q) -> Response {
+    match prepare(auth, &q, &EMPLOYEES, "Employee") {
         Ok(req) => scan_people(&req, None, |v, p| v.employee(p)),
         Err(res) => res,
     }
 }
 
-pub async fn employee(
-    State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Q,
-) -> Response {
-    let req = match prepare(&s, &headers, &q, &EMPLOYEE, "Employee").await {
+pub async fn employee(auth: Authorized, Path(id): Path<String>, Query(q): Q) -> Response {
+    let req = match prepare(auth, &q, &EMPLOYEE, "Employee") {
         Ok(req) => req,
         Err(res) => return res,
     };
@@ -463,12 +456,8 @@ pub async fn employee(
     }
 }
 
-pub async fn employments(
-    State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Query(q): Q,
-) -> Response {
-    let req = match prepare(&s, &headers, &q, &EMPLOYMENTS, "Employment").await {
+pub async fn employments(State(s): State<Arc<Sandbox>>, auth: Authorized, Query(q): Q) -> Response {
+    let req = match prepare(auth, &q, &EMPLOYMENTS, "Employment") {
         Ok(req) => req,
         Err(res) => return res,
     };
@@ -511,8 +500,8 @@ async fn by_effective_date(s: &Sandbox, req: &Request<Staff>) -> Arc<Vec<u64>> {
     order
 }
 
-pub async fn teams(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(q): Q) -> Response {
-    match prepare(&s, &headers, &q, &TEAMS, "Team").await {
+pub async fn teams(auth: Authorized, Query(q): Q) -> Response {
+    match prepare(auth, &q, &TEAMS, "Team") {
         Ok(req) => {
             let count = req.auth.account.workforce().team_count();
             static_list(
@@ -531,8 +520,8 @@ pub async fn teams(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(q): 
 }
 
 /// Offices first, then every person's home address (which Merge lists too).
-pub async fn locations(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(q): Q) -> Response {
-    match prepare(&s, &headers, &q, &LOCATIONS, "Location").await {
+pub async fn locations(auth: Authorized, Query(q): Q) -> Response {
+    match prepare(auth, &q, &LOCATIONS, "Location") {
         Ok(req) => {
             let offices = OFFICES.len() as u64;
             let count = offices + req.auth.account.workforce().size();
@@ -553,8 +542,8 @@ pub async fn locations(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(
     }
 }
 
-pub async fn groups(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(q): Q) -> Response {
-    match prepare(&s, &headers, &q, &GROUPS, "Group").await {
+pub async fn groups(auth: Authorized, Query(q): Q) -> Response {
+    match prepare(auth, &q, &GROUPS, "Group") {
         Ok(req) => static_list(
             &req,
             DEPARTMENT_COUNT,
@@ -565,8 +554,8 @@ pub async fn groups(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(q):
     }
 }
 
-pub async fn companies(State(s): State<Arc<Sandbox>>, headers: HeaderMap, Query(q): Q) -> Response {
-    match prepare(&s, &headers, &q, &COMPANIES, "Company").await {
+pub async fn companies(auth: Authorized, Query(q): Q) -> Response {
+    match prepare(auth, &q, &COMPANIES, "Company") {
         Ok(req) => static_list(&req, 1, |_, _| (), |v, _| v.company()),
         Err(res) => res,
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::Sandbox;
 use super::catalogue;
 use super::credentials::{Verdict, check};
-use super::routes::{detail, json_response, require_api_key};
+use super::routes::{ApiKey, detail, json_response};
 use super::state::{EndUser, LinkSession, LinkedAccount, Scopes, random_token};
 use crate::domain::credentials::{FieldKind, SignIn, sign_in_for};
 
@@ -74,13 +74,8 @@ fn integration(body: &Value) -> Result<Option<catalogue::Entry>, Response> {
     }
 }
 
-/// Checks the API key and reads the JSON body shared by link-token and bootstrap requests.
-fn linking_request(
-    s: &Sandbox,
-    headers: &HeaderMap,
-    raw: &[u8],
-) -> Result<(Value, EndUser, Option<catalogue::Entry>), Response> {
-    require_api_key(s, headers)?;
+/// Reads the JSON body shared by link-token and bootstrap requests.
+fn linking_request(raw: &[u8]) -> Result<(Value, EndUser, Option<catalogue::Entry>), Response> {
     let body = serde_json::from_slice::<Value>(raw)
         .map_err(|_| detail(StatusCode::BAD_REQUEST, "JSON parse error."))?;
     let user = end_user(&body)?;
@@ -90,10 +85,10 @@ fn linking_request(
 
 pub async fn create_link_token(
     State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
+    _: ApiKey,
     body: axum::body::Bytes,
 ) -> Response {
-    let (body, user, entry) = match linking_request(&s, &headers, &body) {
+    let (body, user, entry) = match linking_request(&body) {
         Ok(parts) => parts,
         Err(res) => return res,
     };
@@ -148,12 +143,9 @@ fn account_token_json(account: &LinkedAccount, base: &str) -> Value {
 
 pub async fn account_token(
     State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
+    _: ApiKey,
     Path(public_token): Path<String>,
 ) -> Response {
-    if let Err(res) = require_api_key(&s, &headers) {
-        return res;
-    }
     let account = {
         let mut inner = s.state.lock();
         // Single use: the exchange consumes the public token.
@@ -191,10 +183,10 @@ fn rejected(field: &str, status: u16, problem_type: &str, message: &str) -> Resp
 
 pub async fn bootstrap(
     State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
+    _: ApiKey,
     body: axum::body::Bytes,
 ) -> Response {
-    let (body, user, entry) = match linking_request(&s, &headers, &body) {
+    let (body, user, entry) = match linking_request(&body) {
         Ok(parts) => parts,
         Err(res) => return res,
     };

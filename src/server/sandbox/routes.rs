@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use bytes::Bytes;
@@ -94,25 +96,36 @@ pub fn json_response(value: &Value) -> Response {
         .into_response()
 }
 
-/// Checks `Authorization: Bearer <key>`.
-pub fn require_api_key(sandbox: &Sandbox, headers: &HeaderMap) -> Result<(), Response> {
-    let Some(key) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    else {
-        return Err(detail(
-            StatusCode::UNAUTHORIZED,
-            "Authentication credentials were not provided.",
-        ));
-    };
-    match &sandbox.state.config.api_key {
-        Some(expected) if expected != key => {
-            Err(detail(StatusCode::UNAUTHORIZED, "Invalid API key."))
+/// A request that carries the API key (`Authorization: Bearer <key>`). As an extractor it turns
+/// every route's key check into a parameter, answered with Merge's 401 body when it fails.
+pub struct ApiKey;
+
+impl FromRequestParts<Arc<Sandbox>> for ApiKey {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        sandbox: &Arc<Sandbox>,
+    ) -> Result<Self, Response> {
+        let Some(key) = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        else {
+            return Err(detail(
+                StatusCode::UNAUTHORIZED,
+                "Authentication credentials were not provided.",
+            ));
+        };
+        match &sandbox.state.config.api_key {
+            Some(expected) if expected != key => {
+                Err(detail(StatusCode::UNAUTHORIZED, "Invalid API key."))
+            }
+            _ => Ok(ApiKey),
         }
-        _ => Ok(()),
     }
 }
 
@@ -124,54 +137,62 @@ pub struct Authorized {
     pub roll: u8,
 }
 
-/// Checks the API key and `X-Account-Token`, applies faults, and returns the linked account.
-pub async fn require_account(
-    sandbox: &Sandbox,
-    headers: &HeaderMap,
-) -> Result<Authorized, Response> {
-    require_api_key(sandbox, headers)?;
-    let Some(token) = headers.get("x-account-token").and_then(|v| v.to_str().ok()) else {
-        return Err(detail(
-            StatusCode::UNAUTHORIZED,
-            "Missing X-Account-Token header.",
-        ));
-    };
-    let (account, faults, roll) = {
-        let mut inner = sandbox.state.lock();
-        let Some(account) = inner.by_token(token).cloned() else {
-            return Err(detail(StatusCode::UNAUTHORIZED, "Invalid account token."));
+impl FromRequestParts<Arc<Sandbox>> for Authorized {
+    type Rejection = Response;
+
+    /// Checks the API key and `X-Account-Token`, applies faults, and finds the linked account.
+    async fn from_request_parts(
+        parts: &mut Parts,
+        sandbox: &Arc<Sandbox>,
+    ) -> Result<Self, Response> {
+        ApiKey::from_request_parts(parts, sandbox).await?;
+        let Some(token) = parts
+            .headers
+            .get("x-account-token")
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Err(detail(
+                StatusCode::UNAUTHORIZED,
+                "Missing X-Account-Token header.",
+            ));
         };
-        let faults = account.faults.merged(&inner.global_faults);
-        let roll = inner.roll();
-        (account, faults, roll)
-    };
-    if faults.slow_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(faults.slow_ms)).await;
-    }
-    if roll < faults.rate_limit_pct {
-        let mut res = detail(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Request was throttled. Expected available in 1 second.",
-        );
-        let secs = faults.retry_after_secs.max(1).to_string();
-        if let Ok(v) = HeaderValue::from_str(&secs) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
+        let (account, faults, roll) = {
+            let mut inner = sandbox.state.lock();
+            let Some(account) = inner.by_token(token).cloned() else {
+                return Err(detail(StatusCode::UNAUTHORIZED, "Invalid account token."));
+            };
+            let faults = account.faults.merged(&inner.global_faults);
+            let roll = inner.roll();
+            (account, faults, roll)
+        };
+        if faults.slow_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(faults.slow_ms)).await;
         }
-        return Err(res);
+        if roll < faults.rate_limit_pct {
+            let mut res = detail(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Request was throttled. Expected available in 1 second.",
+            );
+            let secs = faults.retry_after_secs.max(1).to_string();
+            if let Ok(v) = HeaderValue::from_str(&secs) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Err(res);
+        }
+        if roll >= 100 - faults.server_error_pct.min(100) {
+            let status = [
+                StatusCode::INTERNAL_SERVER_ERROR,
+                StatusCode::BAD_GATEWAY,
+                StatusCode::SERVICE_UNAVAILABLE,
+            ][roll as usize % 3];
+            return Err(detail(status, "A server error occurred."));
+        }
+        Ok(Authorized {
+            account,
+            faults,
+            roll,
+        })
     }
-    if roll >= 100 - faults.server_error_pct.min(100) {
-        let status = [
-            StatusCode::INTERNAL_SERVER_ERROR,
-            StatusCode::BAD_GATEWAY,
-            StatusCode::SERVICE_UNAVAILABLE,
-        ][roll as usize % 3];
-        return Err(detail(status, "A server error occurred."));
-    }
-    Ok(Authorized {
-        account,
-        faults,
-        roll,
-    })
 }
 
 /// A paginated list body; with the drop fault, cut off mid-body so the client sees a broken
@@ -233,12 +254,9 @@ async fn catalogue_all(
 
 async fn catalogue_org(
     axum::extract::State(sandbox): axum::extract::State<Arc<Sandbox>>,
-    headers: HeaderMap,
+    _: ApiKey,
     axum::extract::Query(query): axum::extract::Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(res) = require_api_key(&sandbox, &headers) {
-        return res;
-    }
     let plain = &super::params::Endpoint::<()>::PLAIN;
     let params = match super::params::ListParams::parse(&query, plain, |_, _| true) {
         Ok(p) => p,
