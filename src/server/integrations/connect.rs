@@ -133,9 +133,10 @@ pub async fn same_tenant(
 
 /// The refusal when a tenant is connected again.
 pub fn already_connected(existing: &Connection) -> AppError {
+    // The name is quoted inside the sentence: an admin may have chosen one starting in lower case.
     AppError::Conflict(format!(
-        "{} is already connected. Resync it, or relink it with these details, instead of connecting it a second time.",
-        existing.label
+        "This {} account is already connected as “{}”. Resync it, or relink it with these details, instead of connecting it a second time.",
+        existing.integration_name, existing.label
     ))
 }
 
@@ -260,7 +261,7 @@ pub fn checked_for_relink(
         return Err(AppError::invalid(
             field,
             format!(
-                "{} reads {}. Enter the details of that account, or connect {typed_tenant} as a new integration.",
+                "This connection, “{}”, reads {}. Enter the details of that account, or connect {typed_tenant} as a new integration.",
                 c.label,
                 tenant_address(&c.integration_slug, current)
             ),
