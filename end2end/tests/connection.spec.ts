@@ -16,9 +16,9 @@ async function connectInitech(page: Page): Promise<string> {
   expect(status).toBe(200);
   // The page shows the new connection syncing, and follows it live until it is done.
   await gotoHydrated(page, "/integrations");
-  const card = page.getByRole("listitem", { name: "Sage HR · Initech" });
+  const card = page.getByRole("listitem", { name: "Initech" });
   await expect(card.getByText("Healthy")).toBeVisible({ timeout: 60_000 });
-  await card.getByRole("link", { name: "View details of Sage HR · Initech" }).click();
+  await card.getByRole("link", { name: "View details of Initech" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Initech" })).toBeVisible();
   await page.locator("body[data-hydrated]").waitFor();
   return page.url().split("/").pop()!;

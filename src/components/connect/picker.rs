@@ -89,6 +89,8 @@ pub fn Picker(items: Vec<CatalogueItem>, on_pick: Callback<CatalogueItem>) -> im
             />
             <p class="picker-count muted" aria-live="polite">
                 {move || match filtered.with(Vec::len) {
+                    // The CRM sentence below answers the search instead.
+                    0 if crm_named.with(Option::is_some) => String::new(),
                     0 => "No HR system matches.".to_owned(),
                     1 => "1 HR system".to_owned(),
                     n => format!("{n} HR systems"),
