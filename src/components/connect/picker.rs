@@ -79,7 +79,8 @@ pub fn Picker(items: Vec<CatalogueItem>, on_pick: Callback<CatalogueItem>) -> im
                 placeholder="e.g. Sage HR, Personio, BambooHR"
                 aria-controls="picker-list"
                 aria-expanded="true"
-                aria-activedescendant=move || format!("picker-option-{}", active.get())
+                // No option to point at when nothing matches (a CRM's name, a typo).
+                aria-activedescendant=move || (filtered.with(|f| !f.is_empty())).then(|| format!("picker-option-{}", active.get()))
                 prop:value=query
                 on:input=move |ev| {
                     set_query.set(event_target_value(&ev));
