@@ -114,8 +114,10 @@ test("an admin relinks a connection whose HR system stopped accepting its access
 test("a campaign manager sees a connection's details but cannot act on them", async ({ page }) => {
   await signIn(page, DEMO.manager);
   await gotoHydrated(page, "/integrations");
-  await page.getByRole("link", { name: /View details of Salesforce/ }).click();
-  await expect(page.getByRole("region", { name: "Data receipt" })).toBeVisible();
+  await page.getByRole("link", { name: "View details of Sales pipeline" }).click();
+  // A CRM carries no staff: its page says what it does instead of an HR data receipt.
+  await expect(page.getByRole("region", { name: "What this integration does" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Data receipt" })).toHaveCount(0);
   await page.locator("body[data-hydrated]").waitFor();
   await expect(page.getByRole("button", { name: "Rename" })).toHaveCount(0);
   // Another account's connection is simply not there.
