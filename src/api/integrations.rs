@@ -10,7 +10,7 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 use crate::domain::audit::AuditAction;
 use crate::domain::connection_details::ConnectionDetails;
-use crate::domain::integration::{CatalogueItem, ConnectionView};
+use crate::domain::integration::{CatalogueItem, ConnectionView, DisconnectPreview};
 use crate::error::AppError;
 
 #[server(endpoint = "integrations/list")]
@@ -38,8 +38,9 @@ pub async fn catalogue() -> Result<Vec<CatalogueItem>, AppError> {
         })?;
     let mut items: Vec<CatalogueItem> = all
         .into_iter()
-        .filter(|i| i.categories.iter().any(|c| c == "hris"))
+        .filter(|i| i.categories.iter().any(|c| c == "hris" || c == "crm"))
         .map(|i| CatalogueItem {
+            crm: !i.categories.iter().any(|c| c == "hris"),
             color: i
                 .color
                 .filter(|c| {
@@ -97,11 +98,28 @@ async fn audit(
         user,
         &client_ip(),
         action,
-        &format!("{} · {}", c.integration_name, c.label),
+        &c.label,
         &format!("Fields shared: {}", fields.join(", ")),
     )
     .await?;
     Ok(())
+}
+
+/// The account's live connection to the tenant these details point at, asked as soon as the
+/// tenant is typed so the dialog can offer a resync or relink instead of a second connection.
+#[server(endpoint = "integrations/same-tenant", input = Json)]
+pub async fn same_tenant(
+    slug: String,
+    credentials: BTreeMap<String, String>,
+) -> Result<Option<ConnectionView>, AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    use crate::server::integrations::{connect, views};
+    let user = require_admin()?;
+    let state = state()?;
+    match connect::same_tenant(&state, &user, &slug, &credentials).await? {
+        Some(c) => Ok(Some(views::view(&state.pool, &c).await?)),
+        None => Ok(None),
+    }
 }
 
 #[server(endpoint = "integrations/get")]
@@ -143,6 +161,7 @@ pub async fn resync(id: Uuid) -> Result<(), AppError> {
 pub async fn rename(id: Uuid, label: String) -> Result<(), AppError> {
     use crate::server::auth::context::{require_admin, state};
     use crate::server::integrations::connect::check_label;
+    use crate::server::store::connections::{self, Renamed};
     let user = require_admin()?;
     let state = state()?;
     if label.trim().is_empty() {
@@ -152,10 +171,33 @@ pub async fn rename(id: Uuid, label: String) -> Result<(), AppError> {
         ));
     }
     let label = check_label(&label, "")?;
-    if !crate::server::store::connections::rename(&state.pool, user.account_id, id, &label).await? {
-        return Err(AppError::not_found("That connection"));
+    match connections::rename(&state.pool, user.account_id, id, &label).await? {
+        Renamed::Done => Ok(()),
+        Renamed::NoSuchConnection => Err(AppError::not_found("That connection")),
+        Renamed::Taken => Err(AppError::invalid(
+            "label",
+            format!(
+                "Another connection is already called \"{label}\". Choose a name that tells them apart."
+            ),
+        )),
     }
-    Ok(())
+}
+
+/// What disconnecting would change, for the Disconnect dialog: the connection's name and the
+/// open campaigns that would lose recipients.
+#[server(endpoint = "integrations/disconnect-impact")]
+pub async fn disconnect_impact(id: Uuid) -> Result<DisconnectPreview, AppError> {
+    use crate::server::auth::context::{require_admin, state};
+    use crate::server::store::{audiences, connections};
+    let user = require_admin()?;
+    let state = state()?;
+    let c = connections::get(&state.pool, user.account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That connection"))?;
+    Ok(DisconnectPreview {
+        campaigns: audiences::reach_through(&state.pool, user.account_id, c.id).await?,
+        label: c.label,
+    })
 }
 
 #[server(endpoint = "integrations/disconnect")]
@@ -272,7 +314,7 @@ pub async fn review_held(id: Uuid, apply: bool) -> Result<u64, AppError> {
         &user,
         &client_ip(),
         AuditAction::RemovalsReviewed,
-        &format!("{} · {}", c.integration_name, c.label),
+        &c.label,
         &if apply {
             format!("Removed {n} people the HR system no longer lists")
         } else {

@@ -28,6 +28,7 @@ pub fn ConnectionActions(connection: ConnectionView, on_change: Callback<()>) ->
     let is_hris = c.category == "hris";
     let syncing = c.health == Health::Syncing;
     let live = is_hris && c.health != Health::Disconnected;
+    let label = c.label.clone();
     view! {
         <div class="button-row connection-actions">
             {(live && c.health == Health::NeedsRelink).then(|| view! {
@@ -46,18 +47,18 @@ pub fn ConnectionActions(connection: ConnectionView, on_change: Callback<()>) ->
                 "Rename"
             </button>
             {live.then(|| view! {
-                <DisconnectButton id system=c.system.clone() on_done=on_change/>
+                <DisconnectButton id label=c.label.clone() on_done=on_change/>
             })}
         </div>
         {move || resync.value().get().and_then(|r| r.err()).map(|e| view! { <p class="field-error" role="alert">{e.to_string()}</p> })}
-        {move || renaming.get().then(|| view! {
+        {move || { let label = label.clone(); renaming.get().then(move || view! {
             <ActionForm action=rename attr:class="rename-form">
                 <input type="hidden" name="id" value=id.to_string()/>
                 <label class="field-label" for=format!("rename-{id}")>"Name"</label>
-                <input id=format!("rename-{id}") name="label" type="text" maxlength="80" required/>
+                <input id=format!("rename-{id}") name="label" type="text" maxlength="80" required value=label/>
                 <button type="submit" class="button button--primary button--small">"Save"</button>
                 <p class="field-error" aria-live="polite">{move || rename.value().get().and_then(|r| r.err()).map(|e| e.to_string())}</p>
             </ActionForm>
-        })}
+        }) }}
     }
 }

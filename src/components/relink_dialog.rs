@@ -17,6 +17,7 @@ pub fn RelinkButton(connection: ConnectionView, on_done: Callback<()>) -> impl I
         name: connection.system.clone(),
         abbreviated: None,
         color: connection.color.clone(),
+        crm: false,
     };
     let close = move || {
         if let Some(d) = dialog.get_untracked() {

@@ -199,6 +199,51 @@ pub fn sign_in_for(slug: &str) -> SignIn {
         .unwrap_or(SignIn::OAuth)
 }
 
+/// What tells one tenant of a system from another in the details typed for it (already
+/// validated): the subdomain, or the tenant a web services URL ends with. None when the
+/// details name no tenant (an API key alone, a client ID, an OAuth sign-in).
+pub fn tenant_of(
+    slug: &str,
+    validated: &std::collections::BTreeMap<String, String>,
+) -> Option<String> {
+    let SignIn::Fields { fields, .. } = sign_in_for(slug) else {
+        return None;
+    };
+    fields.iter().find_map(|f| {
+        let value = validated.get(f.key)?;
+        let tenant = match f.kind {
+            FieldKind::Subdomain { .. } => value.to_ascii_lowercase(),
+            FieldKind::Url => {
+                let rest = value.strip_prefix("https://")?;
+                let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+                path.split('/')
+                    .rfind(|s| !s.is_empty())
+                    .unwrap_or(host)
+                    .to_ascii_lowercase()
+            }
+            FieldKind::Secret | FieldKind::Identifier => return None,
+        };
+        let tenant: String = tenant
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect();
+        (!tenant.is_empty()).then_some(tenant)
+    })
+}
+
+/// Where a tenant lives, as its admins know it: "globex.sage.hr" for a subdomain.
+pub fn tenant_address(slug: &str, tenant: &str) -> String {
+    let suffix = match sign_in_for(slug) {
+        SignIn::Fields { fields, .. } => fields.iter().find_map(|f| match f.kind {
+            FieldKind::Subdomain { suffix } => Some(suffix),
+            _ => None,
+        }),
+        SignIn::OAuth => None,
+    };
+    format!("{tenant}{}", suffix.unwrap_or(""))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum CredentialError {
     #[error("Enter the {0}.")]
@@ -375,6 +420,31 @@ mod tests {
         assert_eq!(in_sentence("Client secret"), "client secret");
         assert_eq!(in_sentence("API key"), "API key");
         assert_eq!(in_sentence(""), "");
+    }
+
+    #[test]
+    fn tenants_come_from_subdomains_and_service_urls() {
+        let typed = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let sage = typed(&[("subdomain", "globex"), ("api_key", "demo-api-key")]);
+        assert_eq!(tenant_of("sage-hr", &sage).as_deref(), Some("globex"));
+        assert_eq!(tenant_address("sage-hr", "globex"), "globex.sage.hr");
+        let workday = typed(&[
+            (
+                "tenant_url",
+                "https://wd2-impl-services1.workday.com/ccx/service/Acme/",
+            ),
+            ("username", "isu"),
+            ("password", "secret-password"),
+        ]);
+        assert_eq!(tenant_of("workday", &workday).as_deref(), Some("acme"));
+        let personio = typed(&[("client_id", "papi-1"), ("client_secret", "s3cret-value")]);
+        assert_eq!(tenant_of("personio", &personio), None);
+        assert_eq!(tenant_of("gusto", &personio), None);
     }
 
     #[test]

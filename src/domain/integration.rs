@@ -1,7 +1,7 @@
 //! What the browser sees of connections, the catalogue and sync progress. No tokens, no
 //! credentials: these types are all that crosses the wire.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -136,7 +136,10 @@ pub struct ConnectionView {
     pub category: String,
     pub slug: String,
     pub system: String,
+    /// The connection's name, distinct within the account and shown wherever it is named.
     pub label: String,
+    /// Where its HR tenant lives, e.g. "globex.sage.hr", when the details named one.
+    pub tenant_address: Option<String>,
     pub color: String,
     pub health: Health,
     pub reason: Option<String>,
@@ -146,6 +149,95 @@ pub struct ConnectionView {
     pub consented_by: Option<String>,
     pub consented_at: DateTime<Utc>,
     pub fields_enabled: Vec<String>,
+    pub disconnected_at: Option<DateTime<Utc>>,
+}
+
+impl ConnectionView {
+    pub fn is_crm(&self) -> bool {
+        self.category == "crm"
+    }
+
+    /// What the connection is, under its name: "Sage HR · HR system · globex.sage.hr".
+    pub fn kind_line(&self) -> String {
+        let kind = if self.is_crm() { "CRM" } else { "HR system" };
+        match &self.tenant_address {
+            Some(address) => format!("{} · {kind} · {address}", self.system),
+            None => format!("{} · {kind}", self.system),
+        }
+    }
+
+    /// What a CRM integration does for the account, in place of an HR system's staff figures.
+    pub fn crm_summary(&self) -> String {
+        format!(
+            "{} is your CRM. &Open uses it for gifts to your clients and prospects, and your &Open account team \
+             sets it up and looks after it. It reads no staff data: nobody from it appears under People or \
+             among a campaign's recipients.",
+            self.system
+        )
+    }
+}
+
+/// The picker's answer when a search names a CRM rather than an HR system.
+pub fn crm_in_picker(name: &str) -> String {
+    format!(
+        "{name} is a CRM, not an HR system. CRM integrations are set up by your &Open account team \
+         rather than here: ask them to connect {name}, and it will be listed on this page."
+    )
+}
+
+/// An open campaign that reaches people through a connection: disconnecting it takes `loses`
+/// of its `of` recipients away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignLoss {
+    pub campaign_id: Uuid,
+    pub name: String,
+    pub loses: i64,
+    pub of: i64,
+}
+
+impl CampaignLoss {
+    pub fn sentence(&self) -> String {
+        format!("{} loses {} of {}", self.name, self.loses, self.of)
+    }
+}
+
+/// What the Disconnect dialog shows before anything is changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisconnectPreview {
+    pub label: String,
+    pub campaigns: Vec<CampaignLoss>,
+}
+
+/// Longest connection name, as the database allows.
+pub const MAX_LABEL: usize = 80;
+
+/// The name a connection gets when the admin does not choose one: the system and the tenant
+/// that tells it apart ("Sage HR · globex"), or, when the details name no tenant, the day it
+/// was connected ("Personio · connected 4 Dec 2026").
+pub fn default_label(system: &str, tenant: Option<&str>, connected_on: NaiveDate) -> String {
+    let label = match tenant {
+        Some(t) => format!("{system} · {t}"),
+        None => format!("{system} · connected {}", connected_on.format("%-d %b %Y")),
+    };
+    label.chars().take(MAX_LABEL).collect()
+}
+
+/// `wanted`, or, when another connection of the account already has that name
+/// (case-insensitively), the same name numbered: "Sage HR · globex (2)", "(3)", …
+pub fn distinct_label(wanted: &str, taken: &[String]) -> String {
+    let is_taken = |l: &str| taken.iter().any(|t| t.to_lowercase() == l.to_lowercase());
+    if !is_taken(wanted) {
+        return wanted.to_owned();
+    }
+    (2..)
+        .map(|n| {
+            let suffix = format!(" ({n})");
+            let room = MAX_LABEL - suffix.chars().count();
+            let base: String = wanted.chars().take(room).collect();
+            format!("{}{suffix}", base.trim_end())
+        })
+        .find(|l| !is_taken(l))
+        .unwrap_or_else(|| wanted.to_owned())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,6 +246,8 @@ pub struct CatalogueItem {
     pub name: String,
     pub abbreviated: Option<String>,
     pub color: String,
+    /// A CRM: listed so the picker can say how those are set up, never connected from it.
+    pub crm: bool,
 }
 
 impl CatalogueItem {
@@ -218,7 +312,46 @@ mod tests {
             name: name.into(),
             abbreviated: abbr.map(Into::into),
             color: "#000".into(),
+            crm: false,
         }
+    }
+
+    #[test]
+    fn default_labels_name_the_tenant_or_the_day() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        assert_eq!(
+            default_label("Sage HR", Some("globex"), day),
+            "Sage HR · globex"
+        );
+        assert_eq!(
+            default_label("Personio", None, day),
+            "Personio · connected 4 Dec 2026"
+        );
+        let long = "x".repeat(200);
+        assert_eq!(
+            default_label("Workday", Some(&long), day).chars().count(),
+            MAX_LABEL
+        );
+    }
+
+    #[test]
+    fn labels_are_numbered_until_distinct() {
+        let taken = vec![
+            "Sage HR · globex".to_owned(),
+            "sage hr · GLOBEX (2)".to_owned(),
+        ];
+        assert_eq!(
+            distinct_label("Sage HR · initech", &taken),
+            "Sage HR · initech"
+        );
+        assert_eq!(
+            distinct_label("Sage HR · globex", &taken),
+            "Sage HR · globex (3)"
+        );
+        let full = "y".repeat(MAX_LABEL);
+        let numbered = distinct_label(&full, std::slice::from_ref(&full));
+        assert_eq!(numbered.chars().count(), MAX_LABEL);
+        assert!(numbered.ends_with(" (2)"));
     }
 
     #[test]

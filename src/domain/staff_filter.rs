@@ -428,7 +428,7 @@ pub struct FilterOptions {
     pub departments: Vec<(String, String)>,
     /// "City, CC", by country then city.
     pub offices: Vec<String>,
-    /// `(connection id, "System · label")`, only when there are several.
+    /// `(connection id, connection name)`, only when there are several.
     pub sources: Vec<(String, String)>,
     /// Whether any connection shares birthdays.
     pub birthdays: bool,

@@ -15,7 +15,7 @@ use crate::components::system_logo::SystemLogo;
 use crate::components::ticker::use_ticker;
 use crate::domain::connection_details::{ConnectionDetails, PersonLine, SyncRecord};
 use crate::domain::field_policy::BLOCKED;
-use crate::domain::integration::Health;
+use crate::domain::integration::{ConnectionView, Health};
 use crate::pages::integrations::as_of;
 
 fn when(at: DateTime<Utc>) -> String {
@@ -78,7 +78,8 @@ pub fn ConnectionPage() -> impl IntoView {
 fn Details(details: ConnectionDetails, admin: bool, on_change: Callback<()>) -> impl IntoView {
     let c = details.connection.clone();
     let syncing = c.health == Health::Syncing;
-    let title = format!("{} · {}", c.label, c.system);
+    let title = c.label.clone();
+    let crm = c.is_crm();
     view! {
         <Title text=title/>
         <section class="card connection-summary" aria-labelledby="connection-title">
@@ -86,11 +87,11 @@ fn Details(details: ConnectionDetails, admin: bool, on_change: Callback<()>) -> 
                 <SystemLogo name=c.system.clone() color=c.color.clone()/>
                 <div class="connection-text">
                     <h1 id="connection-title" class="connection-title">{c.label.clone()}</h1>
-                    <p class="muted">{c.system.clone()} " · " {if c.category == "hris" { "HR system" } else { "CRM" }}</p>
+                    <p class="muted">{c.kind_line()}</p>
                 </div>
                 <span class=c.health.css()>{c.health.label()}</span>
             </div>
-            {(c.category == "hris").then(|| view! {
+            {(!crm).then(|| view! {
                 <p class="connection-facts"><strong>{format!("{} people", c.people)}</strong> " · " {as_of(&c)}</p>
             })}
             {c.reason.clone().filter(|_| !syncing).map(|r| view! { <p class="connection-reason">{r}</p> })}
@@ -100,8 +101,27 @@ fn Details(details: ConnectionDetails, admin: bool, on_change: Callback<()>) -> 
         {(details.held_total > 0).then(|| view! {
             <HeldRemovals id=c.id system=c.system.clone() held=details.held.clone() total=details.held_total admin on_change/>
         })}
-        <Receipt details=details.clone()/>
-        <History history=details.history.clone()/>
+        {if crm {
+            view! { <CrmSummary connection=c.clone()/> }.into_any()
+        } else {
+            view! {
+                <Receipt details=details.clone()/>
+                <History history=details.history.clone()/>
+            }.into_any()
+        }}
+    }
+}
+
+/// What a CRM integration does for the account: it carries no staff, so there is no data
+/// receipt or sync history to show.
+#[component]
+fn CrmSummary(connection: ConnectionView) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="crm-title">
+            <h2 id="crm-title" class="section-title section-title--first">"What this integration does"</h2>
+            <p>{connection.crm_summary()}</p>
+            <p class="muted">"To change or remove it, contact your &Open account team."</p>
+        </section>
     }
 }
 

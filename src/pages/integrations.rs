@@ -74,14 +74,22 @@ pub fn IntegrationsPage() -> impl IntoView {
                             })}
                         </EmptyState>
                     }.into_any(),
-                    Ok(list) => view! {
-                        {(!admin).then(|| view! {
-                            <p class="notice notice--info">"Only an admin of your account can connect or change integrations. You can see their status here."</p>
-                        })}
-                        <ul class="connection-list">
-                            {list.into_iter().map(|c| view! { <ConnectionCard connection=c admin on_change/> }).collect_view()}
-                        </ul>
-                    }.into_any(),
+                    Ok(list) => {
+                        let (gone, live): (Vec<_>, Vec<_>) =
+                            list.into_iter().partition(|c| c.health == Health::Disconnected);
+                        view! {
+                            {(!admin).then(|| view! {
+                                <p class="notice notice--info">"Only an admin of your account can connect or change integrations. You can see their status here."</p>
+                            })}
+                            {live.is_empty().then(|| view! {
+                                <p class="muted">"No integration is connected at the moment."</p>
+                            })}
+                            <ul class="connection-list">
+                                {live.into_iter().map(|c| view! { <ConnectionCard connection=c admin on_change/> }).collect_view()}
+                            </ul>
+                            {(!gone.is_empty()).then(|| view! { <DisconnectedHistory connections=gone/> })}
+                        }.into_any()
+                    }
                     Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -97,6 +105,33 @@ pub fn as_of(c: &ConnectionView) -> String {
     }
 }
 
+/// Connections that were disconnected, folded away: when each went and what happened to its
+/// staff data (kept read-only until a date, or deleted).
+#[component]
+fn DisconnectedHistory(connections: Vec<ConnectionView>) -> impl IntoView {
+    let n = connections.len();
+    view! {
+        <details class="disconnected-history">
+            <summary>{format!("Disconnected ({n})")}</summary>
+            <ul class="disconnected-list">
+                {connections.into_iter().map(|c| {
+                    let when = c.disconnected_at.map(|at| format!("Disconnected on {}", at.format("%-d %b %Y")));
+                    view! {
+                        <li class="disconnected-item">
+                            <p class="disconnected-name">
+                                <a href=format!("/integrations/{}", c.id)>{c.label.clone()}</a>
+                                <span class="status status--muted">{Health::Disconnected.label()}</span>
+                            </p>
+                            <p class="muted">{c.kind_line()} {when.map(|w| format!(" · {w}"))}</p>
+                            {c.reason.clone().map(|r| view! { <p class="connection-reason">{r}</p> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </details>
+    }
+}
+
 #[component]
 fn ConnectionCard(
     connection: ConnectionView,
@@ -104,10 +139,8 @@ fn ConnectionCard(
     on_change: Callback<()>,
 ) -> impl IntoView {
     let c = connection;
-    let is_hris = c.category == "hris";
-    let category = if is_hris { "HR system" } else { "CRM" };
     let syncing = c.health == Health::Syncing;
-    let title = format!("{} · {}", c.system, c.label);
+    let title = c.label.clone();
     let href = format!("/integrations/{}", c.id);
     view! {
         <li class="card connection-card" aria-label=title.clone()>
@@ -115,16 +148,20 @@ fn ConnectionCard(
                 <SystemLogo name=c.system.clone() color=c.color.clone()/>
                 <div class="connection-text">
                     <h2 class="connection-title">{c.label.clone()}</h2>
-                    <p class="muted">{c.system.clone()} " · " {category}</p>
+                    <p class="muted">{c.kind_line()}</p>
                 </div>
                 <span class=c.health.css()>{c.health.label()}</span>
             </div>
-            {is_hris.then(|| view! {
-                <p class="connection-facts">
-                    <strong>{format!("{} people", c.people)}</strong>
-                    " · " {as_of(&c)}
-                </p>
-            })}
+            {if c.is_crm() {
+                view! { <p class="connection-facts">{c.crm_summary()}</p> }.into_any()
+            } else {
+                view! {
+                    <p class="connection-facts">
+                        <strong>{format!("{} people", c.people)}</strong>
+                        " · " {as_of(&c)}
+                    </p>
+                }.into_any()
+            }}
             {c.reason.clone().filter(|_| !syncing).map(|r| view! { <p class="connection-reason">{r}</p> })}
             {c.progress.clone().filter(|_| syncing).map(|p| view! { <SyncProgressBar progress=p compact=true/> })}
             <p class="connection-link">

@@ -115,6 +115,7 @@ async fn no_account_reads_or_changes_another(pool: PgPool) {
                 | "campaigns/create"
                 | "campaigns/find-anyone"
                 | "integrations/connect"
+                | "integrations/same-tenant"
                 | "integrations/start-link"
                 | "auth/login"
                 | "auth/forgot"

@@ -7,6 +7,7 @@ mod common;
 mod audit;
 mod auth;
 mod campaigns;
+mod connections;
 mod derived;
 mod fuzz;
 mod isolation;

@@ -30,6 +30,7 @@ async fn connect(pool: &PgPool, secrets: &SecretBox, token: &str) -> Uuid {
             integration_slug: "bamboohr",
             integration_name: "BambooHR",
             label: "BambooHR",
+            tenant: None,
             origin_id: &connections::origin_id(user.account_id, id),
             merge_account_id: Some(token),
             account_token: &Secret::new(token),

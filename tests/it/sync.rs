@@ -382,6 +382,7 @@ async fn a_crashed_sync_resumes_from_its_checkpoint(pool: PgPool) {
             integration_slug: "sage-hr",
             integration_name: "Sage HR",
             label: "Copy",
+            tenant: None,
             origin_id: "copy",
             merge_account_id: clean.merge_account_id.as_deref(),
             account_token: &token,

@@ -4,15 +4,32 @@ use leptos::prelude::*;
 
 use uuid::Uuid;
 
-use crate::api::integrations::{self, connect, start_link, start_relink};
-use crate::domain::credentials::{CredentialField, FieldKind, SignIn, sign_in_for, validate};
-use crate::domain::integration::{CatalogueItem, ConnectionView};
+use crate::api::integrations::{self, connect, resync, same_tenant, start_link, start_relink};
+use crate::domain::credentials::{
+    CredentialField, FieldKind, SignIn, sign_in_for, tenant_of, validate,
+};
+use crate::domain::integration::{CatalogueItem, ConnectionView, default_label};
 use crate::error::AppError;
+
+/// What submitting the form led to.
+#[derive(Clone)]
+enum Submitted {
+    Linked(ConnectionView),
+    /// The tenant is connected already: nothing was sent to the HR system.
+    AlreadyConnected(ConnectionView),
+}
+
+/// Fields whose value names the tenant (a subdomain, a web services URL).
+fn names_tenant(field: &CredentialField) -> bool {
+    matches!(field.kind, FieldKind::Subdomain { .. } | FieldKind::Url)
+}
 
 /// The form for a system's details, generated from its credential schema. The shared validators
 /// check each field as it is left and again on the server; errors sit next to their field and
 /// nothing typed is lost. With `relink`, the same form gives an existing connection new access
-/// and keeps its name and consent.
+/// and keeps its name and consent. When a new connection's tenant is one the account already
+/// reads, the form offers to resync or relink that connection instead (`on_existing` runs once
+/// it has), and nothing is sent to the HR system.
 #[component]
 pub fn CredentialsStep(
     system: CatalogueItem,
@@ -20,6 +37,7 @@ pub fn CredentialsStep(
     on_connected: Callback<ConnectionView>,
     on_back: Callback<()>,
     #[prop(optional)] relink: Option<Uuid>,
+    #[prop(optional)] on_existing: Option<Callback<()>>,
 ) -> impl IntoView {
     let verb = if relink.is_some() {
         "Relink"
@@ -67,6 +85,7 @@ pub fn CredentialsStep(
     let errors = RwSignal::new(BTreeMap::<String, String>::new());
     let label = RwSignal::new(String::new());
     let form_error = RwSignal::new(None::<String>);
+    let existing = RwSignal::new(None::<ConnectionView>);
     let slug = system.slug.clone();
     let action = Action::new(
         move |(label, values): &(String, BTreeMap<String, String>)| {
@@ -74,17 +93,34 @@ pub fn CredentialsStep(
             let optional = optional_on.get_untracked().into_iter().collect::<Vec<_>>();
             async move {
                 match relink {
-                    Some(id) => integrations::relink(id, values).await,
-                    None => connect(slug, label, optional, values).await,
+                    Some(id) => integrations::relink(id, values)
+                        .await
+                        .map(Submitted::Linked),
+                    None => match same_tenant(slug.clone(), values.clone()).await? {
+                        Some(c) => Ok(Submitted::AlreadyConnected(c)),
+                        None => connect(slug, label, optional, values)
+                            .await
+                            .map(Submitted::Linked),
+                    },
                 }
             }
         },
     );
+    let slug = system.slug.clone();
+    let check_tenant = Action::new(move |values: &BTreeMap<String, String>| {
+        same_tenant(slug.clone(), values.clone())
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(found)) = check_tenant.value().get() {
+            existing.set(found);
+        }
+    });
     let pending = action.pending();
     Effect::new(move |_| {
         if let Some(result) = action.value().get() {
             match result {
-                Ok(view) => on_connected.run(view),
+                Ok(Submitted::Linked(view)) => on_connected.run(view),
+                Ok(Submitted::AlreadyConnected(c)) => existing.set(Some(c)),
                 Err(err) => {
                     let field = fields
                         .iter()
@@ -127,7 +163,9 @@ pub fn CredentialsStep(
         }
         form_error.set(None);
         fields.iter().for_each(check);
-        if errors.with_untracked(|e| e.is_empty()) {
+        if existing.with_untracked(Option::is_some) {
+            focus_by_id("same-tenant");
+        } else if errors.with_untracked(|e| e.is_empty()) {
             action.dispatch((label.get_untracked(), values.get_untracked()));
         } else if let Some(first) = fields
             .iter()
@@ -138,6 +176,21 @@ pub fn CredentialsStep(
             if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
                 let _ = el.focus();
             }
+        }
+    };
+    // The name the connection gets if the admin leaves the name empty, as they type.
+    let default_name = {
+        let (slug, name) = (system.slug.clone(), system.name.clone());
+        move || {
+            let tenant = values.with(|v| {
+                let named: BTreeMap<String, String> = fields
+                    .iter()
+                    .filter(|f| names_tenant(f))
+                    .filter_map(|f| Some((f.key.to_owned(), validate(f, v.get(f.key)?).ok()?)))
+                    .collect();
+                tenant_of(&slug, &named)
+            });
+            default_label(&name, tenant.as_deref(), chrono::Utc::now().date_naive())
         }
     };
     let name = system.name.clone();
@@ -175,12 +228,19 @@ pub fn CredentialsStep(
                                     let v = event_target_value(&ev);
                                     values.update(|m| { m.insert(key.to_owned(), v); });
                                     if errors.with_untracked(|e| e.contains_key(key)) { check(&f); }
+                                    if names_tenant(&f) { existing.set(None); }
                                 }
                                 on:blur=move |_| {
                                     // Blur also fires while the form is being replaced by the next
                                     // step, after its signals are gone.
                                     let filled = values.try_with_untracked(|v| v.get(key).is_some_and(|s| !s.is_empty()));
-                                    if filled == Some(true) { check(&f); }
+                                    if filled == Some(true) {
+                                        check(&f);
+                                        let valid = errors.with_untracked(|e| !e.contains_key(key));
+                                        if relink.is_none() && names_tenant(&f) && valid {
+                                            check_tenant.dispatch(values.get_untracked());
+                                        }
+                                    }
                                 }
                             />
                             {suffix.map(|s| view! { <span class="input-suffix">{s}</span> })}
@@ -203,17 +263,23 @@ pub fn CredentialsStep(
                     </div>
                 }
             }).collect_view()}
+            {move || existing.get().map(|c| view! {
+                <SameTenant connection=c values on_existing=on_existing.unwrap_or(on_back)/>
+            })}
             {relink.is_none().then(|| view! { <div class="field">
                 <label for="cred-label">"Name this connection " <span class="muted">"(optional)"</span></label>
                 <input
                     id="cred-label"
                     type="text"
                     maxlength="80"
-                    placeholder=format!("{name}, e.g. UK division")
-                    aria-describedby="cred-label-error"
+                    placeholder=default_name.clone()
+                    aria-describedby="cred-label-hint cred-label-error"
                     prop:value=label
                     on:input=move |ev| label.set(event_target_value(&ev))
                 />
+                <p class="field-hint" id="cred-label-hint">
+                    "Shown wherever this connection is named. Left empty, it is called “" {default_name} "”."
+                </p>
                 <p class="field-error" id="cred-label-error" aria-live="polite">
                     {move || errors.with(|e| e.get("label").cloned())}
                 </p>
@@ -228,4 +294,70 @@ pub fn CredentialsStep(
         </form>
     }
     .into_any()
+}
+
+fn focus_by_id(id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(el) = document().get_element_by_id(id)
+        && let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>()
+    {
+        let _ = el.focus();
+    }
+}
+
+/// The tenant typed is one the account already reads: resync that connection, or relink it
+/// with the details typed, instead of copying its staff a second time.
+#[component]
+fn SameTenant(
+    connection: ConnectionView,
+    values: RwSignal<BTreeMap<String, String>>,
+    on_existing: Callback<()>,
+) -> impl IntoView {
+    let id = connection.id;
+    let label = connection.label.clone();
+    let resync_it = Action::new(move |_: &()| resync(id));
+    let relink_it = Action::new(move |values: &BTreeMap<String, String>| {
+        integrations::relink(id, values.clone())
+    });
+    Effect::new(move |_| {
+        let resynced = resync_it.value().get().is_some_and(|r| r.is_ok());
+        let relinked = relink_it.value().get().is_some_and(|r| r.is_ok());
+        if resynced || relinked {
+            on_existing.run(());
+        }
+    });
+    let busy = move || resync_it.pending().get() || relink_it.pending().get();
+    let error = move || {
+        resync_it
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| relink_it.value().get().and_then(|r| r.err()))
+            .map(|e| e.to_string())
+    };
+    let place = connection
+        .tenant_address
+        .clone()
+        .unwrap_or_else(|| connection.system.clone());
+    view! {
+        <div id="same-tenant" class="notice notice--warn same-tenant" role="alert" tabindex="-1">
+            <p>
+                <strong>{format!("{label} is already connected")}</strong>
+                {format!(" ({} people, {}).", connection.people, connection.health.label().to_lowercase())}
+                {format!(" Connecting {place} again would copy the same staff a second time.")}
+            </p>
+            <div class="button-row">
+                <button type="button" class="button button--primary button--small" disabled=busy
+                    on:click=move |_| { resync_it.dispatch(()); }>
+                    {format!("Resync {label}")}
+                </button>
+                <button type="button" class="button button--secondary button--small" disabled=busy
+                    on:click=move |_| { relink_it.dispatch(values.get_untracked()); }>
+                    "Relink it with these details"
+                </button>
+                <a class="button button--ghost button--small" href=format!("/integrations/{id}")>"View it"</a>
+            </div>
+            <p class="field-error" aria-live="polite">{error}</p>
+        </div>
+    }
 }

@@ -120,6 +120,7 @@ pub fn ConnectDialog(open: RwSignal<bool>, on_change: Callback<()>) -> impl Into
                             optional_on
                             on_connected=Callback::new(move |c| { step.set(Step::Progress(Box::new(c))); on_change.run(()); })
                             on_back=Callback::new(move |_| step.set(Step::Consent(item.clone())))
+                            on_existing=Callback::new(move |_| { open.set(false); on_change.run(()); })
                         />
                     }.into_any(),
                     Step::Progress(c) => view! {

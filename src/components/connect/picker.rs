@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::components::system_logo::SystemLogo;
-use crate::domain::integration::CatalogueItem;
+use crate::domain::integration::{CatalogueItem, crm_in_picker};
 
 const ADMIN_NOTE: &str = "Hello, we'd like to connect our HR system to &Open so that gifts reach the right people. \
 Connecting needs an administrator of our HR system, who approves read-only access to names, work emails, teams, \
@@ -22,7 +22,9 @@ pub fn Picker(items: Vec<CatalogueItem>, on_pick: Callback<CatalogueItem>) -> im
         }
     });
     let (active, set_active) = signal(0usize);
+    let (crms, items): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| i.crm);
     let items = StoredValue::new(items);
+    let crms = StoredValue::new(crms);
     let filtered = Memo::new(move |_| {
         let q = query.get();
         items.with_value(|all| {
@@ -31,6 +33,14 @@ pub fn Picker(items: Vec<CatalogueItem>, on_pick: Callback<CatalogueItem>) -> im
                 .cloned()
                 .collect::<Vec<_>>()
         })
+    });
+    // A CRM typed here gets a sentence on how those are set up, not an empty list.
+    let crm_named = Memo::new(move |_| {
+        let q = query.get();
+        if q.trim().is_empty() {
+            return None;
+        }
+        crms.with_value(|all| all.iter().find(|i| i.matches(&q)).map(|i| i.name.clone()))
     });
     let choose = move |i: usize| {
         if let Some(item) = filtered.with(|f| f.get(i).cloned()) {
@@ -69,7 +79,8 @@ pub fn Picker(items: Vec<CatalogueItem>, on_pick: Callback<CatalogueItem>) -> im
                 placeholder="e.g. Sage HR, Personio, BambooHR"
                 aria-controls="picker-list"
                 aria-expanded="true"
-                aria-activedescendant=move || format!("picker-option-{}", active.get())
+                // No option to point at when nothing matches (a CRM's name, a typo).
+                aria-activedescendant=move || (filtered.with(|f| !f.is_empty())).then(|| format!("picker-option-{}", active.get()))
                 prop:value=query
                 on:input=move |ev| {
                     set_query.set(event_target_value(&ev));
@@ -79,11 +90,16 @@ pub fn Picker(items: Vec<CatalogueItem>, on_pick: Callback<CatalogueItem>) -> im
             />
             <p class="picker-count muted" aria-live="polite">
                 {move || match filtered.with(Vec::len) {
+                    // The CRM sentence below answers the search instead.
+                    0 if crm_named.with(Option::is_some) => String::new(),
                     0 => "No HR system matches.".to_owned(),
                     1 => "1 HR system".to_owned(),
                     n => format!("{n} HR systems"),
                 }}
             </p>
+            {move || crm_named.get().map(|name| view! {
+                <p class="notice notice--info picker-crm" role="status">{crm_in_picker(&name)}</p>
+            })}
             <ul id="picker-list" class="picker-list" role="listbox" aria-label="HR systems">
                 {move || filtered.get().into_iter().enumerate().map(|(i, item)| {
                     let label = item.name.clone();

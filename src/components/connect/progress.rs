@@ -32,9 +32,9 @@ pub fn ProgressStep(connection: ConnectionView, on_done: Callback<()>) -> impl I
             {move || {
                 let c = latest.get();
                 let title = match c.progress.as_ref().map(|p| p.phase) {
-                    Some(Phase::Ready) => format!("{} is connected", c.system),
+                    Some(Phase::Ready) => format!("{} is connected", c.label),
                     Some(Phase::Failed) => "The first sync did not finish".to_owned(),
-                    _ => format!("Connecting {}", c.system),
+                    _ => format!("Connecting {}", c.label),
                 };
                 view! {
                     <h3 tabindex="-1" data-autofocus>{title}</h3>

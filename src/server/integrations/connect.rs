@@ -6,10 +6,14 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use crate::domain::credentials::{SignIn, sign_in_for, validate};
+use crate::domain::credentials::{
+    CredentialField, FieldKind, SignIn, sign_in_for, tenant_address, tenant_of, validate,
+};
 use crate::domain::field_policy::Consent;
+use crate::domain::integration::{MAX_LABEL, default_label};
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;
+use crate::server::error::ServerError;
 use crate::server::merge::client::{Credentials, EndUser};
 use crate::server::merge::error::MergeError;
 use crate::server::merge::models::{AccountTokenResponse, Integration};
@@ -24,8 +28,6 @@ pub struct ConnectInput {
     pub optional_fields: Vec<String>,
     pub credentials: BTreeMap<String, String>,
 }
-
-pub const MAX_LABEL: usize = 80;
 
 fn unavailable(err: &MergeError) -> AppError {
     tracing::warn!(error = %err, "Merge request failed while connecting");
@@ -46,6 +48,7 @@ pub async fn find_integration(state: &AppState, slug: &str) -> Result<Integratio
         .ok_or_else(|| AppError::invalid("integration", "Choose an HR system from the list."))
 }
 
+/// The admin's name for a connection, or `fallback` when they left it empty.
 pub fn check_label(label: &str, fallback: &str) -> Result<String, AppError> {
     let label = label.trim();
     let label = if label.is_empty() { fallback } else { label };
@@ -68,7 +71,77 @@ fn consent(optional: &[String]) -> Result<Consent, AppError> {
     Consent::from_optional(optional).map_err(|e| AppError::invalid("consent", e.to_string()))
 }
 
-/// Connects a system that signs in with credentials typed into our own form.
+/// The sign-in fields of a system that connects with typed details.
+fn fields_of(slug: &str, system: &str) -> Result<&'static [CredentialField], AppError> {
+    match sign_in_for(slug) {
+        SignIn::Fields { fields, .. } => Ok(fields),
+        SignIn::OAuth => Err(AppError::invalid(
+            "integration",
+            format!("{system} signs in through its own page; use \"Continue to {system}\"."),
+        )),
+    }
+}
+
+/// Checks the typed details with the shared validators; each problem is reported at its field.
+fn checked(
+    fields: &[CredentialField],
+    typed: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, AppError> {
+    fields
+        .iter()
+        .map(|field| {
+            let raw = typed.get(field.key).map(String::as_str).unwrap_or("");
+            validate(field, raw)
+                .map(|value| (field.key.to_owned(), value))
+                .map_err(|e| AppError::invalid(field.key, e.to_string()))
+        })
+        .collect()
+}
+
+/// The tenant the typed details point at, checking only the fields that name it, so it can be
+/// asked before the secret is typed.
+fn typed_tenant(slug: &str, typed: &BTreeMap<String, String>) -> Result<Option<String>, AppError> {
+    let SignIn::Fields { fields, .. } = sign_in_for(slug) else {
+        return Ok(None);
+    };
+    let naming: Vec<CredentialField> = fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Subdomain { .. } | FieldKind::Url))
+        .copied()
+        .collect();
+    Ok(tenant_of(slug, &checked(&naming, typed)?))
+}
+
+/// The account's live connection to the tenant these details point at, if there is one:
+/// connecting it again would copy the same staff twice.
+pub async fn same_tenant(
+    state: &AppState,
+    user: &CurrentUser,
+    slug: &str,
+    typed: &BTreeMap<String, String>,
+) -> Result<Option<Connection>, AppError> {
+    if !user.role.can_manage_integrations() {
+        return Err(AppError::Forbidden);
+    }
+    match typed_tenant(slug, typed)? {
+        Some(tenant) => {
+            Ok(connections::live_for_tenant(&state.pool, user.account_id, slug, &tenant).await?)
+        }
+        None => Ok(None),
+    }
+}
+
+/// The refusal when a tenant is connected again.
+pub fn already_connected(existing: &Connection) -> AppError {
+    // The name is quoted inside the sentence: an admin may have chosen one starting in lower case.
+    AppError::Conflict(format!(
+        "This {} account is already connected as “{}”. Resync it, or relink it with these details, instead of connecting it a second time.",
+        existing.integration_name, existing.label
+    ))
+}
+
+/// Connects a system that signs in with credentials typed into our own form. A tenant the
+/// account already reads is refused before the details are sent anywhere.
 pub async fn connect_with_credentials(
     state: &AppState,
     user: &CurrentUser,
@@ -78,7 +151,21 @@ pub async fn connect_with_credentials(
         return Err(AppError::Forbidden);
     }
     let integration = find_integration(state, &input.slug).await?;
-    let label = check_label(&input.label, &integration.name)?;
+    let fields = fields_of(&integration.slug, &integration.name)?;
+    let credentials = checked(fields, &input.credentials)?;
+    let tenant = tenant_of(&integration.slug, &credentials);
+    if let Some(t) = &tenant
+        && let Some(existing) =
+            connections::live_for_tenant(&state.pool, user.account_id, &integration.slug, t).await?
+    {
+        return Err(already_connected(&existing));
+    }
+    let fallback = default_label(
+        &integration.name,
+        tenant.as_deref(),
+        chrono::Utc::now().date_naive(),
+    );
+    let label = check_label(&input.label, &fallback)?;
     let consent = consent(&input.optional_fields)?;
     let id = Uuid::new_v4();
     let origin_id = connections::origin_id(user.account_id, id);
@@ -89,7 +176,7 @@ pub async fn connect_with_credentials(
         &integration.name,
         &origin_id,
         &consent,
-        &input.credentials,
+        credentials,
     )
     .await?;
     let connection = connections::create(
@@ -101,6 +188,7 @@ pub async fn connect_with_credentials(
             integration_slug: &integration.slug,
             integration_name: &integration.name,
             label: &label,
+            tenant: tenant.as_deref(),
             origin_id: &origin_id,
             merge_account_id: linked.id.as_deref(),
             account_token: &Secret::new(linked.account_token.clone()),
@@ -108,14 +196,28 @@ pub async fn connect_with_credentials(
             consented_by: user.user_id,
         },
     )
-    .await?;
+    .await
+    .map_err(|e| tenant_race(e, &integration.name))?;
     jobs::enqueue(&state.pool, connection.id, JobKind::Initial).await?;
     tracing::info!(connection = %connection.id, integration = %integration.slug, "HR system connected");
     Ok(connection)
 }
 
-/// Checks the typed details with the shared validators and links (or, for an origin id Merge
-/// already knows, relinks) the account at Merge.
+/// Two admins connecting one tenant at the same moment: the index lets one through.
+fn tenant_race(err: ServerError, system: &str) -> AppError {
+    match &err {
+        ServerError::Db {
+            source: sqlx::Error::Database(db),
+            ..
+        } if db.constraint() == Some("connections_one_per_tenant_idx") => AppError::Conflict(
+            format!("This {system} account was connected a moment ago. Reload the page to see it."),
+        ),
+        _ => err.into(),
+    }
+}
+
+/// Links (or, for an origin id Merge already knows, relinks) the account at Merge with details
+/// typed into our form.
 pub async fn link_with_credentials(
     state: &AppState,
     user: &CurrentUser,
@@ -123,21 +225,9 @@ pub async fn link_with_credentials(
     system: &str,
     origin_id: &str,
     consent: &Consent,
-    typed: &BTreeMap<String, String>,
+    credentials: BTreeMap<String, String>,
 ) -> Result<AccountTokenResponse, AppError> {
-    let SignIn::Fields { fields, .. } = sign_in_for(slug) else {
-        return Err(AppError::invalid(
-            "integration",
-            format!("{system} signs in through its own page; use \"Continue to {system}\"."),
-        ));
-    };
-    let mut credentials = BTreeMap::new();
-    for field in fields {
-        let raw = typed.get(field.key).map(String::as_str).unwrap_or("");
-        let value =
-            validate(field, raw).map_err(|e| AppError::invalid(field.key, e.to_string()))?;
-        credentials.insert(field.key.to_owned(), value);
-    }
+    let first_field = fields_of(slug, system)?.first().map(|f| f.key);
     let end_user = EndUser {
         email: user.email.clone(),
         organization_name: user.account_name.clone(),
@@ -147,7 +237,37 @@ pub async fn link_with_credentials(
         .merge
         .bootstrap_linked_account(&end_user, slug, consent, &Credentials(credentials))
         .await
-        .map_err(|err| credential_error(&err, system, fields.first().map(|f| f.key)))
+        .map_err(|err| credential_error(&err, system, first_field))
+}
+
+/// Checks details typed to relink `c`: valid, and for the tenant it reads, so a relink never
+/// swaps one company's staff for another's.
+pub fn checked_for_relink(
+    c: &Connection,
+    typed: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, AppError> {
+    let credentials = checked(fields_of(&c.integration_slug, &c.integration_name)?, typed)?;
+    if let (Some(current), Some(typed_tenant)) =
+        (&c.tenant, tenant_of(&c.integration_slug, &credentials))
+        && !current.eq_ignore_ascii_case(&typed_tenant)
+    {
+        let field = match sign_in_for(&c.integration_slug) {
+            SignIn::Fields { fields, .. } => fields
+                .iter()
+                .find(|f| matches!(f.kind, FieldKind::Subdomain { .. } | FieldKind::Url))
+                .map_or("credentials", |f| f.key),
+            SignIn::OAuth => "credentials",
+        };
+        return Err(AppError::invalid(
+            field,
+            format!(
+                "This connection, “{}”, reads {}. Enter the details of that account, or connect {typed_tenant} as a new integration.",
+                c.label,
+                tenant_address(&c.integration_slug, current)
+            ),
+        ));
+    }
+    Ok(credentials)
 }
 
 /// Turns Merge's answer about bad credentials into a message next to the right field.

@@ -8,6 +8,7 @@ use super::connect::{check_label, find_integration};
 use super::relink::relinkable;
 use crate::domain::credentials::{SignIn, sign_in_for};
 use crate::domain::field_policy::Consent;
+use crate::domain::integration::default_label;
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;
 use crate::server::auth::guard::encode_component;
@@ -40,7 +41,10 @@ pub async fn start(
             "This system connects with the details form.",
         ));
     }
-    let label = check_label(label, &integration.name)?;
+    let label = check_label(
+        label,
+        &default_label(&integration.name, None, chrono::Utc::now().date_naive()),
+    )?;
     let consent = Consent::from_optional(optional_fields)
         .map_err(|e| AppError::invalid("consent", e.to_string()))?;
     let origin_id = connections::origin_id(user.account_id, Uuid::new_v4());
@@ -230,6 +234,7 @@ pub async fn complete(
             integration_slug: &slug,
             integration_name: &name,
             label: &label,
+            tenant: None,
             origin_id: &origin_id,
             merge_account_id: account.id.as_deref(),
             account_token: &Secret::new(account.account_token.clone()),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use super::connect::link_with_credentials;
+use super::connect::{checked_for_relink, link_with_credentials};
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;
 use crate::server::secret::Secret;
@@ -48,6 +48,7 @@ pub async fn relink_with_credentials(
     credentials: &BTreeMap<String, String>,
 ) -> Result<Connection, AppError> {
     let c = relinkable(state, user, id).await?;
+    let credentials = checked_for_relink(&c, credentials)?;
     let linked = link_with_credentials(
         state,
         user,
@@ -67,6 +68,7 @@ pub async fn relink_with_credentials(
             integration_slug: &c.integration_slug,
             integration_name: &c.integration_name,
             label: &c.label,
+            tenant: c.tenant.as_deref(),
             origin_id: &c.origin_id,
             merge_account_id: linked.id.as_deref(),
             account_token: &Secret::new(linked.account_token.clone()),

@@ -4,6 +4,7 @@ use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::domain::credentials::tenant_address;
 use crate::domain::integration::{ConnectionView, Health, Phase, SyncProgress};
 use crate::server::error::ServerError;
 use crate::server::sandbox::catalogue;
@@ -63,6 +64,10 @@ pub async fn view(pool: &PgPool, c: &Connection) -> Result<ConnectionView, Serve
         slug: c.integration_slug.clone(),
         system: c.integration_name.clone(),
         label: c.label.clone(),
+        tenant_address: c
+            .tenant
+            .as_deref()
+            .map(|t| tenant_address(&c.integration_slug, t)),
         color: catalogue::color(&c.integration_name),
         health: h,
         reason: c.status_reason.clone(),
@@ -76,6 +81,7 @@ pub async fn view(pool: &PgPool, c: &Connection) -> Result<ConnectionView, Serve
             .enabled_fields()
             .map(|f| f.label.to_owned())
             .collect(),
+        disconnected_at: c.disconnected_at,
     })
 }
 

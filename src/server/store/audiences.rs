@@ -12,6 +12,7 @@ use super::staff_query::{self, PERSON};
 use crate::domain::campaign::{
     AudienceDiff, AudienceKind, CampaignDetails, Person, RECIPIENTS_SHOWN,
 };
+use crate::domain::integration::CampaignLoss;
 use crate::domain::staff_filter::StaffFilter;
 use crate::server::error::{Context, ServerError};
 
@@ -307,6 +308,40 @@ pub async fn details(
     }))
 }
 
+/// The account's open campaigns with recipients from this connection: how many of each
+/// campaign's recipients come through it, of how many in all.
+pub async fn reach_through(
+    pool: &PgPool,
+    account_id: Uuid,
+    connection_id: Uuid,
+) -> Result<Vec<CampaignLoss>, ServerError> {
+    let rows: Vec<(Uuid, String, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT k.id, k.name, count(*) FILTER (WHERE s.connection_id = $2), count(*)
+         FROM campaigns k
+         JOIN campaign_members m ON m.campaign_id = k.id
+         JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
+         JOIN connections c ON c.id = s.connection_id
+         WHERE k.account_id = $1 AND k.archived_at IS NULL AND {ELIGIBLE} AND {NOT_EXCLUDED}
+         GROUP BY k.id, k.name
+         HAVING count(*) FILTER (WHERE s.connection_id = $2) > 0
+         ORDER BY lower(k.name), k.id"
+    )))
+    .bind(account_id)
+    .bind(connection_id)
+    .fetch_all(pool)
+    .await
+    .context("counting recipients reached through a connection")?;
+    Ok(rows
+        .into_iter()
+        .map(|(campaign_id, name, loses, of)| CampaignLoss {
+            campaign_id,
+            name,
+            loses,
+            of,
+        })
+        .collect())
+}
+
 /// One exported recipient: what a gifting team needs to send a gift, nothing more.
 pub struct ExportRow {
     pub name: String,
@@ -338,7 +373,7 @@ pub async fn export(
 ) -> Result<Vec<ExportRow>, ServerError> {
     let rows: Vec<ExportTuple> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT s.display_name, s.work_email, s.job_title, t.name, s.city, s.country, s.start_date,
-             c.integration_name || ' · ' || c.label
+             c.label
          FROM campaign_members m
          JOIN campaigns k ON k.id = m.campaign_id AND k.account_id = $1
          JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1

@@ -6,6 +6,7 @@ use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use crate::domain::field_policy::Consent;
+use crate::domain::integration::distinct_label;
 use crate::server::crypto::SecretBox;
 use crate::server::error::{Context, ServerError};
 use crate::server::secret::Secret;
@@ -27,7 +28,9 @@ pub struct Connection {
     pub category: String,
     pub integration_slug: String,
     pub integration_name: String,
+    /// Distinct within the account: see `domain::integration::distinct_label`.
     pub label: String,
+    pub tenant: Option<String>,
     pub origin_id: String,
     pub merge_account_id: Option<String>,
     pub status: ConnectionStatus,
@@ -40,19 +43,22 @@ pub struct Connection {
     pub data_as_of: Option<DateTime<Utc>>,
     pub people_count: i32,
     pub synced_through: Option<DateTime<Utc>>,
+    pub disconnected_at: Option<DateTime<Utc>>,
 }
 
 const COLUMNS: &str =
-    "id, account_id, category, integration_slug, integration_name, label, origin_id,
+    "id, account_id, category, integration_slug, integration_name, label, tenant, origin_id,
     merge_account_id, status, status_reason, consent, consented_by, consented_at, created_at,
-    data_as_of, people_count, synced_through";
+    data_as_of, people_count, synced_through, disconnected_at";
 
 pub struct NewConnection<'a> {
     pub id: Uuid,
     pub account_id: Uuid,
     pub integration_slug: &'a str,
     pub integration_name: &'a str,
+    /// The name wanted; numbered if another connection of the account has it.
     pub label: &'a str,
+    pub tenant: Option<&'a str>,
     pub origin_id: &'a str,
     pub merge_account_id: Option<&'a str>,
     pub account_token: &'a Secret,
@@ -74,18 +80,57 @@ pub fn origin_id(account_id: Uuid, connection_id: Uuid) -> String {
     )
 }
 
+/// Serialises the naming of an account's connections, so two at once cannot take one name.
+async fn lock_names(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    account_id: Uuid,
+) -> Result<(), ServerError> {
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('connection-names:' || $1::text, 0))",
+    )
+    .bind(account_id)
+    .execute(&mut **tx)
+    .await
+    .context("locking connection names")?;
+    Ok(())
+}
+
+/// The names the account's other connections have, disconnected ones included: their kept
+/// staff and their history are named too.
+async fn names_taken(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    account_id: Uuid,
+    except: Uuid,
+) -> Result<Vec<String>, ServerError> {
+    sqlx::query_scalar("SELECT label FROM connections WHERE account_id = $1 AND id <> $2")
+        .bind(account_id)
+        .bind(except)
+        .fetch_all(&mut **tx)
+        .await
+        .context("reading connection names")
+}
+
 /// Creates a connection, or for an origin id that exists (a relink) replaces its Merge account
-/// and token only: the label, the consent and who gave it stay as they were.
+/// and token only: the label, the tenant, the consent and who gave it stay as they were.
 pub async fn create(
     pool: &PgPool,
     secrets: &SecretBox,
     new: NewConnection<'_>,
 ) -> Result<Connection, ServerError> {
     let sealed = secrets.encrypt(new.account_token, &token_context(new.id));
-    sqlx::query_as(AssertSqlSafe(format!(
-        "INSERT INTO connections (id, account_id, integration_slug, integration_name, label, origin_id,
-             merge_account_id, account_token_enc, status, consent, consented_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'syncing', $9, $10)
+    let mut tx = pool
+        .begin()
+        .await
+        .context("starting to store a connection")?;
+    lock_names(&mut tx, new.account_id).await?;
+    let label = distinct_label(
+        new.label,
+        &names_taken(&mut tx, new.account_id, new.id).await?,
+    );
+    let connection = sqlx::query_as(AssertSqlSafe(format!(
+        "INSERT INTO connections (id, account_id, integration_slug, integration_name, label, tenant,
+             origin_id, merge_account_id, account_token_enc, status, consent, consented_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'syncing', $10, $11)
          ON CONFLICT (origin_id) DO UPDATE SET
              account_token_enc = excluded.account_token_enc,
              merge_account_id = excluded.merge_account_id,
@@ -96,15 +141,38 @@ pub async fn create(
     .bind(new.account_id)
     .bind(new.integration_slug)
     .bind(new.integration_name)
-    .bind(new.label)
+    .bind(label)
+    .bind(new.tenant)
     .bind(new.origin_id)
     .bind(new.merge_account_id)
     .bind(sealed)
     .bind(sqlx::types::Json(new.consent))
     .bind(new.consented_by)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
-    .context("creating a connection")
+    .context("creating a connection")?;
+    tx.commit().await.context("storing a connection")?;
+    Ok(connection)
+}
+
+/// The account's connection to this tenant of this system that is still in use, if any.
+pub async fn live_for_tenant(
+    pool: &PgPool,
+    account_id: Uuid,
+    slug: &str,
+    tenant: &str,
+) -> Result<Option<Connection>, ServerError> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM connections
+         WHERE account_id = $1 AND integration_slug = $2 AND lower(tenant) = lower($3)
+           AND status <> 'disconnected'"
+    )))
+    .bind(account_id)
+    .bind(slug)
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await
+    .context("finding a connection to the same tenant")
 }
 
 pub async fn list(pool: &PgPool, account_id: Uuid) -> Result<Vec<Connection>, ServerError> {
@@ -192,20 +260,39 @@ pub async fn set_status(
     Ok(())
 }
 
-/// Renames one of the account's connections; false if there is no such connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renamed {
+    Done,
+    NoSuchConnection,
+    /// Another connection of the account already has that name.
+    Taken,
+}
+
+/// Renames one of the account's connections, unless another of them has that name.
 pub async fn rename(
     pool: &PgPool,
     account_id: Uuid,
     id: Uuid,
     label: &str,
-) -> Result<bool, ServerError> {
+) -> Result<Renamed, ServerError> {
+    let mut tx = pool.begin().await.context("starting a rename")?;
+    lock_names(&mut tx, account_id).await?;
+    let taken = names_taken(&mut tx, account_id, id).await?;
+    if distinct_label(label, &taken) != label {
+        return Ok(Renamed::Taken);
+    }
     let n = sqlx::query("UPDATE connections SET label = $3 WHERE account_id = $1 AND id = $2")
         .bind(account_id)
         .bind(id)
         .bind(label)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .context("renaming a connection")?
         .rows_affected();
-    Ok(n == 1)
+    tx.commit().await.context("committing a rename")?;
+    Ok(if n == 1 {
+        Renamed::Done
+    } else {
+        Renamed::NoSuchConnection
+    })
 }

@@ -515,7 +515,7 @@ pub async fn search(
              CASE WHEN p.employment_status = 'INACTIVE' OR p.termination_date <= current_date THEN 'Left'
                   WHEN p.employment_status = 'PENDING' OR p.start_date > current_date THEN 'Starting soon'
                   ELSE 'Active' END AS status,
-             c.integration_name || ' · ' || c.label AS source, p.also_in::bigint AS also_in
+             c.label AS source, p.also_in::bigint AS also_in
          FROM page JOIN staff p ON p.connection_id = page.connection_id AND p.merge_id = page.merge_id
          JOIN connections c ON c.id = p.connection_id
          LEFT JOIN teams t ON t.connection_id = p.connection_id AND t.merge_id = p.team_id
@@ -674,7 +674,7 @@ pub async fn options(pool: &PgPool, account_id: Uuid) -> Result<FilterOptions, S
     .await
     .context("listing offices")?;
     let sources: Vec<(String, String)> = sqlx::query_as(
-        "SELECT id::text, integration_name || ' · ' || label FROM connections
+        "SELECT id::text, label FROM connections
          WHERE account_id = $1 AND category = 'hris' AND status <> 'disconnected' ORDER BY created_at",
     )
     .bind(account_id)
@@ -787,7 +787,7 @@ pub async fn matches(
 /// A `Person` from staff row `s` and its connection `c`.
 pub(super) const PERSON: &str = "s.connection_id::text || '/' || s.merge_id AS key,
     s.display_name AS name, s.work_email, s.job_title,
-    c.integration_name || ' · ' || c.label AS source";
+    c.label AS source";
 
 /// Anyone in the account's HR data whose name or email contains the text, leavers and removed
 /// people included.

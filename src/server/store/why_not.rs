@@ -227,8 +227,8 @@ pub async fn explain(
         "SELECT s.display_name, s.work_email, s.job_title, t.name AS team, s.country, s.city, s.start_date,
              s.employment_status, s.termination_date, s.deleted, s.removed_at, s.removal_held,
              c.status AS connection_status, c.disconnected_at, c.read_only_until,
-             c.integration_name || ' · ' || c.label AS source,
-             (SELECT c2.integration_name || ' · ' || c2.label FROM staff s2 JOIN connections c2 ON c2.id = s2.connection_id
+             c.label AS source,
+             (SELECT c2.label FROM staff s2 JOIN connections c2 ON c2.id = s2.connection_id
               WHERE s2.account_id = s.account_id AND lower(s2.work_email) = lower(s.work_email)
                 AND (c2.created_at, c2.id) < (c.created_at, c.id)
                 AND s2.removed_at IS NULL AND NOT s2.deleted

@@ -254,6 +254,17 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
         ),
         ("integrations/resync", (Admin, Form(format!("id={c}")))),
         (
+            "integrations/same-tenant",
+            (
+                Admin,
+                Json(json!({"slug": "sage-hr", "credentials": {"subdomain": "initech"}})),
+            ),
+        ),
+        (
+            "integrations/disconnect-impact",
+            (Admin, Form(format!("id={c}"))),
+        ),
+        (
             "integrations/rename",
             (Admin, Form(format!("id={c}&label=Hijacked"))),
         ),
