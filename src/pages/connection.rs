@@ -10,12 +10,13 @@ use crate::api::integrations::{ReviewHeld, connection_page};
 use crate::components::connection_actions::ConnectionActions;
 use crate::components::icon::{Icon, IconSvg};
 use crate::components::shell::UserResource;
-use crate::components::sync_progress::{SyncProgressBar, duration};
+use crate::components::sync_progress::SyncProgressBar;
 use crate::components::system_logo::SystemLogo;
 use crate::components::ticker::use_ticker;
 use crate::domain::connection_details::{ConnectionDetails, PersonLine, SyncRecord};
 use crate::domain::field_policy::BLOCKED;
 use crate::domain::integration::Health;
+use crate::domain::integration::duration;
 use crate::pages::integrations::as_of;
 
 fn when(at: DateTime<Utc>) -> String {
