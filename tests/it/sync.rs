@@ -1314,7 +1314,7 @@ async fn the_first_sync_explains_who_campaigns_can_choose(pool: PgPool) {
     for reason in reach.reasons() {
         assert!(body.contains(&format!("  - {reason}\n")), "{body}");
     }
-    assert!(body.contains("http://127.0.0.1:3000/campaigns\n"));
+    assert!(body.contains("http://127.0.0.1:3000/campaigns?new\n"));
     assert!(body.contains("http://127.0.0.1:3000/people\n"));
 }
 

@@ -129,7 +129,7 @@ pub async fn first_sync_finished(
              Fields shared: {fields}\n\
              Never requested: {blocked}\n\n\
              Next: start a campaign and choose its recipients from this staff list:\n\
-             {public_url}/campaigns\n\
+             {public_url}/campaigns?new\n\
              See the people:\n\
              {public_url}/people\n\n\
              — &Open HR Connectors\n",
