@@ -71,7 +71,9 @@ for (const width of [1280, 360]) {
     await expect(dialog.getByRole("progressbar")).toBeVisible({ timeout: 20_000 });
     await step(page, `connect-4-progress-${width}`);
     await expect(dialog.getByRole("heading", { name: /^Sage HR · acme( \(\d+\))? is connected$/ })).toBeVisible({ timeout: 45_000 });
-    await expect(dialog.getByText("240 people are ready for your campaigns.")).toBeVisible();
+    await expect(dialog.getByText(/^240 people synced; [\d,]+ can be chosen in campaigns\.$/)).toBeVisible();
+    await expect(dialog.getByRole("link", { name: "Start a campaign" })).toHaveAttribute("href", "/campaigns?new");
+    await expect(dialog.getByRole("link", { name: "See the people" })).toHaveAttribute("href", "/people");
     await step(page, `connect-5-ready-${width}`);
     await dialog.getByRole("button", { name: "Done" }).click();
     await expect(dialog).toBeHidden();

@@ -64,3 +64,12 @@ pub async fn outbox_messages() -> Result<OutboxView, AppError> {
         messages,
     })
 }
+
+/// Whether the main navigation offers the Outbox: in development it is where the demo's emails
+/// go, so it is one click away; in production email goes to inboxes.
+#[server(endpoint = "mail/outbox-in-navigation")]
+pub async fn outbox_in_navigation() -> Result<bool, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    current_user()?;
+    Ok(!state()?.config.is_production())
+}

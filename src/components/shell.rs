@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
 use crate::api::auth::{Logout, whoami};
+use crate::api::mail::outbox_in_navigation;
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;
 
@@ -13,6 +14,7 @@ pub type UserResource = Resource<Result<CurrentUser, AppError>>;
 pub fn AppShell() -> impl IntoView {
     let me: UserResource = Resource::new(|| (), |_| whoami());
     provide_context(me);
+    let outbox = Resource::new(|| (), |_| outbox_in_navigation());
 
     view! {
         <a class="skip-link" href="#main">"Skip to main content"</a>
@@ -28,6 +30,11 @@ pub fn AppShell() -> impl IntoView {
                     <A href="/integrations">"Integrations"</A>
                     <A href="/team">"Team"</A>
                     <A href="/help">"Help"</A>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            outbox.await.unwrap_or(false).then(|| view! { <A href="/outbox">"Outbox"</A> })
+                        })}
+                    </Transition>
                 </nav>
                 <Transition fallback=|| view! { <div class="user-chip user-chip--loading" aria-hidden="true"></div> }>
                     {move || Suspend::new(async move {

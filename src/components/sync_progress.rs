@@ -2,47 +2,31 @@ use leptos::prelude::*;
 
 use crate::domain::integration::{PHASE_STEPS, Phase, SyncProgress};
 
-pub fn duration(secs: i64) -> String {
-    match secs {
-        s if s < 60 => format!("{s} s"),
-        s if s < 3600 => format!("{} min {} s", s / 60, s % 60),
-        s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
-    }
-}
-
-/// The live sync-progress bar: phases, people received against people expected, elapsed time
-/// and an estimate when there is one.
+/// The live sync-progress bar, the one view of a sync's progress (the connect dialog, the
+/// Integrations card and the connection's page): phases, people read against people expected
+/// when that can be known, the reading rate, elapsed time and an estimate when there is one.
 #[component]
 pub fn SyncProgressBar(progress: SyncProgress, #[prop(optional)] compact: bool) -> impl IntoView {
     let fraction = progress.fraction();
     let step = progress.phase.step();
     let failed = progress.phase == Phase::Failed;
-    let counts = match progress.expected {
-        Some(e) if progress.phase.is_running() => {
-            format!("{} of about {} people", progress.received, e)
-        }
-        _ => format!("{} people received", progress.received),
-    };
-    let timing = match progress.remaining_secs() {
-        Some(r) => format!(
-            "{} elapsed · about {} left",
-            duration(progress.elapsed_secs),
-            duration(r)
-        ),
-        None => format!("{} elapsed", duration(progress.elapsed_secs)),
-    };
-    let value_now = fraction.map(|f| ((f * 100.0).round() as i64).to_string());
+    let counts = progress.counts();
+    let detail = progress.detail().join(" · ");
+    let value_now = progress.percent().map(|p| p.to_string());
     let bar_class = match (failed, fraction) {
         (true, _) => "progress-bar progress-bar--failed",
         (false, None) => "progress-bar progress-bar--indeterminate",
         _ => "progress-bar",
     };
+    let note = progress
+        .preparing_note()
+        .or_else(|| progress.no_total_note());
     view! {
         <div class="sync-progress" class:sync-progress--compact=compact>
             {(!compact).then(|| view! {
                 <ol class="phases">
                     {PHASE_STEPS.iter().enumerate().map(|(i, label)| {
-                        let state = if failed && i == step.min(3) { "failed" }
+                        let state = if failed && i == step { "failed" }
                             else if i < step || (i == step && progress.phase == Phase::Ready) { "done" }
                             else if i == step { "current" } else { "todo" };
                         view! { <li class=format!("phase phase--{state}") aria-current=(state == "current").then_some("step")>{*label}</li> }
@@ -62,8 +46,10 @@ pub fn SyncProgressBar(progress: SyncProgress, #[prop(optional)] compact: bool) 
             </div>
             <p class="progress-text">
                 <strong>{progress.phase.label()}</strong>
-                " · " {counts} " · " {timing}
+                " · " <span class="progress-counts">{counts}</span>
             </p>
+            <p class="progress-detail muted">{detail}</p>
+            {(!compact).then(|| note.map(|n| view! { <p class="progress-note muted">{n}</p> }))}
         </div>
     }
 }

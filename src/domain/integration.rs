@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::numbers::grouped;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Health {
     Syncing,
@@ -41,19 +43,29 @@ impl Health {
 pub enum Phase {
     Queued,
     Connecting,
+    /// Merge is still copying the staff from the HR system (its own first sync).
+    Preparing,
+    /// Reading teams and departments, before the first person.
+    Organisation,
     Reading,
+    /// Removals, and working out who campaigns can choose (leavers, one person in two systems).
     Filtering,
     Ready,
     Failed,
 }
 
 impl Phase {
-    pub fn parse(phase: &str, state: &str) -> Phase {
+    /// The job's phase and state; `derived` says whether what it wrote is folded into who
+    /// campaigns can choose yet. Until it is, the sync is not ready for campaigns.
+    pub fn parse(phase: &str, state: &str, derived: bool) -> Phase {
         match (state, phase) {
             ("failed", _) => Phase::Failed,
-            ("succeeded" | "partial", _) => Phase::Ready,
+            ("succeeded" | "partial", _) if derived => Phase::Ready,
+            ("succeeded" | "partial", _) => Phase::Filtering,
             ("queued", "connecting") => Phase::Queued,
             (_, "connecting") => Phase::Connecting,
+            (_, "preparing") => Phase::Preparing,
+            (_, "organisation") => Phase::Organisation,
             (_, "reading") => Phase::Reading,
             (_, "filtering") => Phase::Filtering,
             (_, "ready") => Phase::Ready,
@@ -63,7 +75,10 @@ impl Phase {
 
     pub fn label(self) -> &'static str {
         match self {
-            Phase::Queued | Phase::Connecting => "Connecting",
+            Phase::Queued => "Waiting to start",
+            Phase::Connecting => "Connecting",
+            Phase::Preparing => "Merge is preparing your data",
+            Phase::Organisation => "Reading teams and departments",
             Phase::Reading => "Reading people",
             Phase::Filtering => "Applying your data filters",
             Phase::Ready => "Ready",
@@ -74,9 +89,10 @@ impl Phase {
     pub fn step(self) -> usize {
         match self {
             Phase::Queued | Phase::Connecting => 0,
-            Phase::Reading => 1,
-            Phase::Filtering => 2,
-            Phase::Ready | Phase::Failed => 3,
+            Phase::Preparing => 1,
+            Phase::Organisation | Phase::Reading => 2,
+            Phase::Filtering => 3,
+            Phase::Ready | Phase::Failed => 4,
         }
     }
 
@@ -85,8 +101,9 @@ impl Phase {
     }
 }
 
-pub const PHASE_STEPS: [&str; 4] = [
+pub const PHASE_STEPS: [&str; 5] = [
     "Connecting",
+    "Merge prepares your data",
     "Reading people",
     "Applying your data filters",
     "Ready",
@@ -96,9 +113,12 @@ pub const PHASE_STEPS: [&str; 4] = [
 pub struct SyncProgress {
     pub phase: Phase,
     pub received: i64,
-    /// People expected, when known (the previous sync's count); a first sync does not know.
+    /// People expected, when known: as many as the last full sync read. Merge's lists carry no
+    /// total, so a first sync (and an incremental one) does not know.
     pub expected: Option<i64>,
     pub elapsed_secs: i64,
+    /// Seconds in the current phase.
+    pub phase_secs: i64,
     pub error: Option<String>,
     pub added: i64,
     pub updated: i64,
@@ -111,23 +131,160 @@ impl SyncProgress {
     pub fn fraction(&self) -> Option<f64> {
         match self.phase {
             Phase::Ready => Some(1.0),
-            Phase::Filtering => Some(0.97),
+            Phase::Failed => None,
             _ => self
                 .expected
                 .filter(|e| *e > 0)
-                .map(|e| (self.received as f64 / e as f64).clamp(0.0, 0.95)),
+                .map(|e| (self.received as f64 / e as f64).clamp(0.0, 0.99)),
         }
+    }
+
+    pub fn percent(&self) -> Option<i64> {
+        self.fraction().map(|f| (f * 100.0).floor() as i64)
+    }
+
+    /// People read per second while reading, once there is a second to measure.
+    pub fn rate(&self) -> Option<i64> {
+        (self.phase == Phase::Reading && self.received > 0 && self.phase_secs > 0)
+            .then(|| (self.received as f64 / self.phase_secs as f64).round() as i64)
     }
 
     /// Seconds left, estimated from the reading rate so far.
     pub fn remaining_secs(&self) -> Option<i64> {
         let expected = self.expected?;
-        if self.phase != Phase::Reading || self.received == 0 || self.elapsed_secs == 0 {
+        if self.phase != Phase::Reading || self.received == 0 || self.phase_secs == 0 {
             return None;
         }
-        let rate = self.received as f64 / self.elapsed_secs as f64;
+        let rate = self.received as f64 / self.phase_secs as f64;
         Some(((expected - self.received).max(0) as f64 / rate).ceil() as i64)
     }
+
+    /// The counts, as the dialog and the card both show them.
+    pub fn counts(&self) -> String {
+        match (self.phase, self.expected) {
+            (Phase::Queued | Phase::Connecting | Phase::Preparing | Phase::Organisation, _)
+                if self.received == 0 =>
+            {
+                "No people read yet".to_owned()
+            }
+            (p, Some(e)) if p.is_running() => {
+                format!("{} of about {} people", grouped(self.received), grouped(e))
+            }
+            _ => format!("{} received", people(self.received)),
+        }
+    }
+
+    /// What is happening now: how long Merge has been preparing, or the rate, percentage and
+    /// time left, as far as each can be known.
+    pub fn detail(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(p) = self.percent().filter(|_| self.phase.is_running()) {
+            out.push(format!("{p}%"));
+        }
+        if let Some(r) = self.rate() {
+            out.push(format!("{} people a second", grouped(r)));
+        }
+        match (self.phase, self.remaining_secs()) {
+            (_, Some(r)) => out.push(format!("about {} left", duration(r))),
+            (Phase::Preparing, None) => out.push(format!("{} so far", duration(self.phase_secs))),
+            _ => {}
+        }
+        out.push(format!("{} elapsed", duration(self.elapsed_secs)));
+        out
+    }
+
+    /// Why there is no percentage, when there is none while people are being read.
+    pub fn no_total_note(&self) -> Option<&'static str> {
+        (self.expected.is_none()
+            && matches!(
+                self.phase,
+                Phase::Preparing | Phase::Organisation | Phase::Reading
+            ))
+        .then_some(
+            "Merge does not say in advance how many people there are, so the first sync shows a count rather than a percentage. Later syncs show a percentage and the time left.",
+        )
+    }
+
+    /// A sentence for what Merge is doing while it prepares the data.
+    pub fn preparing_note(&self) -> Option<&'static str> {
+        (self.phase == Phase::Preparing).then_some(
+            "Merge is copying your staff from the HR system for the first time. Merge does not report how far it has got; reading starts as soon as it is done.",
+        )
+    }
+}
+
+/// "1 person", "10,000 people".
+pub fn people(n: i64) -> String {
+    if n == 1 {
+        "1 person".to_owned()
+    } else {
+        format!("{} people", grouped(n))
+    }
+}
+
+pub fn duration(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min {} s", s / 60, s % 60),
+        s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// Of a connection's synced people, who campaigns can choose and why the others are not offered.
+/// Worked out by the store with the recipients query's own rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reach {
+    /// In the HR system now (leavers included).
+    pub synced: i64,
+    pub leavers: i64,
+    /// Starting later, or still pending.
+    pub not_started: i64,
+    /// The same work email is already listed from a system connected earlier.
+    pub listed_elsewhere: i64,
+    pub recipients: i64,
+}
+
+impl Reach {
+    /// "1,200 people synced; 1,157 can receive gifts" and a line per reason for the difference.
+    pub fn headline(&self) -> String {
+        format!(
+            "{} synced; {} can be chosen in campaigns.",
+            people(self.synced),
+            grouped(self.recipients)
+        )
+    }
+
+    pub fn reasons(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.leavers > 0 {
+            out.push(format!(
+                "{} left the company (campaigns never offer leavers)",
+                grouped(self.leavers)
+            ));
+        }
+        if self.not_started > 0 {
+            out.push(format!(
+                "{} start later (offered once they start, or when a campaign includes people who have not started)",
+                grouped(self.not_started)
+            ));
+        }
+        if self.listed_elsewhere > 0 {
+            out.push(format!(
+                "{} are already listed from another HR system with the same work email (each person is offered once)",
+                grouped(self.listed_elsewhere)
+            ));
+        }
+        out
+    }
+}
+
+/// What an HR system would not let Merge read, and what that leaves empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissingAccess {
+    /// Merge's description of the problem (text from outside: shown as text).
+    pub problem: String,
+    /// Recipient filters that find no one from this system, because no one came with the data.
+    pub empty_filters: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,6 +307,10 @@ pub struct ConnectionView {
     pub consented_at: DateTime<Utc>,
     pub fields_enabled: Vec<String>,
     pub disconnected_at: Option<DateTime<Utc>>,
+    /// Set while the HR system withholds data Merge asked for (missing permissions).
+    pub missing_access: Option<MissingAccess>,
+    /// After the first sync: who of its people campaigns can choose.
+    pub reach: Option<Reach>,
 }
 
 impl ConnectionView {
@@ -372,9 +533,10 @@ mod tests {
     fn progress_estimates_only_what_it_can() {
         let p = SyncProgress {
             phase: Phase::Reading,
-            received: 500,
-            expected: Some(1000),
-            elapsed_secs: 5,
+            received: 5_000,
+            expected: Some(10_000),
+            elapsed_secs: 9,
+            phase_secs: 5,
             error: None,
             added: 0,
             updated: 0,
@@ -382,15 +544,72 @@ mod tests {
             skipped: 0,
         };
         assert_eq!(p.fraction(), Some(0.5));
+        assert_eq!(p.percent(), Some(50));
+        assert_eq!(p.rate(), Some(1_000));
         assert_eq!(p.remaining_secs(), Some(5));
+        assert_eq!(p.counts(), "5,000 of about 10,000 people");
+        assert_eq!(
+            p.detail(),
+            [
+                "50%",
+                "1,000 people a second",
+                "about 5 s left",
+                "9 s elapsed"
+            ]
+        );
+        assert_eq!(p.no_total_note(), None);
         let first = SyncProgress {
             expected: None,
-            ..p
+            ..p.clone()
         };
         assert_eq!(first.fraction(), None);
         assert_eq!(first.remaining_secs(), None);
-        assert_eq!(Phase::parse("reading", "running"), Phase::Reading);
-        assert_eq!(Phase::parse("reading", "failed"), Phase::Failed);
+        assert_eq!(first.counts(), "5,000 people received");
+        assert_eq!(first.detail(), ["1,000 people a second", "9 s elapsed"]);
+        assert!(first.no_total_note().is_some());
+        let preparing = SyncProgress {
+            phase: Phase::Preparing,
+            received: 0,
+            phase_secs: 4,
+            ..first.clone()
+        };
+        assert_eq!(preparing.counts(), "No people read yet");
+        assert_eq!(preparing.detail(), ["4 s so far", "9 s elapsed"]);
+        assert!(preparing.preparing_note().is_some());
+        assert_eq!(Phase::parse("reading", "running", false), Phase::Reading);
+        assert_eq!(Phase::parse("reading", "failed", false), Phase::Failed);
+        assert_eq!(
+            Phase::parse("preparing", "running", false),
+            Phase::Preparing
+        );
+        assert_eq!(Phase::parse("ready", "partial", false), Phase::Filtering);
+        assert_eq!(Phase::parse("ready", "partial", true), Phase::Ready);
+    }
+
+    #[test]
+    fn reach_explains_who_is_left_out() {
+        let r = Reach {
+            synced: 1_200,
+            leavers: 30,
+            not_started: 8,
+            listed_elsewhere: 5,
+            recipients: 1_157,
+        };
+        assert_eq!(
+            r.headline(),
+            "1,200 people synced; 1,157 can be chosen in campaigns."
+        );
+        assert_eq!(r.reasons().len(), 3);
+        assert!(r.reasons()[0].starts_with("30 left"));
+        let all = Reach {
+            synced: 1,
+            leavers: 0,
+            not_started: 0,
+            listed_elsewhere: 0,
+            recipients: 1,
+        };
+        assert!(all.reasons().is_empty());
+        assert_eq!(people(1), "1 person");
     }
 }
 

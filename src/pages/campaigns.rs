@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::campaigns::{CreateCampaign, list_campaigns};
 use crate::components::campaign_form::CampaignForm;
@@ -14,7 +14,8 @@ use crate::domain::campaign::{AudienceKind, CampaignDraft, CampaignSummary, form
 #[component]
 pub fn CampaignsPage() -> impl IntoView {
     let archived = RwSignal::new(false);
-    let creating = RwSignal::new(false);
+    // `?new` (the next step after connecting an HR system) opens with the form ready.
+    let creating = RwSignal::new(use_query_map().get_untracked().get("new").is_some());
     let list = Resource::new(move || archived.get(), list_campaigns);
     let create = ServerAction::<CreateCampaign>::new();
     let navigate = use_navigate();

@@ -10,12 +10,14 @@ use crate::api::integrations::{ReviewHeld, connection_page};
 use crate::components::connection_actions::ConnectionActions;
 use crate::components::icon::{Icon, IconSvg};
 use crate::components::shell::UserResource;
-use crate::components::sync_progress::{SyncProgressBar, duration};
+use crate::components::sync_progress::SyncProgressBar;
 use crate::components::system_logo::SystemLogo;
 use crate::components::ticker::use_ticker;
 use crate::domain::connection_details::{ConnectionDetails, PersonLine, SyncRecord};
 use crate::domain::field_policy::BLOCKED;
 use crate::domain::integration::{ConnectionView, Health};
+use crate::domain::integration::{duration, people};
+use crate::domain::numbers::grouped;
 use crate::pages::integrations::as_of;
 
 fn when(at: DateTime<Utc>) -> String {
@@ -92,7 +94,7 @@ fn Details(details: ConnectionDetails, admin: bool, on_change: Callback<()>) -> 
                 <span class=c.health.css()>{c.health.label()}</span>
             </div>
             {(!crm).then(|| view! {
-                <p class="connection-facts"><strong>{format!("{} people", c.people)}</strong> " · " {as_of(&c)}</p>
+                <p class="connection-facts"><strong>{people(c.people)}</strong> " · " {as_of(&c)}</p>
             })}
             {c.reason.clone().filter(|_| !syncing).map(|r| view! { <p class="connection-reason">{r}</p> })}
             {c.progress.clone().filter(|_| syncing).map(|p| view! { <SyncProgressBar progress=p compact=true/> })}
@@ -159,7 +161,7 @@ fn HeldRemovals(
     view! {
         <section class="card held-removals" aria-labelledby="held-title">
             <h2 id="held-title" class="section-title section-title--first">
-                <IconSvg icon=Icon::Warning size=20/> {format!("{total} people waiting for your review")}
+                <IconSvg icon=Icon::Warning size=20/> {format!("{} waiting for your review", people(total))}
             </h2>
             <p>
                 "The last sync no longer found these people in " {system} ". Because that is more than a fifth of your staff, "
@@ -172,7 +174,7 @@ fn HeldRemovals(
                     <div class="button-row">
                         <button type="button" class="button button--danger button--small" disabled=pending
                             on:click=move |_| { review.dispatch(ReviewHeld { id, apply: true }); }>
-                            {format!("Remove these {total} people")}
+                            {format!("Remove these {}", people(total))}
                         </button>
                         <button type="button" class="button button--secondary button--small" disabled=pending
                             on:click=move |_| { review.dispatch(ReviewHeld { id, apply: false }); }>
@@ -216,12 +218,12 @@ fn Receipt(details: ConnectionDetails) -> impl IntoView {
                 <dt>"Changes since consent"</dt>
                 <dd>{format!(
                     "{} {}: {} people added, {} updated, {} removed",
-                    changes.syncs,
+                    grouped(changes.syncs),
                     if changes.syncs == 1 { "sync" } else { "syncs" },
-                    changes.added, changes.updated, changes.removed
+                    grouped(changes.added), grouped(changes.updated), grouped(changes.removed)
                 )}</dd>
                 <dt>"Removals and deletions"</dt>
-                <dd>{if removals_total == 0 { "None".to_owned() } else { format!("{removals_total} people") }}</dd>
+                <dd>{if removals_total == 0 { "None".to_owned() } else { people(removals_total) }}</dd>
             </dl>
             {(removals_total > 0).then(|| view! {
                 <table class="data-table">
@@ -238,7 +240,7 @@ fn Receipt(details: ConnectionDetails) -> impl IntoView {
                     </tbody>
                 </table>
                 {(removals_total > shown as i64).then(|| view! {
-                    <p class="muted">{format!("Showing the latest {shown} of {removals_total}.")}</p>
+                    <p class="muted">{format!("Showing the latest {shown} of {}.", grouped(removals_total))}</p>
                 })}
             })}
         </section>
@@ -248,10 +250,12 @@ fn Receipt(details: ConnectionDetails) -> impl IntoView {
 fn counts(r: &SyncRecord) -> String {
     let mut out = format!(
         "{} added, {} updated, {} removed",
-        r.added, r.updated, r.removed
+        grouped(r.added),
+        grouped(r.updated),
+        grouped(r.removed)
     );
     if r.held > 0 {
-        out.push_str(&format!(", {} held for review", r.held));
+        out.push_str(&format!(", {} held for review", grouped(r.held)));
     }
     out
 }
@@ -262,7 +266,7 @@ fn skipped(r: &SyncRecord) -> String {
     }
     r.skipped
         .iter()
-        .map(|(reason, n)| format!("{n} {reason}"))
+        .map(|(reason, n)| format!("{} {reason}", grouped(*n)))
         .collect::<Vec<_>>()
         .join("; ")
 }

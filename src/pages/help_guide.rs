@@ -16,6 +16,30 @@ pub const GUIDES: &[(&str, &str)] = &[
     ("deel", "Deel"),
 ];
 
+/// Where the guide for a system is, or all help when it has none.
+pub fn guide_path(slug: &str) -> String {
+    if GUIDES.iter().any(|(s, _)| *s == slug) {
+        format!("/help/connect/{slug}#permissions")
+    } else {
+        "/help".to_owned()
+    }
+}
+
+/// What the HR-system user (or API key) must be allowed to read, and what each feeds. A right
+/// that is missing leaves the matching filters empty for that system's people.
+const PERMISSIONS: &[(&str, &str)] = &[
+    (
+        "Employees",
+        "names, work emails, managers, start dates and employment status",
+    ),
+    (
+        "Employment details",
+        "job titles (the \"Job title contains\" filter)",
+    ),
+    ("Teams and departments", "the Team and Department filters"),
+    ("Work locations", "the Office and Office country filters"),
+];
+
 /// How to connect one HR system: who can do it, what to collect, step by step.
 #[component]
 pub fn HelpGuidePage() -> impl IntoView {
@@ -49,6 +73,10 @@ pub fn HelpGuidePage() -> impl IntoView {
                                 {steps.iter().map(|s| view! { <li>{*s}</li> }).collect_view()}
                                 <li>"In HR Connectors, open Integrations → Connect new integration, choose " {*name} ", review the data requested, and paste the details."</li>
                             </ol>
+                            <h3 id="permissions">"Permissions HR Connectors needs"</h3>
+                            <p>{format!("The {name} user or API key you connect with must be allowed to read:")}</p>
+                            <ul>{PERMISSIONS.iter().map(|(what, feeds)| view! { <li><strong>{*what}</strong>" — "{*feeds}</li> }).collect_view()}</ul>
+                            <p>"If a right is missing, the connection still works, but the filters it feeds find no one from this system. Once the right is granted, choose Resync now on the connection to check again."</p>
                             <p class="muted">"Your details are checked with " {*name} " straight away and stored encrypted. Your staff list starts syncing as soon as the connection works."</p>
                         </article>
                     }.into_any()

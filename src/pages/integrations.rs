@@ -3,8 +3,8 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::integrations::list_connections;
 use crate::components::connect::dialog::ConnectDialog;
+use crate::components::connect::progress::LiveConnections;
 use crate::components::connection_actions::ConnectionActions;
 use crate::components::empty_state::EmptyState;
 use crate::components::icon::Icon;
@@ -13,7 +13,7 @@ use crate::components::shell::UserResource;
 use crate::components::sync_progress::SyncProgressBar;
 use crate::components::system_logo::SystemLogo;
 use crate::components::ticker::use_ticker;
-use crate::domain::integration::{ConnectionView, Health};
+use crate::domain::integration::{ConnectionView, Health, people};
 
 #[component]
 pub fn IntegrationsPage() -> impl IntoView {
@@ -24,16 +24,20 @@ pub fn IntegrationsPage() -> impl IntoView {
             .unwrap_or(false)
     };
     let refresh = RwSignal::new(0u64);
-    let connections = Resource::new(move || refresh.get(), |_| list_connections());
-    // While a sync runs anywhere on the page, refresh once a second.
+    let live = LiveConnections::new(refresh);
+    provide_context(live);
+    let connections = live.0;
+    // While a sync runs anywhere on the page, refresh once a second, but only once the last
+    // refresh has answered: a newer request discards an older one's answer, so asking every
+    // second while answers take longer would leave the cards showing old numbers.
     let tick = use_ticker(Duration::from_secs(1));
     Effect::new(move |_| {
         tick.track();
-        let syncing = connections
-            .get_untracked()
-            .and_then(|r| r.ok())
-            .is_some_and(|list| list.iter().any(|c| c.health == Health::Syncing));
-        if syncing {
+        let due = connections.get_untracked().is_some_and(|(answered, list)| {
+            answered == refresh.get_untracked()
+                && list.is_ok_and(|list| list.iter().any(|c| c.health == Health::Syncing))
+        });
+        if due {
             refresh.update(|r| *r += 1);
         }
     });
@@ -60,7 +64,7 @@ pub fn IntegrationsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading integrations…"</p> }>
             {move || Suspend::new(async move {
                 let admin = is_admin().await;
-                match connections.await {
+                match connections.await.1 {
                     Ok(list) if list.is_empty() => view! {
                         <EmptyState
                             title="No HR system connected yet"
@@ -157,7 +161,7 @@ fn ConnectionCard(
             } else {
                 view! {
                     <p class="connection-facts">
-                        <strong>{format!("{} people", c.people)}</strong>
+                        <strong>{people(c.people)}</strong>
                         " · " {as_of(&c)}
                     </p>
                 }.into_any()

@@ -7,10 +7,14 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use hr_connectors::domain::integration::Phase;
+use hr_connectors::domain::numbers::grouped;
 use hr_connectors::domain::role::Role;
+use hr_connectors::domain::staff_filter::StaffFilter;
 use hr_connectors::domain::user::CurrentUser;
 use hr_connectors::error::AppError;
 use hr_connectors::server::integrations::connect::{ConnectInput, connect_with_credentials};
+use hr_connectors::server::integrations::views;
 use hr_connectors::server::merge::client::MergeClient;
 use hr_connectors::server::merge::retry::RetryPolicy;
 use hr_connectors::server::merge::signature;
@@ -19,6 +23,7 @@ use hr_connectors::server::sandbox::{self, SandboxHandle};
 use hr_connectors::server::secret::Secret;
 use hr_connectors::server::state::AppState;
 use hr_connectors::server::store::connections::{self, Connection, ConnectionStatus};
+use hr_connectors::server::store::staff_query;
 use hr_connectors::server::sync::jobs::{self, JobKind};
 use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
 use hr_connectors::server::sync::worker::run_one;
@@ -1200,4 +1205,134 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
         !dump.contains(config.merge_webhook_key.expose()),
         "the webhook key is in the dump"
     );
+}
+
+/// The admin's first-sync email for a connection, with its subject.
+async fn first_sync_email(env: &Env, account: Uuid) -> (String, String) {
+    let mail = hr_connectors::server::mail::outbox::list(
+        &env.state.pool,
+        &env.state.secrets,
+        account,
+        10,
+        hr_connectors::server::mail::outbox::PrivateLinks::Hide,
+    )
+    .await
+    .unwrap();
+    assert_eq!(mail.len(), 1);
+    (mail[0].subject.clone(), mail[0].body_text.clone().unwrap())
+}
+
+/// An HR-system user without the right to read employment details: the connection works, but
+/// job titles never arrive. It must not be announced as a plain success.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn missing_permissions_are_named_with_the_filters_they_leave_empty(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_with_credentials(&env.state, &env.admin, sage("acme", "demo-no-permissions"))
+        .await
+        .unwrap();
+    drain(&env).await;
+    let c = connections::get(&pool, env.admin.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let view = views::view(&pool, &c).await.unwrap();
+    let missing = view
+        .missing_access
+        .expect("missing permissions are reported");
+    assert!(
+        missing.problem.contains("employment details"),
+        "{missing:?}"
+    );
+    assert_eq!(missing.empty_filters, ["Job title contains"]);
+    let (subject, body) = first_sync_email(&env, c.account_id).await;
+    assert_eq!(
+        subject,
+        "Sage HR is connected, but some data is missing: 240 people synced"
+    );
+    assert!(
+        body.contains("Missing permission to read employment details"),
+        "{body}"
+    );
+    assert!(
+        body.contains("these filters find no one from Sage HR: Job title contains."),
+        "{body}"
+    );
+    assert!(body.contains("http://127.0.0.1:3000/help/connect/sage-hr#permissions"));
+    assert!(body.contains("\"Resync now\""));
+    assert!(!body.contains("Campaigns can now"));
+
+    // A healthy connection has nothing missing.
+    let healthy = connect_and_sync(&env, "initech").await;
+    let view = views::view(&pool, &healthy).await.unwrap();
+    assert_eq!(view.missing_access, None);
+}
+
+/// The email and the Ready step say how many people campaigns can choose, the same number the
+/// recipients list offers, and why the others are left out.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn the_first_sync_explains_who_campaigns_can_choose(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_with_credentials(&env.state, &env.admin, sage("globex", "demo-api-key"))
+        .await
+        .unwrap();
+    drain(&env).await;
+    let c = connections::get(&pool, env.admin.account_id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let reach = views::view(&pool, &c)
+        .await
+        .unwrap()
+        .reach
+        .expect("a finished first sync says who campaigns can choose");
+    let offered = staff_query::count(&pool, c.account_id, &StaffFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(reach.recipients, offered);
+    assert_eq!(reach.synced, c.people_count as i64);
+    assert_eq!(
+        reach.leavers + reach.not_started + reach.listed_elsewhere + reach.recipients,
+        reach.synced
+    );
+    assert!(
+        reach.leavers > 0 && reach.recipients < reach.synced,
+        "{reach:?}"
+    );
+    let (subject, body) = first_sync_email(&env, c.account_id).await;
+    assert_eq!(
+        subject,
+        format!(
+            "Sage HR is connected: {} people synced",
+            grouped(reach.synced)
+        )
+    );
+    assert!(
+        body.contains("Sage HR (\"UK division\") is connected"),
+        "{body}"
+    );
+    assert!(body.contains(&format!("People synced: {}\n", grouped(reach.synced))));
+    assert!(body.contains(&format!("Campaigns can choose: {}\n", grouped(offered))));
+    for reason in reach.reasons() {
+        assert!(body.contains(&format!("  - {reason}\n")), "{body}");
+    }
+    assert!(body.contains("http://127.0.0.1:3000/campaigns?new\n"));
+    assert!(body.contains("http://127.0.0.1:3000/people\n"));
+}
+
+/// A first sync cannot know how many people to expect; the next full sync expects as many as
+/// the last one read, so it can show a percentage and time left.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn a_full_sync_expects_as_many_people_as_the_last_one_read(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_and_sync(&env, "acme").await;
+    let first = jobs::latest(&pool, c.id).await.unwrap().unwrap();
+    assert_eq!(first.expected, None);
+    assert!(first.phase_started_at.is_some());
+    let progress = views::progress(&first);
+    assert_eq!(progress.phase, Phase::Ready);
+    assert_eq!(progress.counts(), "240 people received");
+    jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap();
+    drain(&env).await;
+    let second = jobs::latest(&pool, c.id).await.unwrap().unwrap();
+    assert_eq!(second.expected, Some(240));
 }

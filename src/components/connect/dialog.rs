@@ -124,7 +124,7 @@ pub fn ConnectDialog(open: RwSignal<bool>, on_change: Callback<()>) -> impl Into
                         />
                     }.into_any(),
                     Step::Progress(c) => view! {
-                        <ProgressStep connection=*c on_done=Callback::new(move |_| open.set(false))/>
+                        <ProgressStep connection=*c on_done=Callback::new(move |_| open.set(false)) on_change/>
                     }.into_any(),
                 }}
             </div>

@@ -5,24 +5,23 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::credentials::tenant_address;
-use crate::domain::integration::{ConnectionView, Health, Phase, SyncProgress};
+use crate::domain::integration::{ConnectionView, Health, MissingAccess, Phase, SyncProgress};
 use crate::server::error::ServerError;
 use crate::server::sandbox::catalogue;
 use crate::server::store::connections::{self, Connection, ConnectionStatus};
+use crate::server::store::reach;
 use crate::server::sync::jobs::{self, Job};
 
 pub fn progress(job: &Job) -> SyncProgress {
-    let phase = Phase::parse(&job.phase, &job.state);
+    let phase = Phase::parse(&job.phase, &job.state, job.derived_at.is_some());
     let end = job.finished_at.unwrap_or_else(Utc::now);
-    let elapsed = job
-        .started_at
-        .map(|s| (end - s).num_seconds().max(0))
-        .unwrap_or(0);
+    let since = |t: Option<chrono::DateTime<Utc>>| t.map(|s| (end - s).num_seconds().max(0));
     SyncProgress {
         phase,
         received: job.received as i64,
         expected: job.expected.map(i64::from),
-        elapsed_secs: elapsed,
+        elapsed_secs: since(job.started_at).unwrap_or(0),
+        phase_secs: since(job.phase_started_at).unwrap_or(0),
         error: job.error.clone().filter(|_| phase == Phase::Failed),
         added: job.added as i64,
         updated: job.updated as i64,
@@ -38,6 +37,25 @@ fn health(status: &ConnectionStatus) -> Health {
         ConnectionStatus::NeedsAttention => Health::NeedsAttention,
         ConnectionStatus::NeedsRelink => Health::NeedsRelink,
         ConnectionStatus::Disconnected => Health::Disconnected,
+    }
+}
+
+/// What the HR system withholds, when the latest sync ended on an ongoing Merge issue: such a
+/// sync ends "partial" without held removals, and the status reason is Merge's description of
+/// what the HR system refused.
+pub async fn missing_access(
+    pool: &PgPool,
+    c: &Connection,
+    latest: Option<&Job>,
+) -> Result<Option<MissingAccess>, ServerError> {
+    let withheld = c.status == ConnectionStatus::NeedsAttention
+        && latest.is_some_and(|j| j.state == "partial" && j.held_removals == 0);
+    match (withheld, &c.status_reason) {
+        (true, Some(problem)) => Ok(Some(MissingAccess {
+            problem: problem.clone(),
+            empty_filters: reach::empty_filters(pool, c.id, &c.consent).await?,
+        })),
+        _ => Ok(None),
     }
 }
 
@@ -58,6 +76,15 @@ pub async fn view(pool: &PgPool, c: &Connection) -> Result<ConnectionView, Serve
     if running && c.status != ConnectionStatus::Disconnected {
         h = Health::Syncing;
     }
+    let missing_access = missing_access(pool, c, latest.as_ref()).await?;
+    // After a full sync, until the next sync: who of its people campaigns can choose.
+    let full_sync_done = latest.as_ref().is_some_and(|j| j.full_sync)
+        && progress.as_ref().is_some_and(|p| p.phase == Phase::Ready);
+    let reach = if full_sync_done {
+        Some(reach::reach(pool, c.id).await?)
+    } else {
+        None
+    };
     Ok(ConnectionView {
         id: c.id,
         category: c.category.clone(),
@@ -82,6 +109,8 @@ pub async fn view(pool: &PgPool, c: &Connection) -> Result<ConnectionView, Serve
             .map(|f| f.label.to_owned())
             .collect(),
         disconnected_at: c.disconnected_at,
+        missing_access,
+        reach,
     })
 }
 

@@ -5,8 +5,13 @@ use sqlx::PgPool;
 
 use super::outbox::{self, NewMail};
 use crate::domain::field_policy::BLOCKED;
+use crate::domain::integration::people;
+use crate::domain::numbers::grouped;
+use crate::pages::help_guide::guide_path;
 use crate::server::error::{Context, ServerError};
+use crate::server::integrations::views;
 use crate::server::store::connections::Connection;
+use crate::server::store::reach;
 use crate::server::sync::jobs::Job;
 use crate::server::sync::minimise::SkipReason;
 
@@ -18,9 +23,23 @@ fn skip_lines(job: &Job) -> String {
         .skip_reasons
         .0
         .iter()
-        .map(|(key, n)| format!("  - {n} {}", SkipReason::label_of_key(key)))
+        .map(|(key, n)| format!("  - {} {}", grouped(*n), SkipReason::label_of_key(key)))
         .collect();
-    format!("People skipped: {}\n{}", job.skipped, reasons.join("\n"))
+    format!(
+        "People skipped: {}\n{}",
+        grouped(job.skipped as i64),
+        reasons.join("\n")
+    )
+}
+
+/// The system's name, and the connection's own name when the admin gave it another.
+fn named(connection: &Connection) -> String {
+    let system = &connection.integration_name;
+    if connection.label.trim() == system.trim() {
+        system.clone()
+    } else {
+        format!("{system} (\"{}\")", connection.label)
+    }
 }
 
 /// Queues the email for a finished first sync (once per job).
@@ -28,7 +47,6 @@ pub async fn first_sync_finished(
     pool: &PgPool,
     connection: &Connection,
     job: &Job,
-    people: i64,
     public_url: &str,
 ) -> Result<(), ServerError> {
     let Some(user) = connection.consented_by else {
@@ -46,10 +64,15 @@ pub async fn first_sync_finished(
     };
     let system = &connection.integration_name;
     let failed = job.state == "failed";
-    let subject = if failed {
-        format!("{system}: the first sync did not finish")
-    } else {
-        format!("{system} is connected: {people} people synced")
+    let missing = views::missing_access(pool, connection, Some(job)).await?;
+    let reach = reach::reach(pool, connection.id).await?;
+    let subject = match (&missing, failed) {
+        (_, true) => format!("{system}: the first sync did not finish"),
+        (Some(_), false) => format!(
+            "{system} is connected, but some data is missing: {} synced",
+            people(reach.synced)
+        ),
+        (None, false) => format!("{system} is connected: {} synced", people(reach.synced)),
     };
     let fields: Vec<&str> = connection
         .consent
@@ -60,24 +83,59 @@ pub async fn first_sync_finished(
     let body = if failed {
         format!(
             "Hello {name},\n\n\
-             The first sync of {system} (\"{label}\") did not finish: {error}\n\n\
+             The first sync of {named} did not finish: {error}\n\n\
              Nothing was lost. Open Integrations to retry or relink:\n{public_url}/integrations\n\n\
              — &Open HR Connectors\n",
-            label = connection.label,
+            named = named(connection),
             error = job.error.as_deref().unwrap_or("an unexpected error."),
         )
     } else {
+        let mut difference = String::new();
+        for line in reach.reasons() {
+            difference.push_str(&format!("  - {line}\n"));
+        }
+        let access = match &missing {
+            None => String::new(),
+            Some(m) => {
+                let empty = if m.empty_filters.is_empty() {
+                    "No filter is empty yet, but some details may be missing.".to_owned()
+                } else {
+                    format!(
+                        "Until this is fixed, these filters find no one from {system}: {}.",
+                        m.empty_filters.join(", ")
+                    )
+                };
+                format!(
+                    "Some data is missing. {system} did not give Merge everything it asked for:\n  {problem}\n\
+                     {empty}\n\
+                     Ask your {system} admin to grant the missing permissions (the guide lists them):\n\
+                     {public_url}{guide}\n\
+                     Then choose \"Resync now\" on the connection to check again:\n\
+                     {public_url}/integrations/{id}\n\n",
+                    problem = m.problem,
+                    guide = guide_path(&connection.integration_slug),
+                    id = connection.id,
+                )
+            }
+        };
         format!(
             "Hello {name},\n\n\
-             {system} (\"{label}\") is connected to &Open and its first sync has finished.\n\n\
-             People synced: {people}\n\
+             {named} is connected to &Open and its first sync has finished.\n\n\
+             {access}\
+             People synced: {synced}\n\
+             Campaigns can choose: {recipients}\n\
+             {difference}\
              {skipped}\n\n\
              Fields shared: {fields}\n\
              Never requested: {blocked}\n\n\
-             Your campaigns can now choose recipients from this staff list. See the connection:\n\
-             {public_url}/integrations\n\n\
+             Next: start a campaign and choose its recipients from this staff list:\n\
+             {public_url}/campaigns?new\n\
+             See the people:\n\
+             {public_url}/people\n\n\
              — &Open HR Connectors\n",
-            label = connection.label,
+            named = named(connection),
+            synced = grouped(reach.synced),
+            recipients = grouped(reach.recipients),
             skipped = skip_lines(job),
             fields = fields.join(", "),
             blocked = blocked.join(", "),

@@ -255,7 +255,11 @@ impl View<'_> {
         } else {
             format!("[{}]", self.id_json(kind::GROUP, p.department))
         };
-        let employments = if expand("employments") {
+        // An HR-system user without the right to read employment details (the demo's
+        // `demo-no-permissions`) gets Merge no employments, so job titles arrive empty.
+        let employments = if self.account.missing_permissions {
+            "[]".to_owned()
+        } else if expand("employments") {
             format!("[{}]", self.employment(p))
         } else {
             format!("[{}]", self.id_json(kind::EMPLOYMENT, p.index))

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod connections;
 pub mod derived;
 pub mod org;
+pub mod reach;
 pub mod removals;
 pub mod reseal;
 pub mod staff;

@@ -416,12 +416,20 @@ fn push_matching(
         qb.push_bind(days as i32);
     }
     if !f.include_leavers {
-        qb.push(" AND coalesce(p.employment_status, '') <> 'INACTIVE' AND (p.termination_date IS NULL OR p.termination_date > current_date)");
+        qb.push(" AND ");
+        qb.push(STILL_EMPLOYED);
     }
     if !f.include_pending {
-        qb.push(" AND coalesce(p.employment_status, '') <> 'PENDING' AND (p.start_date IS NULL OR p.start_date <= current_date)");
+        qb.push(" AND ");
+        qb.push(HAS_STARTED);
     }
 }
+
+/// A staff row `p` who has not left: the recipients list leaves everyone else out unless asked.
+pub const STILL_EMPLOYED: &str = "(coalesce(p.employment_status, '') <> 'INACTIVE' AND (p.termination_date IS NULL OR p.termination_date > current_date))";
+
+/// A staff row `p` who has started: the list leaves out people starting later unless asked.
+pub const HAS_STARTED: &str = "(coalesce(p.employment_status, '') <> 'PENDING' AND (p.start_date IS NULL OR p.start_date <= current_date))";
 
 /// The table's order over staff rows `p`; the name and keys break ties so pages never overlap.
 ///

@@ -60,11 +60,15 @@ pub struct Job {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    pub phase_started_at: Option<DateTime<Utc>>,
+    /// Set once the people the job wrote are folded into who campaigns can choose
+    /// (`store::derived`).
+    pub derived_at: Option<DateTime<Utc>>,
 }
 
 const COLUMNS: &str = "id, connection_id, kind, state, attempts, phase, full_sync, window_start,
     window_end, cursor, pages, received, expected, added, updated, removed, skipped, skip_reasons,
-    held_removals, error, created_at, started_at, finished_at";
+    held_removals, error, created_at, started_at, finished_at, phase_started_at, derived_at";
 
 /// Queues a sync unless one is already queued or running for the connection. Returns whether a
 /// job was added.
@@ -151,6 +155,23 @@ pub async fn history(
     .context("loading sync history")
 }
 
+/// How many records a full sync of the connection can expect to read: as many as its last
+/// finished full sync read. Merge's lists carry no total, so a first sync cannot know.
+pub async fn expected_records(
+    pool: &PgPool,
+    connection_id: Uuid,
+) -> Result<Option<i32>, ServerError> {
+    sqlx::query_scalar(
+        "SELECT received FROM sync_jobs
+         WHERE connection_id = $1 AND full_sync AND state IN ('succeeded', 'partial') AND received > 0
+         ORDER BY finished_at DESC LIMIT 1",
+    )
+    .bind(connection_id)
+    .fetch_optional(pool)
+    .await
+    .context("finding how many people the last full sync read")
+}
+
 /// Fixes the window once, when the job first runs, so a resumed job reads the same records.
 pub async fn begin(
     pool: &PgPool,
@@ -182,7 +203,10 @@ pub async fn set_phase(
     phase: &str,
 ) -> Result<bool, ServerError> {
     let n = sqlx::query(
-        "UPDATE sync_jobs SET phase = $3, heartbeat_at = now() WHERE id = $1 AND locked_by = $2",
+        "UPDATE sync_jobs SET phase = $3, heartbeat_at = now(),
+             phase_started_at = CASE WHEN phase = $3 AND phase_started_at IS NOT NULL
+                                     THEN phase_started_at ELSE now() END
+         WHERE id = $1 AND locked_by = $2",
     )
     .bind(job)
     .bind(worker)

@@ -182,8 +182,7 @@ pub async fn run(ctx: &SyncContext, job: Job) -> Result<(), ServerError> {
                     error: Some(&msg),
                 },
             )
-            .await?;
-            notify_first_sync(ctx, &job, &connection, connection.people_count as i64).await
+            .await
         }
         Err(Failure::Server(err)) => {
             tracing::error!(job = %job.id, error = %err, "sync failed");
@@ -215,7 +214,7 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
     let resuming = job.cursor.is_some();
     if !resuming {
         phase(ctx, job, "connecting").await?;
-        wait_for_merge(ctx, &token).await?;
+        wait_for_merge(ctx, job, &token).await?;
     }
     let window_end = job.window_end.unwrap_or_else(Utc::now);
     let window_start = if job.full_sync {
@@ -223,8 +222,11 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
     } else {
         job.window_start.or(connection.synced_through)
     };
-    let expected =
-        (job.full_sync && connection.people_count > 0).then_some(connection.people_count);
+    let expected = if job.full_sync {
+        jobs::expected_records(&ctx.pool, connection.id).await?
+    } else {
+        None
+    };
     jobs::begin(
         &ctx.pool,
         job.id,
@@ -235,7 +237,7 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
     )
     .await?;
 
-    phase(ctx, job, "reading").await?;
+    phase(ctx, job, "organisation").await?;
     let teams: Vec<Team> = ctx
         .merge
         .list_all(&token, Resource::Teams, &ListQuery::default())
@@ -246,6 +248,7 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
         .list_all(&token, Resource::Groups, &ListQuery::default())
         .await?;
     org::replace_departments(&ctx.pool, connection.id, &groups).await?;
+    phase(ctx, job, "reading").await?;
 
     let mut expand = vec!["work_location"];
     if connection.consent.allows("job_title") {
@@ -340,7 +343,6 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
     )
     .await?;
     tracing::info!(job = %job.id, people, removed, held, "sync finished");
-    notify_first_sync(ctx, job, connection, people).await?;
     Ok(())
 }
 
@@ -525,32 +527,10 @@ async fn commit_page(
     Ok(())
 }
 
-/// The first sync of a connection (finished or failed) emails the admin who connected it.
-async fn notify_first_sync(
-    ctx: &SyncContext,
-    job: &Job,
-    connection: &Connection,
-    people: i64,
-) -> Result<(), ServerError> {
-    if job.kind != "initial" {
-        return Ok(());
-    }
-    let Some(done) = jobs::get(&ctx.pool, job.id).await? else {
-        return Ok(());
-    };
-    crate::server::mail::compose::first_sync_finished(
-        &ctx.pool,
-        connection,
-        &done,
-        people,
-        &ctx.public_url,
-    )
-    .await?;
-    Ok(())
-}
-
-/// Waits while Merge is still running its own initial sync, so the first read is complete.
-async fn wait_for_merge(ctx: &SyncContext, token: &Secret) -> Result<(), Failure> {
+/// Waits while Merge is still running its own initial sync, so the first read is complete. The
+/// job says so meanwhile ("preparing"): Merge reports that it is syncing, not how far it got.
+async fn wait_for_merge(ctx: &SyncContext, job: &Job, token: &Secret) -> Result<(), Failure> {
+    let mut preparing = false;
     let details = ctx.merge.account_details(token).await?;
     if details.status == Some(LinkedAccountStatus::RelinkNeeded) {
         return Err(Failure::Relink);
@@ -567,6 +547,10 @@ async fn wait_for_merge(ctx: &SyncContext, token: &Secret) -> Result<(), Failure
         });
         if !initial_running || tokio::time::Instant::now() >= deadline {
             return Ok(());
+        }
+        if !preparing {
+            phase(ctx, job, "preparing").await?;
+            preparing = true;
         }
         tokio::time::sleep(ctx.policy.poll_merge_every).await;
     }

@@ -10,6 +10,8 @@ use uuid::Uuid;
 use super::jobs::{self, JobKind};
 use super::run::{SyncContext, run};
 use crate::server::error::{Context, ServerError};
+use crate::server::mail::compose;
+use crate::server::store::connections::{self, ConnectionStatus};
 use crate::server::store::{audiences, derived, tokens};
 
 /// Jobs that heartbeat less often than this are considered abandoned by a stopped worker.
@@ -44,7 +46,26 @@ async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), Server
         derived::refresh_after_sync(&ctx.pool, account, connection).await?;
         audiences::refresh_dynamic(&ctx.pool, account).await?;
     }
-    Ok(())
+    notify_first_sync(ctx, id).await
+}
+
+/// A connection's first sync (finished or failed) emails the admin who connected it. It is sent
+/// once the people it read are folded into who campaigns can choose, so the email's account of
+/// who is left out (leavers, people not started, people already listed from another system)
+/// matches what a campaign offers.
+async fn notify_first_sync(ctx: &SyncContext, id: Uuid) -> Result<(), ServerError> {
+    let Some(job) = jobs::get(&ctx.pool, id).await? else {
+        return Ok(());
+    };
+    if job.kind != JobKind::Initial.as_str() || job.finished_at.is_none() {
+        return Ok(());
+    }
+    match connections::get_for_sync(&ctx.pool, job.connection_id).await? {
+        Some(c) if c.status != ConnectionStatus::Disconnected => {
+            compose::first_sync_finished(&ctx.pool, &c, &job, &ctx.public_url).await
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Brings the word index up to date with the syncs that ended, after their results are already

@@ -1,0 +1,103 @@
+//! What a connection's synced people amount to for campaigns: who can be chosen and why the
+//! others are not offered, and which recipient filters find no one from it because its HR
+//! system sent no data for them. Both use the recipients query's own rules (`staff_query`).
+
+use sqlx::{AssertSqlSafe, PgPool};
+use uuid::Uuid;
+
+use super::staff_query::{HAS_STARTED, STILL_EMPLOYED};
+use crate::domain::field_policy::Consent;
+use crate::domain::integration::Reach;
+use crate::server::error::{Context, ServerError};
+
+pub async fn reach(pool: &PgPool, connection_id: Uuid) -> Result<Reach, ServerError> {
+    let (synced, leavers, not_started, listed_elsewhere, recipients): (i64, i64, i64, i64, i64) =
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT count(*),
+                    count(*) FILTER (WHERE NOT {STILL_EMPLOYED}),
+                    count(*) FILTER (WHERE {STILL_EMPLOYED} AND NOT {HAS_STARTED}),
+                    count(*) FILTER (WHERE {STILL_EMPLOYED} AND {HAS_STARTED} AND NOT p.is_primary),
+                    count(*) FILTER (WHERE {STILL_EMPLOYED} AND {HAS_STARTED} AND p.is_primary)
+             FROM staff p
+             WHERE p.connection_id = $1 AND p.removed_at IS NULL AND NOT p.deleted"
+        )))
+        .bind(connection_id)
+        .fetch_one(pool)
+        .await
+        .context("working out who campaigns can choose")?;
+    Ok(Reach {
+        synced,
+        leavers,
+        not_started,
+        listed_elsewhere,
+        recipients,
+    })
+}
+
+/// Each consented field the recipient filters read, the filters it feeds (as the People page
+/// names them) and the test for a person having it.
+const FILTER_SOURCES: &[(&str, &[&str], &str)] = &[
+    ("team", &["Team"], "p.team_id IS NOT NULL"),
+    ("team", &["Department"], "p.department_ids <> '{}'"),
+    ("manager", &["Reports to"], "p.manager_id IS NOT NULL"),
+    (
+        "job_title",
+        &["Job title contains"],
+        "coalesce(p.job_title, '') <> ''",
+    ),
+    (
+        "work_location",
+        &["Office country"],
+        "p.country IS NOT NULL",
+    ),
+    ("work_location", &["Office"], "p.city IS NOT NULL"),
+    (
+        "start_date",
+        &[
+            "Joined",
+            "Started on or after",
+            "Started on or before",
+            "Work anniversary",
+        ],
+        "p.start_date IS NOT NULL",
+    ),
+    ("birthday", &["Birthday"], "p.birthday_month IS NOT NULL"),
+];
+
+/// The recipient filters that find no one from this connection although its people were shared
+/// for them: no one arrived with the data they read.
+pub async fn empty_filters(
+    pool: &PgPool,
+    connection_id: Uuid,
+    consent: &Consent,
+) -> Result<Vec<String>, ServerError> {
+    let sources: Vec<_> = FILTER_SOURCES
+        .iter()
+        .filter(|(key, _, _)| consent.allows(key))
+        .collect();
+    if sources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let columns: Vec<String> = sources
+        .iter()
+        .map(|(_, _, has)| format!("bool_or({has})"))
+        .collect();
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {} FROM staff p
+         WHERE p.connection_id = $1 AND p.removed_at IS NULL AND NOT p.deleted",
+        columns.join(", ")
+    )))
+    .bind(connection_id)
+    .fetch_one(pool)
+    .await
+    .context("finding filters a connection leaves empty")?;
+    use sqlx::Row;
+    let mut out = Vec::new();
+    for (i, (_, filters, _)) in sources.iter().enumerate() {
+        let any: Option<bool> = row.try_get(i).context("reading a filter's coverage")?;
+        if any == Some(false) {
+            out.extend(filters.iter().map(|f| (*f).to_owned()));
+        }
+    }
+    Ok(out)
+}
