@@ -15,7 +15,7 @@ use crate::components::why_not::WhyNotPanel;
 use crate::domain::campaign::{
     AudienceKind, CampaignDetails, Person, RECIPIENTS_PAGE, format_budget,
 };
-use crate::domain::numbers::{grouped, people_match};
+use crate::domain::numbers::grouped;
 
 /// One campaign: its details, the staff view to choose who it reaches (first, because refining
 /// the audience is the page's work), then its current recipients (paged and searchable, with
@@ -178,7 +178,7 @@ fn Recipients(
     view! {
         <section class="card current-recipients" aria-labelledby="recipients-list-title">
             <h2 id="recipients-list-title" class="section-title section-title--first">
-                {format!("{} {}", count, if count == 1 { "recipient" } else { "recipients" })}
+                {recipients(count)}
             </h2>
             {audience}
             {(c.audience == Some(AudienceKind::Dynamic)).then(|| {
@@ -226,8 +226,8 @@ fn Recipients(
                                 view! {
                                     <p class="muted" role="status">
                                         {match (list.total, searching) {
-                                            (0, true) => "No recipient matches that search.".to_owned(),
-                                            (n, true) => format!("{} · showing {}–{}", people_match(n), first + 1, shown_to),
+                                            (0, true) => "No recipient has that name or work email.".to_owned(),
+                                            (n, true) => format!("{} found · showing {}–{}", recipients(n), first + 1, shown_to),
                                             (n, false) => format!("Showing {}–{} of {} by name; the export has everyone.", first + 1, shown_to, grouped(n)),
                                         }}
                                     </p>
@@ -369,4 +369,9 @@ fn Chooser(id: Uuid, on_change: Callback<()>) -> impl IntoView {
             }/>
         </section>
     }
+}
+
+/// "1 recipient", "1,204 recipients".
+fn recipients(n: i64) -> String {
+    format!("{} {}", grouped(n), if n == 1 { "recipient" } else { "recipients" })
 }
