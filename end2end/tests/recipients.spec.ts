@@ -222,3 +222,53 @@ test("with two HR systems a team, a manager and a country are each one choice", 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
 });
+
+/// Results follow every key with no typing pause, so answers to earlier keys are still on their
+/// way while later keys are typed: one that comes back late must not replace a newer one.
+test("a slow answer to an earlier key never replaces the newer results", async ({ page }) => {
+  await signIn(page, DEMO.manager);
+  await gotoHydrated(page, "/people");
+  const search = page.getByLabel("Search");
+  const expectedFor = async (q: string) => {
+    const answered = page.waitForResponse(
+      (r) => r.url().endsWith("/api/staff/search") && JSON.parse(r.request().postData() ?? "{}").filter?.q === q,
+    );
+    await search.fill(q);
+    return (await (await answered).json()).total as number;
+  };
+  const older = await expectedFor("an");
+  const newer = await expectedFor("ann");
+  expect(newer).toBeLessThan(older);
+  await gotoHydrated(page, "/people");
+
+  // The answer for "an" is held back for two seconds; "ann" is typed meanwhile.
+  await page.route("**/api/staff/search", async (route) => {
+    const q = JSON.parse(route.request().postData() ?? "{}").filter?.q;
+    if (q === "an") await new Promise((r) => setTimeout(r, 2_000));
+    await route.continue();
+  });
+  await page.evaluate(() => {
+    const w = window as unknown as { shown: string[] };
+    w.shown = [];
+    new MutationObserver(() => {
+      const text = document.querySelector(".result-count")?.textContent ?? "";
+      if (w.shown[w.shown.length - 1] !== text) w.shown.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  await search.click();
+  await page.keyboard.type("an");
+  await page.keyboard.type("n");
+  await expect(page).toHaveURL(/q=ann/);
+  await expect.poll(() => matchCount(page), { timeout: 10_000 }).toBe(newer);
+  // Well after the slow answer has come back, the newer results are still the ones shown.
+  await page.waitForTimeout(2_500);
+  expect(await matchCount(page)).toBe(newer);
+  const shown = await page.evaluate(() => (window as unknown as { shown: string[] }).shown);
+  const newest = shown.findIndex((t) => t.startsWith(people(newer)));
+  expect(newest).toBeGreaterThanOrEqual(0);
+  expect(shown.slice(newest).filter((t) => t.startsWith(people(older)))).toEqual([]);
+});
+
+function people(n: number): string {
+  return n === 1 ? "1 person matches" : `${n.toLocaleString("en-GB")} people match`;
+}

@@ -373,5 +373,9 @@ fn Chooser(id: Uuid, on_change: Callback<()>) -> impl IntoView {
 
 /// "1 recipient", "1,204 recipients".
 fn recipients(n: i64) -> String {
-    format!("{} {}", grouped(n), if n == 1 { "recipient" } else { "recipients" })
+    format!(
+        "{} {}",
+        grouped(n),
+        if n == 1 { "recipient" } else { "recipients" }
+    )
 }
