@@ -92,6 +92,7 @@ test("a campaign manager filters staff, the URL keeps the filters and Back works
   await expect(page).toHaveURL(/direct=1/);
   await expect.poll(() => matchCount(page)).toBeLessThanOrEqual(under);
   await page.getByRole("button", { name: "Clear the manager filter" }).click();
+  await expect(page.getByLabel("Reports to")).toBeFocused();
   await expect.poll(() => matchCount(page)).toBe(all);
 
   // The folded-away filters: a job title and a start-date range.

@@ -26,9 +26,14 @@ pub fn ManagerPicker(filter: Memo<StaffFilter>, set: Callback<(Change, bool)>) -
     // Choosing or clearing swaps the search box and the chip, so focus moves to what replaced
     // the control that was used, rather than falling back to the top of the page.
     let refocus = StoredValue::new(false);
+    // Both refs keep their last element after it is swapped out, so the one still on the page
+    // is the one to focus.
     Effect::new(move |_| {
-        let target = direct.get().or_else(|| input.get());
-        if let Some(el) = target
+        let shown = [direct.get(), input.get()]
+            .into_iter()
+            .flatten()
+            .find(|el| el.is_connected());
+        if let Some(el) = shown
             && refocus.get_value()
         {
             refocus.set_value(false);
