@@ -17,8 +17,9 @@ pub struct Choice {
     pub search: String,
 }
 
-/// How many matching choices the list shows; typing more narrows it down.
-const SHOWN: usize = 30;
+/// How many matching choices the list shows; typing more narrows it down. Few enough that the
+/// list needs no scrolling of its own.
+const SHOWN: usize = 10;
 
 /// A filter of many choices that a native select would bury (hundreds of teams, every country):
 /// type part of a name, then choose with the mouse or the arrow keys and Enter. Chosen ones are
@@ -235,6 +236,6 @@ pub fn keep_list_in_view(input: &leptos::web_sys::HtmlInputElement) {
     let _ = input;
 }
 
-/// The most a list of choices takes under its box (`.popover`'s max-height in main.css).
+/// About the height of a full list of choices under its box (`SHOWN` of them).
 #[cfg(feature = "hydrate")]
 const LIST_HEIGHT_PX: f64 = 320.0;
