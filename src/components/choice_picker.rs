@@ -23,8 +23,9 @@ const SHOWN: usize = 10;
 
 /// A filter of many choices that a native select would bury (hundreds of teams, every country):
 /// type part of a name, then choose with the mouse or the arrow keys and Enter. Chosen ones are
-/// chips with a remove button; several combine with OR. Focus stays in the box after choosing,
-/// so the filter bar is where keyboard users left it.
+/// chips with a remove button, under the box so that the boxes of a row of filters stay in line;
+/// several combine with OR. Focus stays in the box after choosing, so the filter bar is where
+/// keyboard users left it.
 #[component]
 pub fn ChoicePicker(
     id: &'static str,
@@ -137,36 +138,6 @@ pub fn ChoicePicker(
     view! {
         <div class="field choice-picker">
             <label for=id>{label}</label>
-            {move || {
-                let (chips, unlisted) = picked.get();
-                (!chips.is_empty() || unlisted > 0).then(|| view! {
-                    <ul class="chip-row" aria-label=format!("Chosen: {label}")>
-                        {chips.into_iter().map(|(c, detail)| {
-                            let name = c.label.clone();
-                            view! {
-                                <li class="chip">
-                                    <span>{name.clone()}{detail.map(|d| view! { <span class="chip-detail">" · " {d}</span> })}</span>
-                                    <button type="button" class="chip-remove" aria-label=format!("Remove {name} from the {noun} filter")
-                                        on:click=move |_| remove(c.clone())>"×"</button>
-                                </li>
-                            }
-                        }).collect_view()}
-                        {(unlisted > 0).then(|| view! {
-                            <li class="chip">
-                                {format!("{unlisted} no longer listed")}
-                                <button type="button" class="chip-remove" aria-label=format!("Remove what is no longer listed from the {noun} filter")
-                                    on:click=move |_| {
-                                        let listed: Vec<String> = chosen.get_untracked().into_iter()
-                                            .filter(|v| picked.with_untracked(|(chips, _)| chips.iter().any(|(c, _)| c.values.contains(v))))
-                                            .collect();
-                                        on_change.run(listed);
-                                        refocus();
-                                    }>"×"</button>
-                            </li>
-                        })}
-                    </ul>
-                })
-            }}
             <div class="popover-anchor">
                 <input node_ref=input id=id type="search" role="combobox" autocomplete="off" placeholder=placeholder
                     aria-autocomplete="list" aria-controls=controls
@@ -213,6 +184,36 @@ pub fn ChoicePicker(
                     </p>
                 </div>
             </div>
+            {move || {
+                let (chips, unlisted) = picked.get();
+                (!chips.is_empty() || unlisted > 0).then(|| view! {
+                    <ul class="chip-row" aria-label=format!("Chosen: {label}")>
+                        {chips.into_iter().map(|(c, detail)| {
+                            let name = c.label.clone();
+                            view! {
+                                <li class="chip">
+                                    <span>{name.clone()}{detail.map(|d| view! { <span class="chip-detail">" · " {d}</span> })}</span>
+                                    <button type="button" class="chip-remove" aria-label=format!("Remove {name} from the {noun} filter")
+                                        on:click=move |_| remove(c.clone())>"×"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                        {(unlisted > 0).then(|| view! {
+                            <li class="chip">
+                                {format!("{unlisted} no longer listed")}
+                                <button type="button" class="chip-remove" aria-label=format!("Remove what is no longer listed from the {noun} filter")
+                                    on:click=move |_| {
+                                        let listed: Vec<String> = chosen.get_untracked().into_iter()
+                                            .filter(|v| picked.with_untracked(|(chips, _)| chips.iter().any(|(c, _)| c.values.contains(v))))
+                                            .collect();
+                                        on_change.run(listed);
+                                        refocus();
+                                    }>"×"</button>
+                            </li>
+                        })}
+                    </ul>
+                })
+            }}
         </div>
     }
 }
