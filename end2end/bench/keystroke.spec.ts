@@ -1,8 +1,8 @@
-// Keystroke to updated results on the People page at 100,000 employees (issue 6 benchmark;
-// target: median ≤ 150 ms). Run by scripts/bench_staff.sh, never by the test suite.
+// Keystroke to updated results on the People page at 100,000 employees (target: median ≤ 100 ms,
+// including any typing pause). Run by scripts/bench_staff.sh, never by the test suite.
 //
 // Words are typed one key at a time and each key is waited out, like someone narrowing down a
-// name: every key goes through the search box's 250 ms debounce, the URL update, POST
+// name: every key goes straight (there is no typing pause) through the URL update, POST
 // /api/staff/search and the re-render of the result count. Times come from the page's own clock:
 // from the key (keydown, or the input event for characters Chromium inserts without one) to the
 // moment the count (role=status, "… match") shows the new number.
@@ -11,8 +11,7 @@ import { DEMO, expect, gotoHydrated, signIn, test } from "../tests/fixtures";
 
 const WORDS = ["jose", "stephen", "müller", "kowalski", "o'brien", "nguyen", "anna", "garcia", "lefevre", "sato"];
 const WARM_UP = "smith";
-const DEBOUNCE_MS = 250;
-const TARGET_MS = 150;
+const TARGET_MS = 100;
 
 type Bench = { key: number; shown: number; before: string };
 type Sample = { key: number; request: number; response: number; shown: number };
@@ -44,19 +43,17 @@ test("keystroke to updated results at 100,000 employees", async ({ page }) => {
   }
 
   const total = samples.map((s) => s.shown - s.key);
-  const excluding = total.map((t) => t - DEBOUNCE_MS);
   const row = (label: string, values: number[]) =>
     `${label.padEnd(58)} ${percentile(values, 50).toFixed(0).padStart(8)} ${percentile(values, 95).toFixed(0).padStart(8)}`;
   const lines = [
     `Keystroke to updated results, ${samples.length} keys over ${WORDS.length} words` +
       (unchanged ? ` (${unchanged} more left the count unchanged, so nothing showed an update)` : ""),
     `${"".padEnd(58)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)}`,
-    row("key → new count shown, INCLUDING the 250 ms debounce", total),
-    row("key → new count shown, EXCLUDING the 250 ms debounce", excluding),
-    row("  of which: key → request sent (debounce + routing)", samples.map((s) => s.request - s.key)),
+    row("key → new count shown (there is no typing pause)", total),
+    row("  of which: key → request sent (routing)", samples.map((s) => s.request - s.key)),
     row("  of which: request → response (POST /api/staff/search)", samples.map((s) => s.response - s.request)),
     row("  of which: response → count shown (decode + render)", samples.map((s) => s.shown - s.response)),
-    `Target median ≤ ${TARGET_MS} ms (excluding the debounce): ${percentile(excluding, 50) <= TARGET_MS ? "met" : "MISSED"}`,
+    `Target median ≤ ${TARGET_MS} ms: ${percentile(total, 50) <= TARGET_MS ? "met" : "MISSED"}`,
   ];
   console.log(lines.join("\n"));
 });

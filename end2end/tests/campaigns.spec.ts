@@ -73,12 +73,30 @@ test("a campaign gets a dynamic audience that follows a resync, with exclusions 
   const expected = joinedRecentlyIn(connection, team);
   expect(expected).toBeGreaterThan(0);
 
-  await page.getByLabel("Joined").selectOption("30");
-  await page.getByLabel("Team").selectOption(`${connection}/${team}`);
-  await expect(page).toHaveURL(/joined=30/);
-  await expect(page).toHaveURL(/team=/);
+  // The filters arrive in a link, as a colleague would share them.
+  await gotoHydrated(page, `${campaignUrl}?joined=30&team=${encodeURIComponent(`${connection}/${team}`)}`);
   await expect.poll(() => matchCount(page)).toBe(expected);
   await expect(page.locator(".staff-table").getByText("Gina Ghost")).toBeVisible();
+
+  // The audience builder comes before the list of recipients.
+  const builder = await page.locator("section.chooser").boundingBox();
+  const current = await page.getByRole("region", { name: /^\d+ recipients?$/ }).boundingBox();
+  expect(builder!.y).toBeLessThan(current!.y);
+
+  // A filter that matches nobody is not saved without a word.
+  await page.getByLabel("Search").fill("qqzzxxv");
+  await expect(page).toHaveURL(/q=qqzzxxv/);
+  await page.getByRole("button", { name: "Save as a dynamic audience" }).click();
+  const warning = page.getByRole("alert").filter({ hasText: "Nobody matches these filters right now." });
+  await expect(warning).toContainText("no recipients until someone who matches joins");
+  await axe(page, "campaign-empty-audience-warning");
+  await shot(page, "campaign-0-empty-warning-1280");
+  await warning.getByRole("button", { name: "Keep editing the filters" }).click();
+  await expect(warning).toBeHidden();
+  await expect(page.getByText("No recipients chosen yet.")).toBeVisible();
+  await page.getByLabel("Search").fill("");
+  await expect.poll(() => matchCount(page)).toBe(expected);
+
   await page.getByRole("button", { name: "Save as a dynamic audience" }).click();
   const list = page.getByRole("region", { name: /^\d+ recipients?$/ });
   const people = (n: number) => `${n} ${n === 1 ? "recipient" : "recipients"}`;
@@ -105,6 +123,12 @@ test("a campaign gets a dynamic audience that follows a resync, with exclusions 
   const first = list.locator("tbody tr").filter({ has: page.locator(".person-email", { hasText: "@" }) }).first();
   const name = await first.locator(".person-name").innerText();
   const email = await first.locator(".person-email").innerText();
+  // The list is searchable.
+  await list.getByLabel("Find a recipient").fill(email);
+  await expect(list.getByText("1 recipient found · showing 1–1")).toBeVisible();
+  await expect(list.locator("tbody tr")).toHaveCount(1);
+  await list.getByLabel("Find a recipient").fill("");
+  await expect(list.getByText(`Showing 1–${expected} of ${expected} by name`)).toBeVisible();
   await first.getByRole("button", { name: `Exclude ${name}` }).click();
   await expect(list.getByRole("heading", { name: "Excluded (1)" })).toBeVisible();
   const remaining = expected - 1;

@@ -6,7 +6,7 @@ use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::domain::campaign::{
-    AudienceKind, CampaignDetails, CampaignDraft, CampaignSummary, Person, WhyNot,
+    AudienceKind, CampaignDetails, CampaignDraft, CampaignSummary, Person, RecipientsPage, WhyNot,
 };
 use crate::domain::staff_filter::StaffFilter;
 #[cfg(feature = "ssr")]
@@ -73,6 +73,28 @@ pub async fn load_campaign(id: Uuid) -> Result<CampaignDetails, AppError> {
     let user = current_user()?;
     let state = state()?;
     crate::server::store::audiences::details(&state.pool, user.account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That campaign"))
+}
+
+/// A page of the campaign's current recipients, optionally narrowed by name or work email.
+#[server(endpoint = "campaigns/recipients")]
+pub async fn campaign_recipients(
+    id: Uuid,
+    text: String,
+    page: u32,
+) -> Result<RecipientsPage, AppError> {
+    use crate::server::auth::context::{current_user, state};
+    let user = current_user()?;
+    let state = state()?;
+    crate::domain::text::search(&text)?;
+    if page > crate::domain::staff_filter::MAX_PAGE {
+        return Err(AppError::invalid(
+            "page",
+            format!("Pages go up to {}.", crate::domain::staff_filter::MAX_PAGE),
+        ));
+    }
+    crate::server::store::audiences::recipients(&state.pool, user.account_id, id, &text, page)
         .await?
         .ok_or_else(|| AppError::not_found("That campaign"))
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use crate::domain::staff_filter::{FilterOptions, StaffFilter, StaffPage};
+use crate::domain::staff_filter::{FilterOptions, ManagerSuggestion, StaffFilter, StaffPage};
 use crate::error::AppError;
 
 #[server(endpoint = "staff/search", input = Json)]
@@ -33,11 +33,9 @@ pub async fn staff_options() -> Result<FilterOptions, AppError> {
     Ok(crate::server::store::staff_query::options(&state.pool, user.account_id).await?)
 }
 
-/// People who manage someone and match `text`: `(key, name, job title)`.
+/// People who manage someone and match `text`, one per person.
 #[server(endpoint = "staff/managers")]
-pub async fn find_managers(
-    text: String,
-) -> Result<Vec<(String, String, Option<String>)>, AppError> {
+pub async fn find_managers(text: String) -> Result<Vec<ManagerSuggestion>, AppError> {
     use crate::server::auth::context::{current_user, state};
     let user = current_user()?;
     let state = state()?;

@@ -1,7 +1,7 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
-use crate::components::recipients::{Change, debounced};
+use crate::components::recipients::{Change, typed_filter};
 use crate::domain::staff_filter::{FilterOptions, StaffFilter, UPCOMING_CHOICES};
 
 /// The less common filters, folded away until needed (and open when one is in use):
@@ -22,7 +22,7 @@ pub fn MoreFilters(
             || f.anniversary_within.is_some()
             || f.birthday_within.is_some()
     });
-    let (title, on_title) = debounced(
+    let (title, on_title) = typed_filter(
         filter.with_untracked(|f| f.job_title.clone()),
         set,
         |f, v| f.job_title = v,

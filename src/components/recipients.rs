@@ -5,13 +5,14 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::staff::{count_staff, search_staff, staff_options};
+use crate::components::choice_picker::{Choice, ChoicePicker};
 use crate::components::empty_state::EmptyState;
 use crate::components::icon::Icon;
 use crate::components::manager_picker::ManagerPicker;
 use crate::components::more_filters::MoreFilters;
 use crate::domain::numbers::{grouped, people_match};
 use crate::domain::staff_filter::{
-    JOINED_CHOICES, PAGE_SIZE, SUGGESTIONS_SHOWN, SortOrder, StaffFilter,
+    FilterOptions, JOINED_CHOICES, PAGE_SIZE, SUGGESTIONS_SHOWN, SortOrder, StaffFilter,
 };
 use crate::error::AppError;
 
@@ -19,8 +20,10 @@ use crate::error::AppError;
 pub type Change = Box<dyn FnOnce(&mut StaffFilter) + Send + Sync>;
 
 /// A text input's value, and its input handler, which writes the filter (and so the URL and
-/// the results) after a short pause in typing.
-pub fn debounced(
+/// the results) on every key: the server answers a search in about 20 ms, so a pause in typing
+/// would be most of the wait. Answers to earlier keys that arrive late are dropped by the
+/// results' resource, which keeps only the newest.
+pub fn typed_filter(
     initial: String,
     set: Callback<(Change, bool)>,
     write: fn(&mut StaffFilter, String),
@@ -29,19 +32,10 @@ pub fn debounced(
     impl Fn(leptos::ev::Event) + Copy + 'static,
 ) {
     let (typed, set_typed) = signal(initial);
-    let timer = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
     let on_input = move |ev: leptos::ev::Event| {
         let v = event_target_value(&ev);
         set_typed.set(v.clone());
-        if let Some(h) = timer.get_value() {
-            h.clear();
-        }
-        let h = set_timeout_with_handle(
-            move || set.run((Box::new(move |f| write(f, v)), true)),
-            std::time::Duration::from_millis(250),
-        )
-        .ok();
-        timer.set_value(h);
+        set.run((Box::new(move |f| write(f, v)), true));
     };
     (typed, on_input)
 }
@@ -107,6 +101,65 @@ fn ExactCount(filter: StaffFilter, at_least: i64) -> impl IntoView {
     }
 }
 
+/// The Team filter's choices. With several HR systems they are grouped: teams found in more
+/// than one system first (one choice covers them all), then each system's own.
+fn team_choices(o: &FilterOptions) -> Vec<Choice> {
+    const SEVERAL: &str = "In several HR systems";
+    let grouped = o.teams.iter().any(|t| t.systems.len() > 1) || o.sources.len() > 1;
+    let rank = |group: &Option<String>| match group.as_deref() {
+        Some(SEVERAL) | None => 0,
+        Some(system) => {
+            1 + o
+                .sources
+                .iter()
+                .position(|(_, label)| label == system)
+                .unwrap_or(o.sources.len())
+        }
+    };
+    let mut choices: Vec<Choice> = o
+        .teams
+        .iter()
+        .map(|t| {
+            let group = grouped.then(|| match t.systems.as_slice() {
+                [one] => one.clone(),
+                _ => SEVERAL.to_owned(),
+            });
+            let mut detail = Vec::new();
+            if !t.parents.is_empty() {
+                detail.push(format!("in {}", t.parents));
+            }
+            if t.systems.len() > 1 {
+                detail.push(t.systems.join(", "));
+            }
+            Choice {
+                values: t.refs.clone(),
+                value_details: t.ref_systems.clone(),
+                label: t.name.clone(),
+                detail: (!detail.is_empty()).then(|| detail.join(" · ")),
+                search: format!("{} {} {}", t.name, t.parents, t.systems.join(" ")).to_lowercase(),
+                group,
+            }
+        })
+        .collect();
+    choices.sort_by_key(|c| rank(&c.group));
+    choices
+}
+
+/// The Office country filter's choices, by name, found by name or ISO code.
+fn country_choices(o: &FilterOptions) -> Vec<Choice> {
+    o.countries
+        .iter()
+        .map(|(code, name)| Choice {
+            values: vec![code.clone()],
+            value_details: Vec::new(),
+            label: name.clone(),
+            detail: Some(code.clone()),
+            group: None,
+            search: format!("{name} {code}").to_lowercase(),
+        })
+        .collect()
+}
+
 /// The filter in the current URL's query.
 pub fn use_url_filter() -> Memo<StaffFilter> {
     let query = use_query_map();
@@ -161,7 +214,7 @@ pub fn RecipientsView(
     let options = Resource::new(|| (), |_| staff_options());
     let results = Resource::new(move || filter.get(), search_staff);
 
-    let (typed, on_type) = debounced(filter.get_untracked().q, set_filter, |f, v| f.q = v);
+    let (typed, on_type) = typed_filter(filter.get_untracked().q, set_filter, |f, v| f.q = v);
 
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -188,23 +241,10 @@ pub fn RecipientsView(
                                     <label for="staff-q">"Search"</label>
                                     <input id="staff-q" type="search" placeholder="Name or work email" prop:value=typed on:input=on_type/>
                                 </div>
-                                <div class="field">
-                                    <label for="staff-team">"Team"</label>
-                                    <select id="staff-team" on:change=move |ev| {
-                                        let v = event_target_value(&ev);
-                                        set(Box::new(move |f| f.teams = if v.is_empty() { vec![] } else { vec![v] }), false);
-                                    }>
-                                        <option value="" selected=move || filter.with(|f| f.teams.is_empty())>"All teams"</option>
-                                        {o.teams.iter().map(|(r, name, depth)| {
-                                            let r2 = r.clone();
-                                            view! {
-                                                <option value=r.clone() selected=move || filter.with(|f| f.teams.first() == Some(&r2))>
-                                                    {format!("{}{}", "\u{a0}\u{a0}".repeat(*depth as usize), name)}
-                                                </option>
-                                            }
-                                        }).collect_view()}
-                                    </select>
-                                </div>
+                                <ChoicePicker id="staff-team" label="Team" placeholder="Type a team's name" noun="team"
+                                    choices=team_choices(&o)
+                                    chosen=Signal::derive(move || filter.with(|f| f.teams.clone()))
+                                    on_change=Callback::new(move |teams| set(Box::new(move |f| f.teams = teams), false))/>
                                 <div class="field">
                                     <label for="staff-joined">"Joined"</label>
                                     <select id="staff-joined" on:change=move |ev| {
@@ -218,19 +258,10 @@ pub fn RecipientsView(
                                         }).collect_view()}
                                     </select>
                                 </div>
-                                <div class="field">
-                                    <label for="staff-country">"Office country"</label>
-                                    <select id="staff-country" on:change=move |ev| {
-                                        let v = event_target_value(&ev);
-                                        set(Box::new(move |f| f.countries = if v.is_empty() { vec![] } else { vec![v] }), false);
-                                    }>
-                                        <option value="" selected=move || filter.with(|f| f.countries.is_empty())>"All countries"</option>
-                                        {o.countries.iter().map(|c| {
-                                            let c2 = c.clone();
-                                            view! { <option value=c.clone() selected=move || filter.with(|f| f.countries.first() == Some(&c2))>{c.clone()}</option> }
-                                        }).collect_view()}
-                                    </select>
-                                </div>
+                                <ChoicePicker id="staff-country" label="Office country" placeholder="Country name or code" noun="country"
+                                    choices=country_choices(&o)
+                                    chosen=Signal::derive(move || filter.with(|f| f.countries.clone()))
+                                    on_change=Callback::new(move |countries| set(Box::new(move |f| f.countries = countries), false))/>
                                 <ManagerPicker filter set=set_filter/>
                                 <MoreFilters options=o.clone() filter set=set_filter/>
                                 <div class="filter-toggles">

@@ -224,15 +224,23 @@ pub struct AudienceDiff {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CampaignDetails {
     pub campaign: CampaignSummary,
-    /// The first recipients by name; `campaign.recipients` counts them all.
-    pub recipients: Vec<Person>,
     pub excluded: Vec<Person>,
     /// Chosen people who are no longer recipients: they left, or were removed from the HR data.
     pub no_longer_eligible: i64,
     pub diff: AudienceDiff,
 }
 
-pub const RECIPIENTS_SHOWN: i64 = 100;
+/// One page of a campaign's current recipients, by name, optionally narrowed by a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecipientsPage {
+    pub rows: Vec<Person>,
+    /// How many recipients match the search (all of them without one).
+    pub total: i64,
+}
+
+/// Recipients listed per page on a campaign's page: compact, because the audience builder comes
+/// first and the export has everyone.
+pub const RECIPIENTS_PAGE: u32 = 20;
 
 /// The answer to "why isn't this person in my list?".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -419,11 +419,99 @@ pub struct StaffPage {
     pub rows: Vec<StaffRow>,
 }
 
+/// A team as one HR system's tree holds it, for [`team_choices`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemTeam {
+    /// `<connection id>/<team id>`.
+    pub team_ref: String,
+    pub name: String,
+    /// The names from the top of its tree down to it, joined by " / ".
+    pub path: String,
+    pub depth: i32,
+    /// The HR system it comes from, as the connection is named.
+    pub system: String,
+}
+
+/// One choice of the Team filter: a team with its sub-teams, or, where several HR systems have a
+/// team of the same name at the same place in their trees ("Leadership / Customer Success"), all
+/// of them at once, because that is the team a person means when they choose the name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamChoice {
+    /// The teams it covers, as `<connection id>/<team id>`: what goes into the URL's `team=`.
+    pub refs: Vec<String>,
+    /// The HR system of each of `refs`, in the same order.
+    pub ref_systems: Vec<String>,
+    pub name: String,
+    /// Where it sits: the names above it, top first (empty at the top of a tree).
+    pub parents: String,
+    pub depth: i32,
+    /// The HR systems it covers, in the order they were connected.
+    pub systems: Vec<String>,
+}
+
+/// Folds teams of several HR systems into the Team filter's choices: teams whose paths are the
+/// same apart from case and surrounding spaces become one choice. `teams` comes in tree order
+/// (by path), with each system's teams in the order the systems were connected; the choices keep
+/// that order.
+pub fn team_choices(teams: Vec<SystemTeam>) -> Vec<TeamChoice> {
+    let key = |path: &str| {
+        path.split(" / ")
+            .map(|part| part.trim().to_lowercase())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut choices: Vec<TeamChoice> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for t in teams {
+        let k = key(&t.path);
+        match index.get(&k) {
+            Some(&i) => {
+                let c = &mut choices[i];
+                c.refs.push(t.team_ref);
+                c.ref_systems.push(t.system.clone());
+                if !c.systems.contains(&t.system) {
+                    c.systems.push(t.system);
+                }
+            }
+            None => {
+                index.insert(k, choices.len());
+                let parents = t
+                    .path
+                    .rsplit_once(" / ")
+                    .map(|(above, _)| above.to_owned())
+                    .unwrap_or_default();
+                choices.push(TeamChoice {
+                    refs: vec![t.team_ref],
+                    ref_systems: vec![t.system.clone()],
+                    name: t.name,
+                    parents,
+                    depth: t.depth,
+                    systems: vec![t.system],
+                });
+            }
+        }
+    }
+    choices
+}
+
+/// A "Reports to" suggestion: one per person, however many HR systems list them (the staff
+/// view's one-person rule), with the systems they appear in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ManagerSuggestion {
+    /// The record the staff view shows for them, as `<connection id>/<employee id>`.
+    pub key: String,
+    pub name: String,
+    pub job_title: Option<String>,
+    pub systems: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FilterOptions {
-    /// `(ref, name, depth)` in tree order.
-    pub teams: Vec<(String, String, i32)>,
-    pub countries: Vec<String>,
+    /// In tree order.
+    pub teams: Vec<TeamChoice>,
+    /// `(ISO 3166 alpha-2 code, English name)`, by name.
+    pub countries: Vec<(String, String)>,
     /// `(ref, name)` by name.
     pub departments: Vec<(String, String)>,
     /// "City, CC", by country then city.
@@ -643,6 +731,64 @@ mod tests {
         for bad in ["", "x/y", "0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00/\u{0}"] {
             assert!(check_person_key(bad).is_err(), "{bad:?}");
         }
+    }
+
+    fn team(team_ref: &str, path: &str, system: &str) -> SystemTeam {
+        SystemTeam {
+            team_ref: team_ref.into(),
+            name: path.rsplit(" / ").next().unwrap().into(),
+            path: path.into(),
+            depth: path.matches(" / ").count() as i32,
+            system: system.into(),
+        }
+    }
+
+    #[test]
+    fn the_same_team_in_several_systems_is_one_choice_and_different_ones_stay_apart() {
+        let choices = team_choices(vec![
+            team("a/1", "Leadership", "Sage HR · A"),
+            team("b/1", "leadership ", "BambooHR · B"),
+            team("a/2", "Leadership / Customer Success", "Sage HR · A"),
+            team("b/7", "Leadership / Customer Success", "BambooHR · B"),
+            team("c/3", "Leadership / Customer Success", "Sage HR · A"),
+            team("b/8", "Leadership / Sales", "BambooHR · B"),
+            team("a/9", "Operations / Customer Success", "Sage HR · A"),
+        ]);
+        let shown: Vec<(Vec<&str>, &str, &str, Vec<&str>)> = choices
+            .iter()
+            .map(|c| {
+                (
+                    c.refs.iter().map(String::as_str).collect(),
+                    c.name.as_str(),
+                    c.parents.as_str(),
+                    c.systems.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (
+                    vec!["a/1", "b/1"],
+                    "Leadership",
+                    "",
+                    vec!["Sage HR · A", "BambooHR · B"]
+                ),
+                (
+                    vec!["a/2", "b/7", "c/3"],
+                    "Customer Success",
+                    "Leadership",
+                    vec!["Sage HR · A", "BambooHR · B"]
+                ),
+                (vec!["b/8"], "Sales", "Leadership", vec!["BambooHR · B"]),
+                (
+                    vec!["a/9"],
+                    "Customer Success",
+                    "Operations",
+                    vec!["Sage HR · A"]
+                ),
+            ]
+        );
     }
 
     fn percent_decode(v: &str) -> String {

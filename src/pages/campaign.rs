@@ -6,15 +6,20 @@ use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 use crate::api::campaigns::{
-    ArchiveCampaign, SaveAudience, SetExclusion, UpdateCampaign, load_campaign,
+    ArchiveCampaign, SaveAudience, SetExclusion, UpdateCampaign, campaign_recipients, load_campaign,
 };
+use crate::api::staff::count_staff;
 use crate::components::campaign_form::CampaignForm;
 use crate::components::recipients::{RecipientsView, use_url_filter};
 use crate::components::why_not::WhyNotPanel;
-use crate::domain::campaign::{AudienceKind, CampaignDetails, Person, format_budget};
+use crate::domain::campaign::{
+    AudienceKind, CampaignDetails, Person, RECIPIENTS_PAGE, format_budget,
+};
+use crate::domain::numbers::grouped;
 
-/// One campaign: its details, its recipients (with exclusions, the change at the last sync and
-/// the CSV export), and the staff view to choose who it reaches.
+/// One campaign: its details, the staff view to choose who it reaches (first, because refining
+/// the audience is the page's work), then its current recipients (paged and searchable, with
+/// exclusions, the change at the last sync and the CSV export).
 #[component]
 pub fn CampaignPage() -> impl IntoView {
     let params = use_params_map();
@@ -49,10 +54,13 @@ pub fn CampaignPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || id().map(|id| view! {
-            <WhyNotPanel campaign=id/>
-            <Chooser id on_change/>
-        })}
+        {move || id().map(|id| view! { <Chooser id on_change/> })}
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                details.await.ok().map(|d| view! { <Recipients details=d refresh on_change/> })
+            })}
+        </Transition>
+        {move || id().map(|id| view! { <WhyNotPanel campaign=id/> })}
     }
 }
 
@@ -110,12 +118,15 @@ fn Campaign(details: CampaignDetails, on_change: Callback<()>) -> impl IntoView 
                 />
             })}
         </section>
-        <Recipients details on_change/>
     }
 }
 
 #[component]
-fn Recipients(details: CampaignDetails, on_change: Callback<()>) -> impl IntoView {
+fn Recipients(
+    details: CampaignDetails,
+    refresh: RwSignal<u64>,
+    on_change: Callback<()>,
+) -> impl IntoView {
     let c = details.campaign.clone();
     let id = c.id;
     let exclusion = ServerAction::<SetExclusion>::new();
@@ -124,8 +135,14 @@ fn Recipients(details: CampaignDetails, on_change: Callback<()>) -> impl IntoVie
             on_change.run(());
         }
     });
+    let typed = RwSignal::new(String::new());
+    let page = RwSignal::new(0u32);
+    let listed = Resource::new(
+        move || (typed.get(), page.get(), refresh.get()),
+        move |(text, page, _)| campaign_recipients(id, text, page),
+    );
     let audience = match (c.audience, c.audience_query.clone()) {
-        (None, _) => view! { <p class="muted">"No recipients chosen yet. Filter the staff below, then save them to this campaign."</p> }.into_any(),
+        (None, _) => view! { <p class="muted">"No recipients chosen yet. Filter the staff above, then save them to this campaign."</p> }.into_any(),
         (Some(AudienceKind::Dynamic), query) => view! {
             <p>
                 "Everyone matching a saved filter, updated after every sync. "
@@ -135,7 +152,6 @@ fn Recipients(details: CampaignDetails, on_change: Callback<()>) -> impl IntoVie
         (Some(AudienceKind::Snapshot), _) => view! { <p>"A fixed list: it does not change when your HR data does."</p> }.into_any(),
     };
     let diff = details.diff.clone();
-    let shown = details.recipients.len() as i64;
     let row = move |r: Person, excluded: bool| {
         let key = r.key.clone();
         let name = r.name.clone();
@@ -158,10 +174,11 @@ fn Recipients(details: CampaignDetails, on_change: Callback<()>) -> impl IntoVie
             </tr>
         }
     };
+    let count = c.recipients;
     view! {
-        <section class="card" aria-labelledby="recipients-list-title">
+        <section class="card current-recipients" aria-labelledby="recipients-list-title">
             <h2 id="recipients-list-title" class="section-title section-title--first">
-                {format!("{} {}", c.recipients, if c.recipients == 1 { "recipient" } else { "recipients" })}
+                {recipients(count)}
             </h2>
             {audience}
             {(c.audience == Some(AudienceKind::Dynamic)).then(|| {
@@ -189,17 +206,53 @@ fn Recipients(details: CampaignDetails, on_change: Callback<()>) -> impl IntoVie
                     if details.no_longer_eligible == 1 { "is" } else { "are" },
                 )}</p>
             })}
-            {(!details.recipients.is_empty()).then(|| view! {
-                <div class="table-wrap">
-                    <table class="data-table recipients-table">
-                        <caption class="sr-only">"Recipients"</caption>
-                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Job title"</th><th scope="col">"HR system"</th><th scope="col"><span class="sr-only">"Action"</span></th></tr></thead>
-                        <tbody>{details.recipients.clone().into_iter().map(|r| row(r, false)).collect_view()}</tbody>
-                    </table>
+            {(count > 0).then(|| view! {
+                <div class="field recipients-search">
+                    <label for="recipients-q">"Find a recipient"</label>
+                    <input id="recipients-q" type="search" placeholder="Name or work email" autocomplete="off"
+                        prop:value=typed
+                        on:input=move |ev| { typed.set(event_target_value(&ev)); page.set(0); }/>
                 </div>
-                {(c.recipients > shown).then(|| view! {
-                    <p class="muted">{format!("Showing the first {shown} of {} by name; the export has everyone.", c.recipients)}</p>
-                })}
+                <Transition fallback=|| view! { <p class="muted">"Loading recipients…"</p> }>
+                    {move || Suspend::new(async move {
+                        match listed.await {
+                            Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
+                            Ok(list) => {
+                                let p = page.get_untracked();
+                                let first = i64::from(p * RECIPIENTS_PAGE);
+                                let shown_to = first + list.rows.len() as i64;
+                                let has_more = shown_to < list.total;
+                                let searching = typed.with_untracked(|t| !t.trim().is_empty());
+                                view! {
+                                    <p class="muted" role="status">
+                                        {match (list.total, searching) {
+                                            (0, true) => "No recipient has that name or work email.".to_owned(),
+                                            (n, true) => format!("{} found · showing {}–{}", recipients(n), first + 1, shown_to),
+                                            (n, false) => format!("Showing {}–{} of {} by name; the export has everyone.", first + 1, shown_to, grouped(n)),
+                                        }}
+                                    </p>
+                                    {(!list.rows.is_empty()).then(|| view! {
+                                        <div class="table-wrap">
+                                            <table class="data-table recipients-table">
+                                                <caption class="sr-only">"Recipients"</caption>
+                                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Job title"</th><th scope="col">"HR system"</th><th scope="col"><span class="sr-only">"Action"</span></th></tr></thead>
+                                                <tbody>{list.rows.into_iter().map(|r| row(r, false)).collect_view()}</tbody>
+                                            </table>
+                                        </div>
+                                    })}
+                                    {(p > 0 || has_more).then(|| view! {
+                                        <div class="button-row pager" role="group" aria-label="Recipients pages">
+                                            <button type="button" class="button button--secondary button--small" disabled=p == 0
+                                                on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous recipients"</button>
+                                            <button type="button" class="button button--secondary button--small" disabled=!has_more
+                                                on:click=move |_| page.update(|p| *p += 1)>"Next recipients"</button>
+                                        </div>
+                                    })}
+                                }.into_any()
+                            }
+                        }
+                    })}
+                </Transition>
             })}
             {(!details.excluded.is_empty()).then(|| view! {
                 <h3 class="subsection-title">{format!("Excluded ({})", details.excluded.len())}</h3>
@@ -241,6 +294,27 @@ fn Chooser(id: Uuid, on_change: Callback<()>) -> impl IntoView {
             },
         });
     };
+    // Saving a filter that matches nobody is almost always a slip (a typo in the search, a
+    // leftover filter), so it is said before anything is saved, and saved only if confirmed.
+    let nobody = RwSignal::new(None::<AudienceKind>);
+    let checking = RwSignal::new(false);
+    let save_matching = move |kind: AudienceKind| {
+        nobody.set(None);
+        checking.set(true);
+        let f = filter.get_untracked();
+        leptos::task::spawn_local(async move {
+            let n = count_staff(f).await;
+            checking.set(false);
+            match n {
+                Ok(0) => nobody.set(Some(kind)),
+                _ => dispatch(kind, false),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        filter.track();
+        nobody.set(None);
+    });
     view! {
         <section class="chooser" aria-label="Choose recipients">
             <RecipientsView base_path=format!("/campaigns/{id}") selection=picked toolbar=move || view! {
@@ -254,10 +328,10 @@ fn Chooser(id: Uuid, on_change: Callback<()>) -> impl IntoView {
                 <div class="button-row">
                     {move || if picked.with(|p| p.is_empty()) {
                         view! {
-                            <button type="button" class="button button--primary" disabled=save.pending()
-                                on:click=move |_| dispatch(AudienceKind::Dynamic, false)>"Save as a dynamic audience"</button>
-                            <button type="button" class="button button--secondary" disabled=save.pending()
-                                on:click=move |_| dispatch(AudienceKind::Snapshot, false)>"Save as a fixed list"</button>
+                            <button type="button" class="button button--primary" disabled=move || save.pending().get() || checking.get()
+                                on:click=move |_| save_matching(AudienceKind::Dynamic)>"Save as a dynamic audience"</button>
+                            <button type="button" class="button button--secondary" disabled=move || save.pending().get() || checking.get()
+                                on:click=move |_| save_matching(AudienceKind::Snapshot)>"Save as a fixed list"</button>
                         }.into_any()
                     } else {
                         view! {
@@ -267,10 +341,27 @@ fn Chooser(id: Uuid, on_change: Callback<()>) -> impl IntoView {
                         }.into_any()
                     }}
                 </div>
+                {move || nobody.get().map(|kind| view! {
+                    <div class="notice notice--warning empty-audience" role="alert">
+                        <p>
+                            <strong>"Nobody matches these filters right now."</strong>
+                            {match kind {
+                                AudienceKind::Dynamic => " Saved as a dynamic audience, the campaign would have no recipients until someone who matches joins.",
+                                AudienceKind::Snapshot => " Saved as a fixed list, the campaign would have no recipients.",
+                            }}
+                        </p>
+                        <div class="button-row">
+                            <button type="button" class="button button--secondary button--small"
+                                on:click=move |_| { nobody.set(None); dispatch(kind, false); }>"Save anyway"</button>
+                            <button type="button" class="button button--ghost button--small"
+                                on:click=move |_| nobody.set(None)>"Keep editing the filters"</button>
+                        </div>
+                    </div>
+                })}
                 <p class="muted">"A dynamic audience follows your HR data: new joiners who match are added and leavers removed after every sync. A fixed list stays as it is."</p>
                 <p role="status" aria-live="polite">
                     {move || save.value().get().map(|r| match r {
-                        Ok(()) => "Saved. The recipients above are up to date.".to_owned(),
+                        Ok(()) => "Saved. The recipients below are up to date.".to_owned(),
                         Err(e) => e.to_string(),
                     })}
                 </p>
@@ -278,4 +369,13 @@ fn Chooser(id: Uuid, on_change: Callback<()>) -> impl IntoView {
             }/>
         </section>
     }
+}
+
+/// "1 recipient", "1,204 recipients".
+fn recipients(n: i64) -> String {
+    format!(
+        "{} {}",
+        grouped(n),
+        if n == 1 { "recipient" } else { "recipients" }
+    )
 }

@@ -225,7 +225,12 @@ async fn exclusions_picks_and_the_csv_export(pool: PgPool) {
     assert_eq!(d.campaign.recipients, 5);
 
     // Excluding someone takes them out of the list and the export; including them puts them back.
-    let out = d.recipients[0].key.clone();
+    let first = audiences::recipients(&pool, account, id, "", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.total, 5);
+    let out = first.rows[0].key.clone();
     let user = env.admin.user_id;
     assert!(
         audiences::set_excluded(&pool, account, id, &out, user, true)
@@ -432,4 +437,95 @@ async fn saving_an_audience_while_the_worker_refreshes_it(pool: PgPool) {
             "round {round}: the audience is not the one just saved"
         );
     }
+}
+
+/// The campaign page lists current recipients a page at a time, by name, and finds them by name
+/// or work email; another account's campaign has none to list.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn recipients_are_listed_a_page_at_a_time_and_found_by_name_or_email(pool: PgPool) {
+    use hr_connectors::domain::campaign::RECIPIENTS_PAGE;
+    let env = SyncedEnv::new(pool.clone()).await;
+    let account = env.admin.account_id;
+    env.connect("initech").await;
+    let id = new_campaign(&env, "Everyone").await;
+    assert!(
+        audiences::save(
+            &pool,
+            account,
+            id,
+            AudienceKind::Snapshot,
+            &StaffFilter::default(),
+            Vec::new()
+        )
+        .await
+        .unwrap()
+    );
+    let everyone = audiences::details(&pool, account, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .campaign
+        .recipients;
+    let page_size = i64::from(RECIPIENTS_PAGE);
+    assert!(everyone > page_size, "{everyone}");
+
+    let mut seen = Vec::new();
+    let pages = (everyone + page_size - 1) / page_size;
+    for page in 0..pages {
+        let p = audiences::recipients(&pool, account, id, "", page as u32)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.total, everyone);
+        let expected = if page + 1 < pages {
+            page_size
+        } else {
+            everyone - page * page_size
+        };
+        assert_eq!(p.rows.len() as i64, expected, "page {page}");
+        seen.extend(p.rows);
+    }
+    let names: Vec<String> = seen.iter().map(|p| p.name.to_lowercase()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "by name across pages");
+    let mut keys: Vec<&String> = seen.iter().map(|p| &p.key).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len() as i64, everyone, "nobody on two pages");
+    let past = audiences::recipients(&pool, account, id, "", pages as u32)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(past.rows.is_empty());
+
+    // By work email in another case, and by name: the search narrows the count too.
+    let one = seen.iter().find(|p| p.work_email.is_some()).unwrap();
+    let email = one.work_email.clone().unwrap().to_uppercase();
+    let found = audiences::recipients(&pool, account, id, &email, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.rows[0].key, one.key);
+    let by_name = audiences::recipients(&pool, account, id, &one.name, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(by_name.rows.iter().any(|p| p.key == one.key));
+    assert!(by_name.total < everyone);
+    // LIKE's wildcards are only themselves.
+    let wild = audiences::recipients(&pool, account, id, "%", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(wild.total, 0);
+
+    let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
+    assert!(
+        audiences::recipients(&pool, other.account_id, id, "", 0)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -155,18 +155,32 @@ fn reference(
             set.extend(more);
         }
     };
+    // Everyone under the manager in each system that lists them (the same work email).
     let reports: Option<BTreeSet<(Uuid, String)>> = f.manager.as_ref().map(|m| {
         let (c, id) = m.split_once('/').unwrap();
         let c = Uuid::parse_str(c).unwrap();
-        let mut frontier = vec![id.to_owned()];
+        let email = people
+            .iter()
+            .find(|p| p.connection_id == c && p.merge_id == id)
+            .and_then(|p| p.work_email.as_ref())
+            .map(|e| e.to_lowercase());
+        let mut frontier: Vec<(Uuid, String)> = vec![(c, id.to_owned())];
+        frontier.extend(
+            people
+                .iter()
+                .filter(|p| {
+                    email.is_some() && p.work_email.as_ref().map(|e| e.to_lowercase()) == email
+                })
+                .map(|p| (p.connection_id, p.merge_id.clone())),
+        );
         let mut out = BTreeSet::new();
-        while let Some(boss) = frontier.pop() {
+        while let Some((c, boss)) = frontier.pop() {
             for p in people
                 .iter()
                 .filter(|p| p.connection_id == c && p.manager_id.as_deref() == Some(&boss))
             {
                 if out.insert((c, p.merge_id.clone())) && !f.direct_only {
-                    frontier.push(p.merge_id.clone());
+                    frontier.push((c, p.merge_id.clone()));
                 }
             }
         }
@@ -1054,4 +1068,146 @@ async fn searches_read_staff_directly_until_a_sync_is_in_the_word_index(pool: Pg
     let mut both = found("zebulon").await;
     both.sort();
     assert_eq!(both, [other.as_str(), "Zebulon Quayle"]);
+}
+
+/// Two HR systems with the same tree: a team is one choice of the Team filter covering both
+/// systems (and finding everyone in either), and countries have their names.
+#[sqlx::test]
+async fn the_same_team_in_two_systems_is_one_choice_and_countries_have_names(pool: PgPool) {
+    let (account, people, teams) = synced_account(&pool).await;
+    let o = staff_query::options(&pool, account).await.unwrap();
+    let named = |name: &str| {
+        o.teams
+            .iter()
+            .filter(|t| t.name == name)
+            .collect::<Vec<_>>()
+    };
+    let leadership = named("Leadership");
+    assert_eq!(leadership.len(), 1, "{:?}", o.teams);
+    assert_eq!(leadership[0].refs.len(), 2);
+    assert_eq!(
+        leadership[0].systems,
+        ["Sage HR · acme", "Sage HR · globex"]
+    );
+    let success = named("Customer Success");
+    assert_eq!(success.len(), 1);
+    assert_eq!(success[0].parents, "Leadership");
+    // Every team of each system is in exactly one choice.
+    let mut covered: Vec<&String> = o.teams.iter().flat_map(|t| &t.refs).collect();
+    covered.sort();
+    covered.dedup();
+    assert_eq!(covered.len(), teams.len());
+
+    let f = StaffFilter {
+        teams: success[0].refs.clone(),
+        ..StaffFilter::default()
+    };
+    check(&pool, account, &people, &teams, &f).await;
+    let systems: BTreeSet<String> = query_keys(&pool, account, &f)
+        .await
+        .iter()
+        .map(|k| k.split_once('/').unwrap().0.to_owned())
+        .collect();
+    assert_eq!(
+        systems.len(),
+        2,
+        "one choice finds the team in both systems"
+    );
+
+    let names: BTreeMap<&str, &str> = o
+        .countries
+        .iter()
+        .map(|(code, name)| (code.as_str(), name.as_str()))
+        .collect();
+    assert!(!names.is_empty());
+    assert!(names.iter().all(|(code, name)| code != name), "{names:?}");
+    let gb = names.get(&"GB").copied().unwrap_or_default();
+    assert!(gb.starts_with("United Kingdom"), "{names:?}");
+    let by_name: Vec<&str> = o.countries.iter().map(|(_, name)| name.as_str()).collect();
+    assert!(by_name.is_sorted(), "{by_name:?}");
+}
+
+/// A manager whom two HR systems list (the same work email) is one "Reports to" suggestion
+/// naming both systems, and everyone under them covers both systems' trees.
+#[sqlx::test]
+async fn a_manager_in_two_systems_is_one_suggestion_covering_both_trees(pool: PgPool) {
+    let (account, _, teams) = synced_account(&pool).await;
+    let has_reports = |people: &[Person], m: &Person| {
+        people.iter().any(|p| {
+            p.connection_id == m.connection_id && p.manager_id.as_ref() == Some(&m.merge_id)
+        })
+    };
+    let people = people_of(&pool, account).await;
+    let first_connection = people
+        .iter()
+        .min_by_key(|p| p.connected_at)
+        .unwrap()
+        .connection_id;
+    let unique = |p: &&Person| {
+        p.work_email.is_some()
+            && people
+                .iter()
+                .filter(|o| o.work_email == p.work_email)
+                .count()
+                == 1
+            && p.display_name
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == ' ')
+            && has_reports(&people, p)
+    };
+    let a = people
+        .iter()
+        .filter(|p| p.connection_id == first_connection)
+        .find(unique)
+        .unwrap()
+        .clone();
+    let b = people
+        .iter()
+        .filter(|p| p.connection_id != first_connection)
+        .find(unique)
+        .unwrap()
+        .clone();
+    // The second system lists the same person (by work email) with their own reports.
+    sqlx::query("UPDATE staff SET work_email = upper($1), display_name = $2 WHERE connection_id = $3 AND merge_id = $4")
+        .bind(a.work_email.as_ref().unwrap())
+        .bind(&a.display_name)
+        .bind(b.connection_id)
+        .bind(&b.merge_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    hr_connectors::server::store::derived::refresh_account(&pool, account)
+        .await
+        .unwrap();
+    let people = people_of(&pool, account).await;
+
+    let found = staff_query::managers(&pool, account, &a.display_name)
+        .await
+        .unwrap();
+    let same: Vec<_> = found.iter().filter(|m| m.name == a.display_name).collect();
+    assert_eq!(same.len(), 1, "{found:?}");
+    assert_eq!(same[0].key, format!("{}/{}", a.connection_id, a.merge_id));
+    assert_eq!(same[0].systems, ["Sage HR · acme", "Sage HR · globex"]);
+
+    for direct_only in [false, true] {
+        let f = StaffFilter {
+            manager: Some(same[0].key.clone()),
+            direct_only,
+            ..StaffFilter::default()
+        };
+        check(&pool, account, &people, &teams, &f).await;
+        let under = query_keys(&pool, account, &f).await;
+        assert!(
+            under
+                .iter()
+                .any(|k| k.starts_with(&b.connection_id.to_string())),
+            "the second system's reports are under them too"
+        );
+        assert!(
+            under
+                .iter()
+                .any(|k| k.starts_with(&a.connection_id.to_string())),
+            "and the first system's"
+        );
+    }
 }

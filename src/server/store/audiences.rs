@@ -8,13 +8,14 @@ use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use super::campaigns::{self, ELIGIBLE, NOT_EXCLUDED};
-use super::staff_query::{self, PERSON};
+use super::staff_query::{self, PERSON, like_escape};
 use crate::domain::campaign::{
-    AudienceDiff, AudienceKind, CampaignDetails, Person, RECIPIENTS_SHOWN,
+    AudienceDiff, AudienceKind, CampaignDetails, Person, RECIPIENTS_PAGE, RecipientsPage,
 };
 use crate::domain::integration::CampaignLoss;
 use crate::domain::staff_filter::StaffFilter;
 use crate::server::error::{Context, ServerError};
+use crate::server::sync::minimise::search_text;
 
 /// Splits `<connection id>/<Merge id>` keys into the two columns, dropping malformed ones.
 fn split(keys: &[String]) -> (Vec<Uuid>, Vec<String>) {
@@ -240,19 +241,6 @@ pub async fn details(
     let Some(campaign) = campaigns::get(pool, account_id, id).await? else {
         return Ok(None);
     };
-    let recipients: Vec<Person> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {PERSON} FROM campaign_members m
-         JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
-         JOIN connections c ON c.id = s.connection_id
-         WHERE m.campaign_id = $2 AND {ELIGIBLE} AND {NOT_EXCLUDED}
-         ORDER BY lower(s.display_name), s.merge_id LIMIT $3"
-    )))
-    .bind(account_id)
-    .bind(id)
-    .bind(RECIPIENTS_SHOWN)
-    .fetch_all(pool)
-    .await
-    .context("listing recipients")?;
     let excluded: Vec<Person> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {PERSON} FROM campaign_exclusions x
          JOIN staff s ON s.connection_id = x.connection_id AND s.merge_id = x.merge_id AND s.account_id = $1
@@ -297,7 +285,6 @@ pub async fn details(
     let (joined, left): (Vec<_>, Vec<_>) = changes.into_iter().partition(|(_, j)| *j);
     Ok(Some(CampaignDetails {
         campaign,
-        recipients,
         excluded,
         no_longer_eligible,
         diff: AudienceDiff {
@@ -340,6 +327,55 @@ pub async fn reach_through(
             of,
         })
         .collect())
+}
+
+/// A page of the campaign's current recipients by name, narrowed to those whose name or work
+/// email contains `text` (accents and case aside); `None` when the account has no such campaign.
+pub async fn recipients(
+    pool: &PgPool,
+    account_id: Uuid,
+    id: Uuid,
+    text: &str,
+    page: u32,
+) -> Result<Option<RecipientsPage>, ServerError> {
+    if campaigns::get(pool, account_id, id).await?.is_none() {
+        return Ok(None);
+    }
+    let q = search_text(&[Some(text.trim())]);
+    let matching = format!(
+        "FROM campaign_members m
+         JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
+         JOIN connections c ON c.id = s.connection_id
+         WHERE m.campaign_id = $2 AND {ELIGIBLE} AND {NOT_EXCLUDED}
+           AND s.search_text LIKE '%' || $3 || '%'"
+    );
+    let pattern = like_escape(&q);
+    let (rows, total) = tokio::try_join!(
+        async {
+            sqlx::query_as::<_, Person>(AssertSqlSafe(format!(
+                "SELECT {PERSON} {matching}
+                 ORDER BY lower(s.display_name), s.merge_id LIMIT $4 OFFSET $5"
+            )))
+            .bind(account_id)
+            .bind(id)
+            .bind(&pattern)
+            .bind(i64::from(RECIPIENTS_PAGE))
+            .bind(i64::from(page) * i64::from(RECIPIENTS_PAGE))
+            .fetch_all(pool)
+            .await
+            .context("listing recipients")
+        },
+        async {
+            sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT count(*) {matching}")))
+                .bind(account_id)
+                .bind(id)
+                .bind(&pattern)
+                .fetch_one(pool)
+                .await
+                .context("counting recipients")
+        }
+    )?;
+    Ok(Some(RecipientsPage { rows, total }))
 }
 
 /// One exported recipient: what a gifting team needs to send a gift, nothing more.

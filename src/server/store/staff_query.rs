@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::domain::campaign::Person;
 use crate::domain::staff_filter::{
-    FilterOptions, PAGE_SIZE, SortOrder, StaffFilter, StaffPage, StaffRow,
+    FilterOptions, ManagerSuggestion, PAGE_SIZE, SortOrder, StaffFilter, StaffPage, StaffRow,
+    SystemTeam, team_choices,
 };
 use crate::server::error::{Context, ServerError};
 use crate::server::store::tokens;
@@ -25,7 +26,7 @@ fn split_ref(r: &str) -> Option<(Uuid, &str)> {
 }
 
 /// Escapes LIKE's wildcards so typed text only matches itself.
-fn like_escape(text: &str) -> String {
+pub(super) fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
@@ -69,6 +70,8 @@ struct Scope {
     /// The words whose people a page is merged from, when the word index serves the search:
     /// those containing the text, and the similar ones. Everyone matching has one of them.
     words: Option<Vec<String>>,
+    /// The chosen manager's records, one per HR system listing them (`manager_records`).
+    managers: Vec<(Uuid, String)>,
 }
 
 /// The account's words (of names and emails, `store::tokens`) whose trigram word similarity to
@@ -115,7 +118,7 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
         .collect();
     let q = search_text(&[Some(f.q.trim())]);
     let indexed = tokens::serves(f) && tokens::fits_in_a_word(&q);
-    let (connections, teams, similar_words, containing) = tokio::try_join!(
+    let (connections, teams, similar_words, containing, managers) = tokio::try_join!(
         async {
             sqlx::query_scalar(AssertSqlSafe(format!(
                 "SELECT c.id FROM connections c
@@ -136,7 +139,8 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
             } else {
                 Ok(None)
             }
-        }
+        },
+        manager_records(pool, account_id, f.manager.as_deref())
     )?;
     // A similar word that contains the text adds nobody the text does not already match.
     let similar_words: Vec<String> = similar_words
@@ -159,6 +163,7 @@ async fn scope(pool: &PgPool, account_id: Uuid, f: &StaffFilter) -> Result<Scope
         team_hashes,
         similar_words,
         words,
+        managers,
     })
 }
 
@@ -340,25 +345,30 @@ fn push_matching(
         }
         qb.push(")");
     }
-    if let Some((connection, id)) = f.manager.as_deref().and_then(split_ref) {
-        qb.push(" AND p.connection_id = ");
-        qb.push_bind(connection);
-        if f.direct_only {
-            qb.push(" AND p.manager_id = ");
-            qb.push_bind(id.to_owned());
-        } else {
-            qb.push(
-                " AND (p.connection_id, p.merge_id) IN (SELECT ch.connection_id, ch.merge_id
-                    FROM staff_chains ch WHERE ch.chain @> ARRAY[",
-            );
-            qb.push_bind(id.to_owned());
-            qb.push("]::text[]");
-            // The chains hold each start date too, and its week in their index, so one index
-            // scan narrows the tree to the weeks; the dates are then checked exactly.
-            push_start_dates(qb, "ch", f);
-            push_start_weeks(qb, f);
+    if f.manager.is_some() {
+        qb.push(" AND (false");
+        for (connection, id) in &scope.managers {
+            qb.push(" OR (p.connection_id = ");
+            qb.push_bind(*connection);
+            if f.direct_only {
+                qb.push(" AND p.manager_id = ");
+                qb.push_bind(id.clone());
+            } else {
+                qb.push(
+                    " AND (p.connection_id, p.merge_id) IN (SELECT ch.connection_id, ch.merge_id
+                        FROM staff_chains ch WHERE ch.chain @> ARRAY[",
+                );
+                qb.push_bind(id.clone());
+                qb.push("]::text[]");
+                // The chains hold each start date too, and its week in their index, so one index
+                // scan narrows the tree to the weeks; the dates are then checked exactly.
+                push_start_dates(qb, "ch", f);
+                push_start_weeks(qb, f);
+                qb.push(")");
+            }
             qb.push(")");
         }
+        qb.push(")");
     }
     push_start_dates(qb, "p", f);
     if !f.countries.is_empty() {
@@ -641,29 +651,54 @@ pub async fn keys(
 }
 
 pub async fn options(pool: &PgPool, account_id: Uuid) -> Result<FilterOptions, ServerError> {
-    let teams: Vec<(String, String, i32)> = sqlx::query_as(
+    let teams: Vec<(String, String, i32, String, String)> = sqlx::query_as(AssertSqlSafe(format!(
         "WITH RECURSIVE tree AS (
              SELECT t.connection_id, t.merge_id, t.name, 0 AS depth, t.name::text AS path
              FROM teams t JOIN connections c ON c.id = t.connection_id
-             WHERE c.account_id = $1 AND (t.parent_id IS NULL OR NOT EXISTS (
+             WHERE c.account_id = $1 AND {VISIBLE_CONNECTION} AND (t.parent_id IS NULL OR NOT EXISTS (
                  SELECT 1 FROM teams p WHERE p.connection_id = t.connection_id AND p.merge_id = t.parent_id))
              UNION ALL
              SELECT t.connection_id, t.merge_id, t.name, tree.depth + 1, tree.path || ' / ' || t.name
              FROM teams t JOIN tree ON t.connection_id = tree.connection_id AND t.parent_id = tree.merge_id
              WHERE tree.depth < 20)
-         SELECT connection_id::text || '/' || merge_id, name, depth FROM tree ORDER BY path",
-    )
+         SELECT tree.connection_id::text || '/' || tree.merge_id, tree.name, tree.depth, tree.path,
+             c.integration_name || ' · ' || c.label
+         FROM tree JOIN connections c ON c.id = tree.connection_id
+         ORDER BY lower(tree.path), c.created_at, c.id, tree.merge_id"
+    )))
     .bind(account_id)
     .fetch_all(pool)
     .await
     .context("listing teams")?;
-    let countries: Vec<String> = sqlx::query_scalar(
+    let teams = team_choices(
+        teams
+            .into_iter()
+            .map(|(team_ref, name, depth, path, system)| SystemTeam {
+                team_ref,
+                name,
+                path,
+                depth,
+                system,
+            })
+            .collect(),
+    );
+    let codes: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT country FROM staff WHERE account_id = $1 AND country IS NOT NULL ORDER BY country",
     )
     .bind(account_id)
     .fetch_all(pool)
     .await
     .context("listing countries")?;
+    let mut countries: Vec<(String, String)> = codes
+        .into_iter()
+        .map(|code| {
+            let name = isocountry::CountryCode::for_alpha2(&code)
+                .map(|c| c.name().to_owned())
+                .unwrap_or_else(|_| code.clone());
+            (code, name)
+        })
+        .collect();
+    countries.sort_by(|a, b| a.1.cmp(&b.1));
     let departments: Vec<(String, String)> = sqlx::query_as(
         "SELECT d.connection_id::text || '/' || d.merge_id, d.name
          FROM departments d JOIN connections c ON c.id = d.connection_id
@@ -721,30 +756,72 @@ pub async fn options(pool: &PgPool, account_id: Uuid) -> Result<FilterOptions, S
     })
 }
 
-/// People who manage someone, matching typed text, for the "Reports to" filter.
+/// Whether staff record `o` is the same person as record `s`: the staff view's one-person rule
+/// (see the top of this module), as `derived` leaves it in `is_primary` and `also_in`. Records
+/// sharing a work email are the only ones `staff_shared_email_idx` lists.
+const SAME_PERSON: &str = "((o.connection_id = s.connection_id AND o.merge_id = s.merge_id)
+    OR (s.also_in > 0 AND o.account_id = s.account_id AND (o.also_in > 0 OR NOT o.is_primary)
+        AND lower(o.work_email) = lower(s.work_email)))";
+
+/// People who manage someone, matching typed text, for the "Reports to" filter: one suggestion
+/// per person (their shown record), with every HR system they appear in.
 pub async fn managers(
     pool: &PgPool,
     account_id: Uuid,
     text: &str,
-) -> Result<Vec<(String, String, Option<String>)>, ServerError> {
+) -> Result<Vec<ManagerSuggestion>, ServerError> {
     let q = search_text(&[Some(text.trim())]);
     if q.chars().count() < 2 {
         return Ok(Vec::new());
     }
-    sqlx::query_as(
-        "SELECT s.connection_id::text || '/' || s.merge_id, s.display_name, s.job_title
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT s.connection_id::text || '/' || s.merge_id AS key, s.display_name AS name, s.job_title,
+             ARRAY(SELECT c.integration_name || ' · ' || c.label FROM connections c
+                   WHERE c.id IN (SELECT o.connection_id FROM staff o
+                                  WHERE {SAME_PERSON} AND o.removed_at IS NULL AND NOT o.deleted)
+                     AND {VISIBLE_CONNECTION}
+                   ORDER BY c.created_at, c.id) AS systems
          FROM staff s
-         WHERE s.account_id = $1 AND s.removed_at IS NULL AND NOT s.deleted
+         WHERE s.account_id = $1 AND s.is_primary AND s.removed_at IS NULL AND NOT s.deleted
            AND s.search_text LIKE '%' || $2 || '%'
-           AND EXISTS (SELECT 1 FROM staff r WHERE r.connection_id = s.connection_id AND r.manager_id = s.merge_id)
-         ORDER BY lower(s.display_name), 1 LIMIT $3",
-    )
+           AND EXISTS (SELECT 1 FROM staff o JOIN staff r ON r.connection_id = o.connection_id AND r.manager_id = o.merge_id
+                       WHERE {SAME_PERSON} AND o.removed_at IS NULL AND NOT o.deleted)
+         ORDER BY lower(s.display_name), 1 LIMIT $3"
+    )))
     .bind(account_id)
     .bind(like_escape(&q))
     .bind(crate::domain::staff_filter::SUGGESTIONS_SHOWN as i64 + 1)
     .fetch_all(pool)
     .await
     .context("finding managers")
+}
+
+/// Every record of the person a manager filter names, in any HR system: "everyone under" them
+/// covers each system's tree, as one suggestion stands for them all.
+async fn manager_records(
+    pool: &PgPool,
+    account_id: Uuid,
+    manager: Option<&str>,
+) -> Result<Vec<(Uuid, String)>, ServerError> {
+    let Some((connection, id)) = manager.and_then(split_ref) else {
+        return Ok(Vec::new());
+    };
+    let mut records: Vec<(Uuid, String)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT o.connection_id, o.merge_id FROM staff s JOIN staff o ON {SAME_PERSON}
+         WHERE s.account_id = $1 AND s.connection_id = $2 AND s.merge_id = $3
+           AND o.removed_at IS NULL AND NOT o.deleted AND (o.connection_id, o.merge_id) <> ($2, $3)
+         ORDER BY o.connection_id, o.merge_id"
+    )))
+    .bind(account_id)
+    .bind(connection)
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    .context("finding a manager's records")?;
+    // The named record itself always counts: people may report to a manager whose own record
+    // the HR system does not list.
+    records.insert(0, (connection, id.to_owned()));
+    Ok(records)
 }
 
 /// The name of one of the account's people, by key.

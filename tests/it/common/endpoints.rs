@@ -329,6 +329,10 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
         ),
         ("campaigns/get", (Member, Form(format!("id={k}")))),
         (
+            "campaigns/recipients",
+            (Member, Form(format!("id={k}&text=&page=0"))),
+        ),
+        (
             "campaigns/audience",
             (
                 Member,
