@@ -38,12 +38,12 @@ for (const width of [1280, 360]) {
     // While the first sync runs, the dialog and the card behind it show the same numbers.
     await expect(dialog.getByRole("progressbar")).toBeVisible({ timeout: 20_000 });
     const [inDialog, onCard] = await page.evaluate(() => [
-      document.querySelector("[role=dialog] .progress-counts")?.textContent,
+      document.querySelector("dialog[open] .progress-counts")?.textContent,
       document.querySelector(".connection-card .progress-counts, .card .progress-counts")?.textContent,
     ]);
     if (onCard !== undefined && onCard !== null) expect(inDialog).toBe(onCard);
 
-    await expect(dialog.getByRole("heading", { name: "Sage HR is connected, but some data is missing" })).toBeVisible({ timeout: 45_000 });
+    await expect(dialog.getByRole("heading", { name: "Sage HR · initech is connected, but some data is missing" })).toBeVisible({ timeout: 45_000 });
     await expect(dialog.getByText("Sage HR did not give Merge everything it asked for.")).toBeVisible();
     await expect(dialog.getByText(/Missing permission to read employment details/)).toBeVisible();
     await expect(dialog.getByText("Until it is fixed, these filters find no one from Sage HR: Job title contains.")).toBeVisible();
@@ -67,7 +67,7 @@ for (const width of [1280, 360]) {
     expect(jobs()).toBe(1);
     await dialog.getByRole("button", { name: "Check again" }).click();
     await expect.poll(jobs, { timeout: 15_000 }).toBe(2);
-    await expect(dialog.getByRole("heading", { name: "Sage HR is connected, but some data is missing" })).toBeVisible({ timeout: 45_000 });
+    await expect(dialog.getByRole("heading", { name: "Sage HR · initech is connected, but some data is missing" })).toBeVisible({ timeout: 45_000 });
     await expect(dialog.getByRole("alert")).toHaveCount(0);
 
     // The summary email says the same.
@@ -91,7 +91,7 @@ for (const width of [1280, 360]) {
     await page.setViewportSize({ width, height: width === 360 ? 740 : 860 });
     const account = await freshAdmin(page, `Rate${width}`);
     const dialog = await connectSage(page, "demo-api-key");
-    await expect(dialog.getByRole("heading", { name: "Sage HR is connected" })).toBeVisible({ timeout: 45_000 });
+    await expect(dialog.getByRole("heading", { name: "Sage HR · initech is connected" })).toBeVisible({ timeout: 45_000 });
     await dialog.getByRole("button", { name: "Done" }).click();
 
     // A second full sync, part-way through reading, held by a worker elsewhere. The browser
@@ -153,7 +153,7 @@ test("the Ready step is reached and left by keyboard, with its next steps", asyn
   await page.keyboard.press("Tab");
   await page.keyboard.type("demo-api-key");
   await page.keyboard.press("Enter");
-  await expect(page.getByRole("heading", { name: "Sage HR is connected" })).toBeVisible({ timeout: 45_000 });
+  await expect(page.getByRole("heading", { name: "Sage HR · initech is connected" })).toBeVisible({ timeout: 45_000 });
   const start = page.getByRole("link", { name: "Start a campaign" });
   for (let i = 0; i < 30 && !(await start.evaluate((el) => el === document.activeElement)); i++) {
     await page.keyboard.press("Tab");

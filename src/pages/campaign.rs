@@ -137,10 +137,13 @@ fn Recipients(
     });
     let typed = RwSignal::new(String::new());
     let page = RwSignal::new(0u32);
-    let listed = Resource::new(
-        move || (typed.get(), page.get(), refresh.get()),
-        move |(text, page, _)| campaign_recipients(id, text, page),
-    );
+    // Fetched in the browser only: this resource is made inside the page's own Suspend, after
+    // the campaign has loaded, and one made there on the server is not matched up with its
+    // browser twin during hydration.
+    let listed = LocalResource::new(move || {
+        let (text, page, _) = (typed.get(), page.get(), refresh.get());
+        campaign_recipients(id, text, page)
+    });
     let audience = match (c.audience, c.audience_query.clone()) {
         (None, _) => view! { <p class="muted">"No recipients chosen yet. Filter the staff above, then save them to this campaign."</p> }.into_any(),
         (Some(AudienceKind::Dynamic), query) => view! {

@@ -26,7 +26,7 @@ pub fn IntegrationsPage() -> impl IntoView {
     let refresh = RwSignal::new(0u64);
     let live = LiveConnections::new(refresh);
     provide_context(live);
-    let connections = live.0;
+    let connections = live.resource;
     // While a sync runs anywhere on the page, refresh once a second, but only once the last
     // refresh has answered: a newer request discards an older one's answer, so asking every
     // second while answers take longer would leave the cards showing old numbers.

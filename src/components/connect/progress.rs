@@ -11,21 +11,31 @@ use crate::pages::help_guide::guide_path;
 /// reads its connection from it, so the dialog and the card always show the same numbers. Each
 /// value carries the refresh it answers, so the page asks again only once it has its answer.
 #[derive(Clone, Copy)]
-pub struct LiveConnections(pub Resource<(u64, Result<Vec<ConnectionView>, AppError>)>);
+pub struct LiveConnections {
+    pub resource: Resource<(u64, Result<Vec<ConnectionView>, AppError>)>,
+    /// The last list received, for readers outside a `<Transition>` (the dialog): a resource
+    /// read there would be read before hydration ends, so an effect copies each answer here.
+    latest: RwSignal<Option<Vec<ConnectionView>>>,
+}
 
 impl LiveConnections {
     pub fn new(refresh: RwSignal<u64>) -> Self {
-        LiveConnections(Resource::new(
+        let resource = Resource::new(
             move || refresh.get(),
             |r| async move { (r, list_connections().await) },
-        ))
+        );
+        let latest = RwSignal::new(None);
+        Effect::new(move |_| {
+            if let Some((_, Ok(list))) = resource.get() {
+                latest.set(Some(list));
+            }
+        });
+        LiveConnections { resource, latest }
     }
 
     pub fn find(&self, id: Uuid) -> Option<ConnectionView> {
-        self.0
-            .get()
-            .and_then(|(_, list)| list.ok())
-            .and_then(|list| list.into_iter().find(|c| c.id == id))
+        self.latest
+            .with(|list| list.as_ref()?.iter().find(|c| c.id == id).cloned())
     }
 }
 
