@@ -103,6 +103,7 @@ async fn no_account_reads_or_changes_another(pool: PgPool) {
             *path,
             "auth/whoami"
                 | "mail/outbox"
+                | "mail/outbox-in-navigation"
                 | "integrations/list"
                 | "integrations/catalogue"
                 | "integrations/activity"

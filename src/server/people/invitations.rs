@@ -176,7 +176,7 @@ fn no_longer_pending() -> AppError {
 
 fn already_pending(email: &str) -> AppError {
     AppError::Conflict(format!(
-        "{email} already has a pending invitation. Use Resend on the Team page to send a new link."
+        "An invitation to {email} is already waiting. Use Resend on the Team page to send a new link."
     ))
 }
 

@@ -238,6 +238,7 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
         ("sso/remove", (Admin, Form(String::new()))),
         ("auth/whoami", (Member, Form(String::new()))),
         ("mail/outbox", (Member, Form(String::new()))),
+        ("mail/outbox-in-navigation", (Member, Form(String::new()))),
         ("integrations/list", (Member, Form(String::new()))),
         ("integrations/catalogue", (Member, Form(String::new()))),
         ("integrations/activity", (Admin, Form(String::new()))),
