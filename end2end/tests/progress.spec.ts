@@ -134,32 +134,3 @@ for (const width of [1280, 360]) {
     await expect(page.getByText(/SMTP/)).toHaveCount(0);
   });
 }
-
-test("the Ready step is reached and left by keyboard, with its next steps", async ({ page }) => {
-  await freshAdmin(page, "Keys");
-  await gotoHydrated(page, "/integrations");
-  const opener = page.getByRole("button", { name: "Connect new integration" });
-  await opener.focus();
-  await page.keyboard.press("Enter");
-  await expect(page.getByRole("combobox", { name: "Search for your HR system" })).toBeFocused();
-  await page.keyboard.type("sage");
-  await page.keyboard.press("ArrowDown");
-  await page.keyboard.press("ArrowUp");
-  await page.keyboard.press("Enter");
-  await page.getByRole("button", { name: "Allow access" }).focus();
-  await page.keyboard.press("Enter");
-  await expect(page.getByRole("textbox", { name: "Subdomain" })).toBeFocused();
-  await page.keyboard.type("initech");
-  await page.keyboard.press("Tab");
-  await page.keyboard.type("demo-api-key");
-  await page.keyboard.press("Enter");
-  await expect(page.getByRole("heading", { name: "Sage HR · initech is connected" })).toBeVisible({ timeout: 45_000 });
-  const start = page.getByRole("link", { name: "Start a campaign" });
-  for (let i = 0; i < 30 && !(await start.evaluate((el) => el === document.activeElement)); i++) {
-    await page.keyboard.press("Tab");
-  }
-  await expect(start).toBeFocused();
-  await page.keyboard.press("Enter");
-  await expect(page).toHaveURL(/\/campaigns\?new$/);
-  await expect(page.getByRole("heading", { name: "New campaign" })).toBeVisible();
-});
