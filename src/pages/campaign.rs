@@ -178,6 +178,10 @@ fn Recipients(
         }
     };
     let count = c.recipients;
+    // The recipients' own search and pages are drawn once the page is live: drawn on the server,
+    // their nested <Transition> could reach the browser after hydration had begun and break it.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <section class="card current-recipients" aria-labelledby="recipients-list-title">
             <h2 id="recipients-list-title" class="section-title section-title--first">
@@ -209,7 +213,7 @@ fn Recipients(
                     if details.no_longer_eligible == 1 { "is" } else { "are" },
                 )}</p>
             })}
-            {(count > 0).then(|| view! {
+            {move || (hydrated.get() && count > 0).then(|| view! {
                 <div class="field recipients-search">
                     <label for="recipients-q">"Find a recipient"</label>
                     <input id="recipients-q" type="search" placeholder="Name or work email" autocomplete="off"
