@@ -10,6 +10,7 @@ pub mod field_policy;
 pub mod integration;
 pub mod numbers;
 pub mod password;
+pub mod person_key;
 pub mod role;
 pub mod sso;
 pub mod staff_filter;

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::person_key::PersonKey;
 use crate::domain::text;
 
 /// How many suggestions a people search lists; the server fetches one more so the page can
@@ -358,27 +359,20 @@ fn is_office(v: &str) -> bool {
         })
 }
 
-/// A person, team or department as `<connection id>/<id>`, with only characters Merge ids use.
+/// A person, team or department as `<connection id>/<id>`: named like a person
+/// ([`PersonKey`]).
 pub fn is_ref(v: &str) -> bool {
-    v.len() <= 200
-        && v.split_once('/').is_some_and(|(a, b)| {
-            a.len() == 36
-                && !b.is_empty()
-                && v.bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'/' || c == b'_')
-        })
+    PersonKey::parse(v).is_some()
 }
 
 /// A person's key as the staff table and campaigns name them: `<connection id>/<Merge id>`.
-pub fn check_person_key(key: &str) -> Result<(), FilterError> {
-    if is_ref(key) {
-        Ok(())
-    } else {
-        Err(FilterError {
-            field: "key",
-            message: "That does not name a person in your staff list. Reload the page and choose them again.".into(),
-        })
-    }
+pub fn check_person_key(key: &str) -> Result<PersonKey, FilterError> {
+    PersonKey::parse(key).ok_or_else(|| FilterError {
+        field: "key",
+        message:
+            "That does not name a person in your staff list. Reload the page and choose them again."
+                .into(),
+    })
 }
 
 fn encode(v: &str) -> String {

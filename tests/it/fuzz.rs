@@ -1468,3 +1468,50 @@ async fn abandoned_requests_leave_every_pooled_connection_clean(test_pool: PgPoo
         failures.join("\n")
     );
 }
+
+/// What the database refuses to store is the caller's to fix, so it is answered like any other
+/// bad input: two identical changes at once (a unique key) or a reference to something removed
+/// meanwhile is a 409, a value outside a column's rules a 422, each with a sentence and never
+/// the database's own message.
+#[sqlx::test]
+async fn constraint_violations_answer_409_or_422(pool: PgPool) {
+    use hr_connectors::server::error::{Context, ServerError};
+    sqlx::query(
+        "CREATE TABLE refusals (k int PRIMARY KEY, n int NOT NULL CHECK (n > 0),
+             account uuid REFERENCES accounts (id))",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO refusals (k, n) VALUES (1, 1)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let cases: [(&str, u16); 5] = [
+        ("INSERT INTO refusals (k, n) VALUES (1, 1)", 409),
+        (
+            "INSERT INTO refusals (k, n, account) VALUES (2, 1, gen_random_uuid())",
+            409,
+        ),
+        ("INSERT INTO refusals (k, n) VALUES (3, 0)", 422),
+        ("INSERT INTO refusals (k, n) VALUES (4, NULL)", 422),
+        ("SELECT 2147483647::int + 1", 422),
+    ];
+    for (sql, status) in cases {
+        let err: ServerError = sqlx::query(sql)
+            .execute(&pool)
+            .await
+            .map(drop)
+            .context("storing a refusal")
+            .unwrap_err();
+        let answer = AppError::from(err);
+        assert_eq!(answer.http_status(), status, "{sql}: {answer:?}");
+        let sentence = answer.to_string();
+        assert!(
+            sentence.ends_with('.')
+                && !sentence.contains("refusals")
+                && !sentence.contains("violates"),
+            "{sql}: {sentence}"
+        );
+    }
+}

@@ -17,6 +17,7 @@ mod people;
 mod pool_safety;
 mod properties;
 mod reseal;
+mod rules;
 mod sso;
 mod staff_query;
 mod sync;

@@ -13,19 +13,10 @@ use crate::domain::campaign::{
     AudienceDiff, AudienceKind, CampaignDetails, Person, RECIPIENTS_PAGE, RecipientsPage,
 };
 use crate::domain::integration::CampaignLoss;
+use crate::domain::person_key::PersonKey;
 use crate::domain::staff_filter::StaffFilter;
 use crate::server::error::{Context, ServerError};
 use crate::server::sync::minimise::search_text;
-
-/// Splits `<connection id>/<Merge id>` keys into the two columns, dropping malformed ones.
-fn split(keys: &[String]) -> (Vec<Uuid>, Vec<String>) {
-    keys.iter()
-        .filter_map(|k| {
-            let (c, id) = k.split_once('/')?;
-            Some((Uuid::parse_str(c).ok()?, id.to_owned()))
-        })
-        .unzip()
-}
 
 /// Replaces a campaign's audience. Only people of the account's own staff are kept, whatever
 /// keys were sent. Returns false when the account has no such campaign.
@@ -37,7 +28,7 @@ async fn set_audience(
     filter: Option<&StaffFilter>,
     keys: &[String],
 ) -> Result<bool, ServerError> {
-    let (connections, ids) = split(keys);
+    let (connections, ids) = PersonKey::columns(keys.iter().map(String::as_str));
     let mut tx = pool.begin().await.context("starting to save an audience")?;
     let found = sqlx::query(
         "UPDATE campaigns SET audience_kind = $3, audience_filter = $4, evaluated_at = now()
@@ -133,7 +124,7 @@ pub async fn refresh_dynamic(pool: &PgPool, account_id: Uuid) -> Result<usize, S
             ServerError::Internal(format!("campaign {id} has an unreadable filter: {e}"))
         })?;
         let keys = staff_query::all_keys(pool, account_id, &filter).await?;
-        let (connections, ids) = split(&keys);
+        let (connections, ids) = PersonKey::columns(keys.iter().map(String::as_str));
         let now = Utc::now();
         let mut tx = pool
             .begin()
@@ -199,7 +190,7 @@ pub async fn set_excluded(
     user_id: Uuid,
     excluded: bool,
 ) -> Result<bool, ServerError> {
-    let (connections, ids) = split(&[key.to_owned()]);
+    let (connections, ids) = PersonKey::columns([key]);
     let (Some(connection), Some(merge_id)) = (connections.first(), ids.first()) else {
         return Ok(false);
     };

@@ -9,10 +9,9 @@ use crate::server::error::{Context, ServerError};
 
 /// People who can receive a gift: still in the HR data of a live (or read-only) connection, and
 /// not a leaver. `s` is the staff row, `c` its connection.
-pub const ELIGIBLE: &str = "s.removed_at IS NULL AND NOT s.deleted
-    AND (c.status <> 'disconnected' OR c.read_only_until > now())
-    AND coalesce(s.employment_status, '') <> 'INACTIVE'
-    AND (s.termination_date IS NULL OR s.termination_date > current_date)";
+pub const ELIGIBLE: &str = "staff_in_hr_data(s.removed_at, s.deleted)
+    AND connection_visible(c.status, c.read_only_until)
+    AND NOT staff_has_left(s.employment_status, s.termination_date)";
 
 /// The member `m` of campaign `k` is not excluded from it.
 pub const NOT_EXCLUDED: &str = "NOT EXISTS (SELECT 1 FROM campaign_exclusions x

@@ -7,7 +7,7 @@
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
-use super::staff_query::VISIBLE_CONNECTION;
+use super::rules::{IN_HR_DATA, VISIBLE_CONNECTION};
 use super::{staff_lock, tokens};
 use crate::server::error::{Context, ServerError};
 
@@ -141,10 +141,10 @@ async fn duplicates(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result
     let sql = format!(
         "WITH ranked AS (
              SELECT p.connection_id, p.merge_id, row_number() OVER w = 1 AS is_primary,
-                 count(*) OVER (PARTITION BY coalesce(lower(p.work_email), p.connection_id::text || '/' || p.merge_id)) - 1 AS also_in
+                 count(*) OVER (PARTITION BY coalesce(lower(p.work_email), person_key(p.connection_id, p.merge_id))) - 1 AS also_in
              FROM ({members}) p JOIN connections c ON c.id = p.connection_id
-             WHERE p.removed_at IS NULL AND NOT p.deleted AND {VISIBLE_CONNECTION}
-             WINDOW w AS (PARTITION BY coalesce(lower(p.work_email), p.connection_id::text || '/' || p.merge_id)
+             WHERE {IN_HR_DATA} AND {VISIBLE_CONNECTION}
+             WINDOW w AS (PARTITION BY coalesce(lower(p.work_email), person_key(p.connection_id, p.merge_id))
                           ORDER BY c.created_at, c.id, p.merge_id COLLATE \"C\"))
          UPDATE staff s SET is_primary = r.is_primary, also_in = r.also_in
          FROM ranked r

@@ -11,6 +11,7 @@ pub mod org;
 pub mod reach;
 pub mod removals;
 pub mod reseal;
+pub mod rules;
 pub mod staff;
 pub mod staff_lock;
 pub mod staff_query;

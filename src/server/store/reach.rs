@@ -1,11 +1,11 @@
 //! What a connection's synced people amount to for campaigns: who can be chosen and why the
 //! others are not offered, and which recipient filters find no one from it because its HR
-//! system sent no data for them. Both use the recipients query's own rules (`staff_query`).
+//! system sent no data for them. Both use the recipients query's own rules (`rules`).
 
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
-use super::staff_query::{HAS_STARTED, STILL_EMPLOYED};
+use super::rules::{HAS_LEFT, IN_HR_DATA, NOT_STARTED};
 use crate::domain::field_policy::Consent;
 use crate::domain::integration::Reach;
 use crate::server::error::{Context, ServerError};
@@ -14,12 +14,12 @@ pub async fn reach(pool: &PgPool, connection_id: Uuid) -> Result<Reach, ServerEr
     let (synced, leavers, not_started, listed_elsewhere, recipients): (i64, i64, i64, i64, i64) =
         sqlx::query_as(AssertSqlSafe(format!(
             "SELECT count(*),
-                    count(*) FILTER (WHERE NOT {STILL_EMPLOYED}),
-                    count(*) FILTER (WHERE {STILL_EMPLOYED} AND NOT {HAS_STARTED}),
-                    count(*) FILTER (WHERE {STILL_EMPLOYED} AND {HAS_STARTED} AND NOT p.is_primary),
-                    count(*) FILTER (WHERE {STILL_EMPLOYED} AND {HAS_STARTED} AND p.is_primary)
+                    count(*) FILTER (WHERE {HAS_LEFT}),
+                    count(*) FILTER (WHERE NOT {HAS_LEFT} AND {NOT_STARTED}),
+                    count(*) FILTER (WHERE NOT {HAS_LEFT} AND NOT {NOT_STARTED} AND NOT p.is_primary),
+                    count(*) FILTER (WHERE NOT {HAS_LEFT} AND NOT {NOT_STARTED} AND p.is_primary)
              FROM staff p
-             WHERE p.connection_id = $1 AND p.removed_at IS NULL AND NOT p.deleted"
+             WHERE p.connection_id = $1 AND {IN_HR_DATA}"
         )))
         .bind(connection_id)
         .fetch_one(pool)
@@ -84,7 +84,7 @@ pub async fn empty_filters(
         .collect();
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {} FROM staff p
-         WHERE p.connection_id = $1 AND p.removed_at IS NULL AND NOT p.deleted",
+         WHERE p.connection_id = $1 AND {IN_HR_DATA}",
         columns.join(", ")
     )))
     .bind(connection_id)

@@ -116,7 +116,7 @@ pub async fn settle_held(
     sqlx::query(
         "UPDATE connections SET
              people_count = (SELECT count(*) FROM staff
-                             WHERE connection_id = $2 AND removed_at IS NULL AND NOT deleted),
+                             WHERE connection_id = $2 AND staff_in_hr_data(removed_at, deleted)),
              status = CASE WHEN status = 'needs_attention' THEN 'healthy' ELSE status END,
              status_reason = CASE WHEN status = 'needs_attention' THEN NULL ELSE status_reason END
          WHERE account_id = $1 AND id = $2",

@@ -169,7 +169,7 @@ pub async fn remove_unseen(
 /// People who count: present in the HR system and not deleted (leavers included).
 pub async fn present_count(pool: &PgPool, connection_id: Uuid) -> Result<i64, ServerError> {
     sqlx::query_scalar(
-        "SELECT count(*) FROM staff WHERE connection_id = $1 AND removed_at IS NULL AND NOT deleted",
+        "SELECT count(*) FROM staff WHERE connection_id = $1 AND staff_in_hr_data(removed_at, deleted)",
     )
     .bind(connection_id)
     .fetch_one(pool)

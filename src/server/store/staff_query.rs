@@ -12,18 +12,15 @@ use sqlx::{AssertSqlSafe, PgPool, Postgres, QueryBuilder, Transaction};
 use uuid::Uuid;
 
 use crate::domain::campaign::Person;
+use crate::domain::person_key::PersonKey;
 use crate::domain::staff_filter::{
     FilterOptions, ManagerSuggestion, PAGE_SIZE, SortOrder, StaffFilter, StaffPage, StaffRow,
     SystemTeam, team_choices,
 };
 use crate::server::error::{Context, ServerError};
+use crate::server::store::rules::{HAS_LEFT, IN_HR_DATA, NOT_STARTED, SHOWN, VISIBLE_CONNECTION};
 use crate::server::store::tokens;
 use crate::server::sync::minimise::search_text;
-
-fn split_ref(r: &str) -> Option<(Uuid, &str)> {
-    let (c, id) = r.split_once('/')?;
-    Some((Uuid::parse_str(c).ok()?, id))
-}
 
 /// Escapes LIKE's wildcards so typed text only matches itself.
 pub(super) fn like_escape(text: &str) -> String {
@@ -31,11 +28,6 @@ pub(super) fn like_escape(text: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
-
-/// A connection `c` whose people the staff view shows: live, or within its read-only days. A
-/// staff row of it is shown while it is still in the HR data.
-pub(super) const VISIBLE_CONNECTION: &str =
-    "(c.status <> 'disconnected' OR c.read_only_until > now())";
 
 /// Counting stops here: past it the page says "more than", and the exact figure is a separate,
 /// slower request (`count`), so typing never waits for a count of a million rows.
@@ -178,10 +170,7 @@ async fn sub_teams(
     if chosen.is_empty() {
         return Ok(None);
     }
-    let (conns, ids): (Vec<Uuid>, Vec<String>) = chosen
-        .iter()
-        .filter_map(|t| split_ref(t).map(|(c, id)| (c, id.to_owned())))
-        .unzip();
+    let (conns, ids) = PersonKey::columns(chosen.iter().map(String::as_str));
     // Each team lists itself and the teams above it (`staff_team_lineage`, migration 0019).
     let teams: Vec<(Uuid, String, i32)> = sqlx::query_as(
         "SELECT t.connection_id, t.merge_id, t.team_hash FROM teams t
@@ -292,9 +281,10 @@ fn push_matching(
         qb.push(" FROM staff p WHERE p.account_id = ");
     }
     qb.push_bind(account_id);
-    qb.push(
-        " AND p.is_primary AND p.removed_at IS NULL AND NOT p.deleted AND p.connection_id = ANY(",
-    );
+    // The connections were checked for visibility when the scope was worked out.
+    qb.push(format!(
+        " AND p.is_primary AND {IN_HR_DATA} AND p.connection_id = ANY("
+    ));
     qb.push_bind(scope.connections.clone());
     qb.push(")");
     let q = search_text(&[Some(f.q.trim())]);
@@ -377,11 +367,7 @@ fn push_matching(
         qb.push(")");
     }
     if !f.departments.is_empty() {
-        let (conns, ids): (Vec<Uuid>, Vec<String>) = f
-            .departments
-            .iter()
-            .filter_map(|d| split_ref(d).map(|(c, id)| (c, id.to_owned())))
-            .unzip();
+        let (conns, ids) = PersonKey::columns(f.departments.iter().map(String::as_str));
         qb.push(" AND EXISTS (SELECT 1 FROM UNNEST(");
         qb.push_bind(conns);
         qb.push("::uuid[], ");
@@ -426,20 +412,14 @@ fn push_matching(
         qb.push_bind(days as i32);
     }
     if !f.include_leavers {
-        qb.push(" AND ");
-        qb.push(STILL_EMPLOYED);
+        qb.push(" AND NOT ");
+        qb.push(HAS_LEFT);
     }
     if !f.include_pending {
-        qb.push(" AND ");
-        qb.push(HAS_STARTED);
+        qb.push(" AND NOT ");
+        qb.push(NOT_STARTED);
     }
 }
-
-/// A staff row `p` who has not left: the recipients list leaves everyone else out unless asked.
-pub const STILL_EMPLOYED: &str = "(coalesce(p.employment_status, '') <> 'INACTIVE' AND (p.termination_date IS NULL OR p.termination_date > current_date))";
-
-/// A staff row `p` who has started: the list leaves out people starting later unless asked.
-pub const HAS_STARTED: &str = "(coalesce(p.employment_status, '') <> 'PENDING' AND (p.start_date IS NULL OR p.start_date <= current_date))";
 
 /// The table's order over staff rows `p`; the name and keys break ties so pages never overlap.
 ///
@@ -527,18 +507,17 @@ pub async fn search(
     page.push_bind(PAGE_SIZE as i64);
     page.push(" OFFSET ");
     page.push_bind(offset);
-    page.push(
-        ") SELECT p.connection_id::text || '/' || p.merge_id AS key, p.display_name, p.work_email,
+    page.push(format!(
+        ") SELECT person_key(p.connection_id, p.merge_id) AS key, p.display_name, p.work_email,
              p.job_title, t.name AS team, p.country, p.city, p.start_date,
-             CASE WHEN p.employment_status = 'INACTIVE' OR p.termination_date <= current_date THEN 'Left'
-                  WHEN p.employment_status = 'PENDING' OR p.start_date > current_date THEN 'Starting soon'
+             CASE WHEN {HAS_LEFT} THEN 'Left' WHEN {NOT_STARTED} THEN 'Starting soon'
                   ELSE 'Active' END AS status,
              c.label AS source, p.also_in::bigint AS also_in
          FROM page JOIN staff p ON p.connection_id = page.connection_id AND p.merge_id = page.merge_id
          JOIN connections c ON c.id = p.connection_id
          LEFT JOIN teams t ON t.connection_id = p.connection_id AND t.merge_id = p.team_id
          ORDER BY ",
-    );
+    ));
     page.push(order_by(f.sort, false));
     // Enough to tell whether there is a next page, however deep this one is.
     let cap = COUNT_CAP.max((f.page as i64 + 1) * PAGE_SIZE as i64) + 1;
@@ -619,7 +598,7 @@ pub async fn all_keys(
     f: &StaffFilter,
 ) -> Result<Vec<String>, ServerError> {
     let scope = scope(pool, account_id, f).await?;
-    let mut qb = QueryBuilder::new("SELECT p.connection_id::text || '/' || p.merge_id");
+    let mut qb = QueryBuilder::new("SELECT person_key(p.connection_id, p.merge_id)");
     push_matching(&mut qb, account_id, &scope, f, false);
     qb.build_query_scalar()
         .persistent(false)
@@ -661,7 +640,7 @@ pub async fn options(pool: &PgPool, account_id: Uuid) -> Result<FilterOptions, S
              SELECT t.connection_id, t.merge_id, t.name, tree.depth + 1, tree.path || ' / ' || t.name
              FROM teams t JOIN tree ON t.connection_id = tree.connection_id AND t.parent_id = tree.merge_id
              WHERE tree.depth < 20)
-         SELECT tree.connection_id::text || '/' || tree.merge_id, tree.name, tree.depth, tree.path,
+         SELECT person_key(tree.connection_id, tree.merge_id), tree.name, tree.depth, tree.path,
              c.integration_name || ' · ' || c.label
          FROM tree JOIN connections c ON c.id = tree.connection_id
          ORDER BY lower(tree.path), c.created_at, c.id, tree.merge_id"
@@ -682,9 +661,10 @@ pub async fn options(pool: &PgPool, account_id: Uuid) -> Result<FilterOptions, S
             })
             .collect(),
     );
-    let codes: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT country FROM staff WHERE account_id = $1 AND country IS NOT NULL ORDER BY country",
-    )
+    let codes: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT DISTINCT p.country FROM staff p JOIN connections c ON c.id = p.connection_id
+         WHERE p.account_id = $1 AND p.country IS NOT NULL AND {SHOWN} ORDER BY p.country"
+    )))
     .bind(account_id)
     .fetch_all(pool)
     .await
@@ -699,43 +679,46 @@ pub async fn options(pool: &PgPool, account_id: Uuid) -> Result<FilterOptions, S
         })
         .collect();
     countries.sort_by(|a, b| a.1.cmp(&b.1));
-    let departments: Vec<(String, String)> = sqlx::query_as(
-        "SELECT d.connection_id::text || '/' || d.merge_id, d.name
+    let departments: Vec<(String, String)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT person_key(d.connection_id, d.merge_id), d.name
          FROM departments d JOIN connections c ON c.id = d.connection_id
-         WHERE c.account_id = $1 AND c.status <> 'disconnected' ORDER BY lower(d.name), 1",
-    )
+         WHERE c.account_id = $1 AND {VISIBLE_CONNECTION} ORDER BY lower(d.name), 1"
+    )))
     .bind(account_id)
     .fetch_all(pool)
     .await
     .context("listing departments")?;
-    let offices: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT city || ', ' || country, country, city FROM staff
-         WHERE account_id = $1 AND city IS NOT NULL AND country IS NOT NULL ORDER BY country, city",
-    )
+    let offices: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT DISTINCT p.city || ', ' || p.country, p.country, p.city
+         FROM staff p JOIN connections c ON c.id = p.connection_id
+         WHERE p.account_id = $1 AND p.city IS NOT NULL AND p.country IS NOT NULL AND {SHOWN}
+         ORDER BY p.country, p.city"
+    )))
     .bind(account_id)
     .fetch_all(pool)
     .await
     .context("listing offices")?;
-    let sources: Vec<(String, String)> = sqlx::query_as(
-        "SELECT id::text, label FROM connections
-         WHERE account_id = $1 AND category = 'hris' AND status <> 'disconnected' ORDER BY created_at",
-    )
+    let sources: Vec<(String, String)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT c.id::text, c.label FROM connections c
+         WHERE c.account_id = $1 AND c.category = 'hris' AND {VISIBLE_CONNECTION} ORDER BY c.created_at"
+    )))
     .bind(account_id)
     .fetch_all(pool)
     .await
     .context("listing sources")?;
-    let birthdays: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM staff WHERE account_id = $1 AND birthday_month IS NOT NULL)",
-    )
+    let birthdays: bool = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT EXISTS (SELECT 1 FROM staff p JOIN connections c ON c.id = p.connection_id
+             WHERE p.account_id = $1 AND p.birthday_month IS NOT NULL AND {SHOWN})"
+    )))
     .bind(account_id)
     .fetch_one(pool)
     .await
     .context("checking for birthdays")?;
-    let (connections, syncing): (i64, bool) = sqlx::query_as(
+    let (connections, syncing): (i64, bool) = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT count(*), coalesce(bool_or(c.status = 'syncing' OR j.id IS NOT NULL), false)
          FROM connections c LEFT JOIN sync_jobs j ON j.connection_id = c.id AND j.state IN ('queued', 'running')
-         WHERE c.account_id = $1 AND c.category = 'hris' AND c.status <> 'disconnected'",
-    )
+         WHERE c.account_id = $1 AND c.category = 'hris' AND {VISIBLE_CONNECTION}"
+    )))
     .bind(account_id)
     .fetch_one(pool)
     .await
@@ -775,17 +758,18 @@ pub async fn managers(
         return Ok(Vec::new());
     }
     sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT s.connection_id::text || '/' || s.merge_id AS key, s.display_name AS name, s.job_title,
+        "SELECT person_key(s.connection_id, s.merge_id) AS key, s.display_name AS name, s.job_title,
              ARRAY(SELECT c.integration_name || ' · ' || c.label FROM connections c
                    WHERE c.id IN (SELECT o.connection_id FROM staff o
-                                  WHERE {SAME_PERSON} AND o.removed_at IS NULL AND NOT o.deleted)
+                                  WHERE {SAME_PERSON} AND staff_in_hr_data(o.removed_at, o.deleted))
                      AND {VISIBLE_CONNECTION}
                    ORDER BY c.created_at, c.id) AS systems
-         FROM staff s
-         WHERE s.account_id = $1 AND s.is_primary AND s.removed_at IS NULL AND NOT s.deleted
+         FROM staff s JOIN connections sc ON sc.id = s.connection_id
+         WHERE s.account_id = $1 AND s.is_primary AND staff_in_hr_data(s.removed_at, s.deleted)
+           AND connection_visible(sc.status, sc.read_only_until)
            AND s.search_text LIKE '%' || $2 || '%'
            AND EXISTS (SELECT 1 FROM staff o JOIN staff r ON r.connection_id = o.connection_id AND r.manager_id = o.merge_id
-                       WHERE {SAME_PERSON} AND o.removed_at IS NULL AND NOT o.deleted)
+                       WHERE {SAME_PERSON} AND staff_in_hr_data(o.removed_at, o.deleted))
          ORDER BY lower(s.display_name), 1 LIMIT $3"
     )))
     .bind(account_id)
@@ -803,13 +787,17 @@ async fn manager_records(
     account_id: Uuid,
     manager: Option<&str>,
 ) -> Result<Vec<(Uuid, String)>, ServerError> {
-    let Some((connection, id)) = manager.and_then(split_ref) else {
+    let Some(PersonKey {
+        connection,
+        merge_id: id,
+    }) = manager.and_then(PersonKey::parse)
+    else {
         return Ok(Vec::new());
     };
     let mut records: Vec<(Uuid, String)> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT o.connection_id, o.merge_id FROM staff s JOIN staff o ON {SAME_PERSON}
          WHERE s.account_id = $1 AND s.connection_id = $2 AND s.merge_id = $3
-           AND o.removed_at IS NULL AND NOT o.deleted AND (o.connection_id, o.merge_id) <> ($2, $3)
+           AND staff_in_hr_data(o.removed_at, o.deleted) AND (o.connection_id, o.merge_id) <> ($2, $3)
          ORDER BY o.connection_id, o.merge_id"
     )))
     .bind(account_id)
@@ -830,7 +818,11 @@ pub async fn person_name(
     account_id: Uuid,
     key: &str,
 ) -> Result<Option<String>, ServerError> {
-    let Some((connection, id)) = split_ref(key) else {
+    let Some(PersonKey {
+        connection,
+        merge_id: id,
+    }) = PersonKey::parse(key)
+    else {
         return Ok(None);
     };
     sqlx::query_scalar(
@@ -851,7 +843,11 @@ pub async fn matches(
     f: &StaffFilter,
     key: &str,
 ) -> Result<bool, ServerError> {
-    let Some((connection, id)) = split_ref(key) else {
+    let Some(PersonKey {
+        connection,
+        merge_id: id,
+    }) = PersonKey::parse(key)
+    else {
         return Ok(false);
     };
     let scope = scope(pool, account_id, f).await?;
@@ -870,7 +866,7 @@ pub async fn matches(
 }
 
 /// A `Person` from staff row `s` and its connection `c`.
-pub(super) const PERSON: &str = "s.connection_id::text || '/' || s.merge_id AS key,
+pub(super) const PERSON: &str = "person_key(s.connection_id, s.merge_id) AS key,
     s.display_name AS name, s.work_email, s.job_title,
     c.label AS source";
 

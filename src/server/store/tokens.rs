@@ -35,17 +35,24 @@ pub fn fits_in_a_word(q: &str) -> bool {
 /// (hashed), so it is read past matches in other teams without visiting them; with a manager or
 /// a date it would visit every match to test them, where their own indexes find the few in a
 /// moment.
+///
+/// An allow-list: the parts named here are cleared and whatever is left must be empty, so a
+/// filter added later is never routed to the index without being considered here.
 pub fn serves(f: &StaffFilter) -> bool {
-    matches!(f.sort, SortOrder::NameAsc | SortOrder::NameDesc)
-        && f.manager.is_none()
-        && f.departments.is_empty()
-        && f.offices.is_empty()
-        && f.job_title.trim().is_empty()
-        && f.joined_within.is_none()
-        && f.started_from.is_none()
-        && f.started_to.is_none()
-        && f.anniversary_within.is_none()
-        && f.birthday_within.is_none()
+    let others = StaffFilter {
+        q: String::new(),
+        teams: Vec::new(),
+        countries: Vec::new(),
+        sources: Vec::new(),
+        // Only means something with a manager, which is not allowed.
+        direct_only: false,
+        include_pending: false,
+        include_leavers: false,
+        sort: SortOrder::default(),
+        page: 0,
+        ..f.clone()
+    };
+    matches!(f.sort, SortOrder::NameAsc | SortOrder::NameDesc) && others == StaffFilter::default()
 }
 
 /// Most words one search merges. A fragment found in more of them is searched through the
@@ -231,7 +238,80 @@ pub(super) async fn fold(
 
 #[cfg(test)]
 mod tests {
-    use super::fits_in_a_word;
+    use chrono::NaiveDate;
+
+    use super::{fits_in_a_word, serves};
+    use crate::domain::staff_filter::{SortOrder, StaffFilter};
+
+    #[test]
+    fn the_word_index_serves_only_the_parts_it_was_built_for() {
+        let base = StaffFilter {
+            q: "jose".into(),
+            ..StaffFilter::default()
+        };
+        let allowed = StaffFilter {
+            teams: vec!["c/t".into()],
+            countries: vec!["DE".into()],
+            sources: vec!["c".into()],
+            direct_only: true,
+            include_pending: true,
+            include_leavers: true,
+            sort: SortOrder::NameDesc,
+            page: 3,
+            ..base.clone()
+        };
+        assert!(serves(&base) && serves(&allowed));
+        let day = NaiveDate::from_ymd_opt(2024, 1, 1);
+        let refused = [
+            StaffFilter {
+                manager: Some("c/m".into()),
+                ..base.clone()
+            },
+            StaffFilter {
+                joined_within: Some(30),
+                ..base.clone()
+            },
+            StaffFilter {
+                departments: vec!["c/d".into()],
+                ..base.clone()
+            },
+            StaffFilter {
+                offices: vec!["Berlin, DE".into()],
+                ..base.clone()
+            },
+            StaffFilter {
+                job_title: "lead".into(),
+                ..base.clone()
+            },
+            StaffFilter {
+                started_from: day,
+                ..base.clone()
+            },
+            StaffFilter {
+                started_to: day,
+                ..base.clone()
+            },
+            StaffFilter {
+                anniversary_within: Some(7),
+                ..base.clone()
+            },
+            StaffFilter {
+                birthday_within: Some(7),
+                ..base.clone()
+            },
+            StaffFilter {
+                sort: SortOrder::NewestFirst,
+                ..base.clone()
+            },
+            StaffFilter {
+                sort: SortOrder::LongestServing,
+                ..base.clone()
+            },
+        ];
+        for f in refused {
+            assert!(!serves(&f), "{f:?}");
+        }
+    }
 
     #[test]
     fn only_text_without_separators_fits_in_a_word() {

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::staff_query;
 use crate::domain::campaign::WhyNot;
+use crate::domain::person_key::PersonKey;
 use crate::domain::staff_filter::StaffFilter;
 use crate::server::error::{Context, ServerError};
 
@@ -21,7 +22,6 @@ struct Person {
     country: Option<String>,
     city: Option<String>,
     start_date: Option<NaiveDate>,
-    employment_status: Option<String>,
     termination_date: Option<NaiveDate>,
     deleted: bool,
     removed_at: Option<DateTime<Utc>>,
@@ -31,6 +31,11 @@ struct Person {
     read_only_until: Option<DateTime<Utc>>,
     source: String,
     shown_as: Option<String>,
+    /// The rules every listing applies (`rules`), as the database reads them.
+    has_left: bool,
+    not_started: bool,
+    in_hr_data: bool,
+    visible_connection: bool,
 }
 
 fn day(d: NaiveDate) -> String {
@@ -201,10 +206,11 @@ pub async fn explain(
     campaign_id: Uuid,
     key: &str,
 ) -> Result<Option<WhyNot>, ServerError> {
-    let Some((connection, merge_id)) = key.split_once('/') else {
-        return Ok(None);
-    };
-    let Ok(connection) = Uuid::parse_str(connection) else {
+    let Some(PersonKey {
+        connection,
+        merge_id,
+    }) = PersonKey::parse(key)
+    else {
         return Ok(None);
     };
     type CampaignRow = (
@@ -225,22 +231,26 @@ pub async fn explain(
     };
     let person: Option<Person> = sqlx::query_as(
         "SELECT s.display_name, s.work_email, s.job_title, t.name AS team, s.country, s.city, s.start_date,
-             s.employment_status, s.termination_date, s.deleted, s.removed_at, s.removal_held,
+             s.termination_date, s.deleted, s.removed_at, s.removal_held,
              c.status AS connection_status, c.disconnected_at, c.read_only_until,
              c.label AS source,
              (SELECT c2.label FROM staff s2 JOIN connections c2 ON c2.id = s2.connection_id
               WHERE s2.account_id = s.account_id AND lower(s2.work_email) = lower(s.work_email)
                 AND (c2.created_at, c2.id) < (c.created_at, c.id)
-                AND s2.removed_at IS NULL AND NOT s2.deleted
-                AND (c2.status <> 'disconnected' OR c2.read_only_until > now())
-              ORDER BY c2.created_at LIMIT 1) AS shown_as
+                AND staff_in_hr_data(s2.removed_at, s2.deleted)
+                AND connection_visible(c2.status, c2.read_only_until)
+              ORDER BY c2.created_at LIMIT 1) AS shown_as,
+             staff_has_left(s.employment_status, s.termination_date) AS has_left,
+             staff_not_started(s.employment_status, s.start_date) AS not_started,
+             staff_in_hr_data(s.removed_at, s.deleted) AS in_hr_data,
+             connection_visible(c.status, c.read_only_until) AS visible_connection
          FROM staff s JOIN connections c ON c.id = s.connection_id
          LEFT JOIN teams t ON t.connection_id = s.connection_id AND t.merge_id = s.team_id
          WHERE s.account_id = $1 AND s.connection_id = $2 AND s.merge_id = $3",
     )
     .bind(account_id)
     .bind(connection)
-    .bind(merge_id)
+    .bind(&merge_id)
     .fetch_optional(pool)
     .await
     .context("loading a person to explain")?;
@@ -254,7 +264,7 @@ pub async fn explain(
         )
         .bind(campaign_id)
         .bind(connection)
-        .bind(merge_id)
+        .bind(&merge_id)
         .fetch_one(pool)
         .await
         .context("checking membership")?;
@@ -265,14 +275,13 @@ pub async fn explain(
         )
         .bind(campaign_id)
         .bind(connection)
-        .bind(merge_id)
+        .bind(&merge_id)
         .fetch_optional(pool)
         .await
         .context("checking exclusions")?;
         (member, excluded)
     };
 
-    let today = Utc::now().date_naive();
     let mut reasons: Vec<String> = Vec::new();
     if let Some((by, at)) = &excluded {
         reasons.push(format!(
@@ -285,7 +294,7 @@ pub async fn explain(
             .disconnected_at
             .map(|d| day(d.date_naive()))
             .unwrap_or_default();
-        if p.read_only_until.is_some_and(|t| t > Utc::now()) {
+        if p.visible_connection {
             reasons.push(format!(
                 "{} was disconnected on {when}; its people stay available read-only until {}.",
                 p.source,
@@ -306,9 +315,7 @@ pub async fn explain(
             day(at.date_naive())
         ));
     }
-    let left = p.employment_status.as_deref() == Some("INACTIVE")
-        || p.termination_date.is_some_and(|t| t <= today);
-    if left {
+    if p.has_left {
         reasons.push(match p.termination_date {
             Some(t) => format!("They left on {}. Leavers never receive gifts.", day(t)),
             None => format!(
@@ -332,9 +339,7 @@ pub async fn explain(
                 .unwrap_or_default()
         )),
         (Some("dynamic"), Some(f)) => {
-            let pending = p.employment_status.as_deref() == Some("PENDING")
-                || p.start_date.is_some_and(|s| s > today);
-            if pending && !f.include_pending {
+            if p.not_started && !f.include_pending {
                 reasons.push(format!(
                     "They start on {}, and this audience leaves out people who have not started yet.",
                     p.start_date.map(day).unwrap_or_else(|| "a later date".into())
@@ -342,11 +347,7 @@ pub async fn explain(
             }
             // Only someone the staff view can show is worth checking part by part; otherwise
             // every part fails for the reason already given.
-            let visible = !p.deleted
-                && p.removed_at.is_none()
-                && p.shown_as.is_none()
-                && (p.connection_status != "disconnected"
-                    || p.read_only_until.is_some_and(|t| t > Utc::now()));
+            let visible = p.in_hr_data && p.shown_as.is_none() && p.visible_connection;
             let checks = if visible { parts(f, &p) } else { Vec::new() };
             for (only, why) in checks {
                 if !staff_query::matches(pool, account_id, &only, key).await? {

@@ -1,0 +1,357 @@
+//! One rule for who counts. Every listing (the recipients search, campaign audiences, the
+//! campaign list's counts, exports, "why isn't this person in my list?", the filter options and
+//! a connection's reach) agrees with the same definitions of a leaver, someone starting later,
+//! a record the HR system still lists and a visible connection, on an account that has all of
+//! them: leavers and pending starters as the HR system marks them and as their dates make them
+//! (today being the boundary), removed and deleted records, a connection disconnected past its
+//! read-only days and one waiting to be relinked. The expected sets are worked out here from the
+//! raw columns, independently of the SQL functions the listings use.
+
+use crate::common;
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use common::SyncedEnv;
+use hr_connectors::domain::campaign::{AudienceKind, ValidCampaign};
+use hr_connectors::domain::staff_filter::StaffFilter;
+use hr_connectors::server::store::{audiences, campaigns, derived, reach, staff_query, why_not};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow, Debug)]
+struct Raw {
+    key: String,
+    connection_id: Uuid,
+    employment_status: Option<String>,
+    termination_date: Option<NaiveDate>,
+    start_date: Option<NaiveDate>,
+    removed_at: Option<DateTime<Utc>>,
+    deleted: bool,
+    is_primary: bool,
+    country: Option<String>,
+    status: String,
+    read_only_until: Option<DateTime<Utc>>,
+}
+
+struct Judged {
+    raw: Raw,
+    left: bool,
+    not_started: bool,
+    in_hr_data: bool,
+    visible: bool,
+}
+
+impl Judged {
+    fn shown(&self) -> bool {
+        self.raw.is_primary && self.in_hr_data && self.visible
+    }
+}
+
+async fn judged(pool: &PgPool, account: Uuid) -> Vec<Judged> {
+    let (today, now): (NaiveDate, DateTime<Utc>) = sqlx::query_as("SELECT current_date, now()")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let rows: Vec<Raw> = sqlx::query_as(
+        "SELECT p.connection_id::text || '/' || p.merge_id AS key, p.connection_id,
+             p.employment_status, p.termination_date, p.start_date, p.removed_at, p.deleted,
+             p.is_primary, p.country, c.status, c.read_only_until
+         FROM staff p JOIN connections c ON c.id = p.connection_id WHERE p.account_id = $1",
+    )
+    .bind(account)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|raw| Judged {
+            left: raw.employment_status.as_deref() == Some("INACTIVE")
+                || raw.termination_date.is_some_and(|d| d <= today),
+            not_started: raw.employment_status.as_deref() == Some("PENDING")
+                || raw.start_date.is_some_and(|d| d > today),
+            in_hr_data: raw.removed_at.is_none() && !raw.deleted,
+            visible: raw.status != "disconnected" || raw.read_only_until.is_some_and(|t| t > now),
+            raw,
+        })
+        .collect()
+}
+
+/// Sets one column of the first active, dated, not-yet-changed person of `connection` and
+/// returns their key.
+async fn mark(pool: &PgPool, connection: Uuid, set: &str, taken: &mut BTreeSet<String>) -> String {
+    let key: String = sqlx::query_scalar(&format!(
+        "UPDATE staff SET {set} WHERE (connection_id, merge_id) = (
+             SELECT connection_id, merge_id FROM staff
+             WHERE connection_id = $1 AND employment_status = 'ACTIVE' AND termination_date IS NULL
+               AND start_date < current_date AND NOT (connection_id::text || '/' || merge_id = ANY($2))
+             ORDER BY merge_id LIMIT 1)
+         RETURNING connection_id::text || '/' || merge_id"
+    ))
+    .bind(connection)
+    .bind(taken.iter().cloned().collect::<Vec<_>>())
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    taken.insert(key.clone());
+    key
+}
+
+#[sqlx::test]
+async fn every_listing_agrees_on_who_counts(pool: PgPool) {
+    let env = SyncedEnv::new(pool.clone()).await;
+    let account = env.admin.account_id;
+    let acme = env.connect("acme").await;
+    let globex = env.connect("globex").await;
+    let initech = env.connect("initech").await;
+
+    // Saved while everyone is visible, read after: the audience's people who stop counting drop
+    // out when it is read.
+    let campaign = |name: &str| ValidCampaign {
+        name: name.into(),
+        occasion: "Other".into(),
+        budget_minor: None,
+        currency: "GBP".into(),
+        notes: String::new(),
+    };
+    let everyone = StaffFilter {
+        include_leavers: true,
+        include_pending: true,
+        ..StaffFilter::default()
+    };
+    let all = campaigns::create(&pool, account, env.admin.user_id, &campaign("Everyone"))
+        .await
+        .unwrap();
+    audiences::save(
+        &pool,
+        account,
+        all,
+        AudienceKind::Snapshot,
+        &everyone,
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    let started = campaigns::create(&pool, account, env.admin.user_id, &campaign("Started"))
+        .await
+        .unwrap();
+    audiences::save(
+        &pool,
+        account,
+        started,
+        AudienceKind::Dynamic,
+        &StaffFilter::default(),
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+
+    let mut taken = BTreeSet::new();
+    let left_today = mark(
+        &pool,
+        acme.id,
+        "termination_date = current_date",
+        &mut taken,
+    )
+    .await;
+    let leaving_later = mark(
+        &pool,
+        acme.id,
+        "termination_date = current_date + 10",
+        &mut taken,
+    )
+    .await;
+    let starting_later = mark(&pool, acme.id, "start_date = current_date + 5", &mut taken).await;
+    let starting_today = mark(&pool, acme.id, "start_date = current_date", &mut taken).await;
+    let removed = mark(&pool, acme.id, "removed_at = now()", &mut taken).await;
+    let deleted = mark(&pool, acme.id, "deleted = true", &mut taken).await;
+    sqlx::query(
+        "UPDATE connections SET status = 'disconnected', disconnected_at = now() - interval '40 days',
+             read_only_until = now() - interval '10 days' WHERE id = $1",
+    )
+    .bind(globex.id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE connections SET status = 'needs_relink' WHERE id = $1")
+        .bind(initech.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    derived::refresh_account(&pool, account).await.unwrap();
+
+    let people = judged(&pool, account).await;
+    let find = |key: &str| people.iter().find(|p| p.raw.key == key).unwrap();
+    assert!(find(&left_today).left && !find(&leaving_later).left);
+    assert!(find(&starting_later).not_started && !find(&starting_today).not_started);
+    assert!(!find(&removed).in_hr_data && !find(&deleted).in_hr_data);
+    for (what, status) in [("left", "INACTIVE"), ("pending", "PENDING")] {
+        assert!(
+            people
+                .iter()
+                .any(|p| p.shown() && p.raw.employment_status.as_deref() == Some(status)),
+            "the fixture has people the HR system marks {what}"
+        );
+    }
+    assert!(
+        people
+            .iter()
+            .any(|p| p.raw.connection_id == globex.id && !p.visible)
+    );
+    assert!(
+        people
+            .iter()
+            .any(|p| p.raw.connection_id == initech.id && p.shown())
+    );
+
+    // The recipients search, with and without leavers and people starting later.
+    for (include_leavers, include_pending) in
+        [(false, false), (true, false), (false, true), (true, true)]
+    {
+        let f = StaffFilter {
+            include_leavers,
+            include_pending,
+            ..StaffFilter::default()
+        };
+        let rows = staff_query::keys(&pool, account, &f).await.unwrap();
+        let listed: BTreeSet<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+        let expected: BTreeSet<&str> = people
+            .iter()
+            .filter(|p| {
+                p.shown() && (include_leavers || !p.left) && (include_pending || !p.not_started)
+            })
+            .map(|p| p.raw.key.as_str())
+            .collect();
+        assert_eq!(
+            listed, expected,
+            "leavers {include_leavers}, pending {include_pending}"
+        );
+        for r in &rows {
+            let p = find(&r.key);
+            let status = if p.left {
+                "Left"
+            } else if p.not_started {
+                "Starting soon"
+            } else {
+                "Active"
+            };
+            assert_eq!(r.status, status, "{}", r.key);
+        }
+    }
+
+    // Campaign audiences: the saved people who still count, in the list, its count and the export.
+    let members: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT connection_id::text || '/' || merge_id FROM campaign_members WHERE campaign_id = $1",
+    )
+    .bind(all)
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let eligible: BTreeSet<String> = members
+        .iter()
+        .filter(|k| {
+            let p = find(k);
+            p.in_hr_data && p.visible && !p.left
+        })
+        .cloned()
+        .collect();
+    assert!(eligible.len() < members.len());
+    let mut listed = BTreeSet::new();
+    for page in 0.. {
+        let chunk = audiences::recipients(&pool, account, all, "", page)
+            .await
+            .unwrap()
+            .unwrap();
+        if chunk.rows.is_empty() {
+            break;
+        }
+        assert_eq!(chunk.total as usize, eligible.len());
+        listed.extend(chunk.rows.into_iter().map(|r| r.key));
+    }
+    assert_eq!(listed, eligible);
+    let summary = campaigns::get(&pool, account, all).await.unwrap().unwrap();
+    assert_eq!(summary.recipients as usize, eligible.len());
+    let exported = audiences::export(&pool, account, all).await.unwrap();
+    assert_eq!(exported.len(), eligible.len());
+
+    // Why not: each rule gives its reason, and someone who counts is included.
+    let explain = |key: String| {
+        let pool = pool.clone();
+        async move {
+            why_not::explain(&pool, account, all, &key)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let leaver = explain(left_today.clone()).await;
+    assert!(
+        !leaver.included
+            && leaver
+                .reasons
+                .iter()
+                .any(|r| r.contains("Leavers never receive gifts")),
+        "{leaver:?}"
+    );
+    let gone = people
+        .iter()
+        .find(|p| p.raw.connection_id == globex.id && members.contains(&p.raw.key))
+        .unwrap();
+    let gone = explain(gone.raw.key.clone()).await;
+    assert!(
+        !gone.included && gone.reasons.iter().any(|r| r.contains("was disconnected")),
+        "{gone:?}"
+    );
+    let stays = explain(leaving_later.clone()).await;
+    assert!(stays.included, "{stays:?}");
+    let later = why_not::explain(&pool, account, started, &starting_later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !later.included && later.reasons.iter().any(|r| r.contains("They start on")),
+        "{later:?}"
+    );
+
+    // Filter options come from the people shown and the connections visible.
+    let options = staff_query::options(&pool, account).await.unwrap();
+    let sources: BTreeSet<Uuid> = options
+        .sources
+        .iter()
+        .map(|(id, _)| id.parse().unwrap())
+        .collect();
+    assert_eq!(sources, BTreeSet::from([acme.id, initech.id]));
+    assert_eq!(options.connections, 2);
+    let countries: BTreeSet<&str> = options
+        .countries
+        .iter()
+        .map(|(code, _)| code.as_str())
+        .collect();
+    let expected: BTreeSet<&str> = people
+        .iter()
+        .filter(|p| p.shown())
+        .filter_map(|p| p.raw.country.as_deref())
+        .collect();
+    assert_eq!(countries, expected);
+
+    // A connection's reach counts by the same rules.
+    let r = reach::reach(&pool, acme.id).await.unwrap();
+    let of_acme = || {
+        people
+            .iter()
+            .filter(|p| p.raw.connection_id == acme.id && p.in_hr_data)
+    };
+    assert_eq!(r.synced as usize, of_acme().count());
+    assert_eq!(r.leavers as usize, of_acme().filter(|p| p.left).count());
+    assert_eq!(
+        r.not_started as usize,
+        of_acme().filter(|p| !p.left && p.not_started).count()
+    );
+    assert_eq!(
+        r.recipients as usize,
+        of_acme()
+            .filter(|p| !p.left && !p.not_started && p.raw.is_primary)
+            .count()
+    );
+}
