@@ -116,6 +116,58 @@ test.describe.serial("connections told apart", () => {
                 WHERE u.email = '${ADMIN.email}' AND c.tenant = 'acme'`)).toBe("1");
   });
 
+  test("the same-tenant offer resyncs or relinks the connection already there, and links to it", async ({ page }) => {
+    const acmeJobs = () =>
+      Number(sql(`SELECT count(*) FROM sync_jobs j JOIN connections c ON c.id = j.connection_id
+                  JOIN users u ON u.account_id = c.account_id
+                  WHERE u.email = '${ADMIN.email}' AND c.tenant = 'acme'`));
+    const acmeConnections = () =>
+      sql(`SELECT count(*) FROM connections c JOIN users u ON u.account_id = c.account_id
+           WHERE u.email = '${ADMIN.email}' AND c.tenant = 'acme'`);
+    const offer = async () => {
+      await gotoHydrated(page, "/integrations");
+      await page.getByRole("button", { name: "Connect new integration" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByRole("combobox", { name: "Search for your HR system" }).fill("sage");
+      await dialog.getByRole("option", { name: /Sage HR/ }).first().click();
+      await dialog.getByRole("button", { name: "Allow access" }).click();
+      await dialog.getByRole("textbox", { name: "Subdomain" }).fill("acme");
+      await dialog.getByRole("textbox", { name: "Subdomain" }).blur();
+      const notice = dialog.getByRole("alert").filter({ hasText: "is already connected" });
+      await expect(notice).toBeVisible();
+      return { dialog, notice };
+    };
+    await signIn(page, ADMIN, "/integrations");
+    await page.locator("body[data-hydrated]").waitFor();
+    const before = acmeJobs();
+
+    // Resync queues a sync of the connection already there.
+    let { dialog, notice } = await offer();
+    await notice.getByRole("button", { name: "Resync Sage HR · acme" }).click();
+    await expect(dialog).toBeHidden();
+    expect(acmeJobs()).toBe(before + 1);
+    await expect(page.getByRole("listitem", { name: "Sage HR · acme" }).getByText("Healthy")).toBeVisible({ timeout: 60_000 });
+
+    // Relink uses the details typed: a wrong key is refused in the offer and changes nothing.
+    ({ dialog, notice } = await offer());
+    await dialog.getByLabel("API key").fill("not-the-key");
+    await notice.getByRole("button", { name: "Relink it with these details" }).click();
+    await expect(notice.locator(".field-error")).not.toBeEmpty();
+    expect(acmeJobs()).toBe(before + 1);
+    await dialog.getByLabel("API key").fill("demo-api-key");
+    await notice.getByRole("button", { name: "Relink it with these details" }).click();
+    await expect(dialog).toBeHidden();
+    expect(acmeJobs()).toBe(before + 2);
+    expect(acmeConnections()).toBe("1");
+    await expect(page.getByRole("listitem", { name: "Sage HR · acme" }).getByText("Healthy")).toBeVisible({ timeout: 60_000 });
+
+    // "View it" opens the connection's own page.
+    ({ dialog, notice } = await offer());
+    await notice.getByRole("link", { name: "View it" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Sage HR · acme" })).toBeVisible();
+    expect(acmeConnections()).toBe("1");
+  });
+
   test("Disconnect names the connection and what each campaign loses, then folds it away", async ({ page }) => {
     await page.setViewportSize({ width: 1280, height: 860 });
     const account = sql(`SELECT account_id FROM users WHERE email = '${ADMIN.email}'`);

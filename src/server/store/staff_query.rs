@@ -802,13 +802,13 @@ async fn manager_records(
     )))
     .bind(account_id)
     .bind(connection)
-    .bind(id)
+    .bind(&id)
     .fetch_all(pool)
     .await
     .context("finding a manager's records")?;
     // The named record itself always counts: people may report to a manager whose own record
     // the HR system does not list.
-    records.insert(0, (connection, id.to_owned()));
+    records.insert(0, (connection, id));
     Ok(records)
 }
 
