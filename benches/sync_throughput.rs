@@ -34,7 +34,7 @@ use hr_connectors::server::secret::Secret;
 use hr_connectors::server::state::AppState;
 use hr_connectors::server::store::connections::Connection;
 use hr_connectors::server::store::tokens;
-use hr_connectors::server::sync::jobs::{self, Job, JobKind};
+use hr_connectors::server::sync::jobs::{self, Job, JobKind, JobState};
 use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
 use hr_connectors::server::sync::worker::run_one;
 use leptos::config::LeptosOptions;
@@ -390,7 +390,7 @@ async fn drain(ctx: &SyncContext) {
 
 async fn finished(pool: &PgPool, connection: &Connection) -> Job {
     let job = jobs::latest(pool, connection.id).await.unwrap().unwrap();
-    assert_eq!(job.state, "succeeded", "{:?}", job.error);
+    assert_eq!(job.state, JobState::Succeeded, "{:?}", job.error);
     job
 }
 

@@ -6,65 +6,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::integration::ConnectionView;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SyncOutcome {
-    Queued,
-    Running,
-    Succeeded,
-    /// Finished, but something needs an admin (removals held for review).
-    Partial,
-    Failed,
-}
-
-impl SyncOutcome {
-    pub fn parse(state: &str) -> SyncOutcome {
-        match state {
-            "queued" => SyncOutcome::Queued,
-            "running" => SyncOutcome::Running,
-            "succeeded" => SyncOutcome::Succeeded,
-            "partial" => SyncOutcome::Partial,
-            _ => SyncOutcome::Failed,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            SyncOutcome::Queued => "Waiting",
-            SyncOutcome::Running => "Running",
-            SyncOutcome::Succeeded => "Succeeded",
-            SyncOutcome::Partial => "Needs review",
-            SyncOutcome::Failed => "Failed",
-        }
-    }
-
-    pub fn css(self) -> &'static str {
-        match self {
-            SyncOutcome::Queued | SyncOutcome::Running => "status status--syncing",
-            SyncOutcome::Succeeded => "status status--ok",
-            SyncOutcome::Partial => "status status--warn",
-            SyncOutcome::Failed => "status status--danger",
-        }
-    }
-}
-
-/// Why a sync ran, in the words the history table uses.
-pub fn trigger_label(kind: &str) -> &'static str {
-    match kind {
-        "initial" => "First sync",
-        "incremental" => "Scheduled",
-        "manual" => "Resync now",
-        "webhook" => "Change in the HR system",
-        "relink" => "After relinking",
-        _ => "Sync",
-    }
-}
+use super::sync_job::JobState;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncRecord {
     pub id: Uuid,
     pub trigger: String,
-    pub outcome: SyncOutcome,
+    pub outcome: JobState,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub added: i64,

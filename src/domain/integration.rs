@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::numbers::grouped;
+use super::sync_job::JobState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Health {
@@ -57,12 +58,12 @@ pub enum Phase {
 impl Phase {
     /// The job's phase and state; `derived` says whether what it wrote is folded into who
     /// campaigns can choose yet. Until it is, the sync is not ready for campaigns.
-    pub fn parse(phase: &str, state: &str, derived: bool) -> Phase {
+    pub fn parse(phase: &str, state: JobState, derived: bool) -> Phase {
         match (state, phase) {
-            ("failed", _) => Phase::Failed,
-            ("succeeded" | "partial", _) if derived => Phase::Ready,
-            ("succeeded" | "partial", _) => Phase::Filtering,
-            ("queued", "connecting") => Phase::Queued,
+            (JobState::Failed, _) => Phase::Failed,
+            (JobState::Succeeded | JobState::Partial, _) if derived => Phase::Ready,
+            (JobState::Succeeded | JobState::Partial, _) => Phase::Filtering,
+            (JobState::Queued, "connecting") => Phase::Queued,
             (_, "connecting") => Phase::Connecting,
             (_, "preparing") => Phase::Preparing,
             (_, "organisation") => Phase::Organisation,
@@ -576,14 +577,23 @@ mod tests {
         assert_eq!(preparing.counts(), "No people read yet");
         assert_eq!(preparing.detail(), ["4 s so far", "9 s elapsed"]);
         assert!(preparing.preparing_note().is_some());
-        assert_eq!(Phase::parse("reading", "running", false), Phase::Reading);
-        assert_eq!(Phase::parse("reading", "failed", false), Phase::Failed);
         assert_eq!(
-            Phase::parse("preparing", "running", false),
+            Phase::parse("reading", JobState::Running, false),
+            Phase::Reading
+        );
+        assert_eq!(
+            Phase::parse("reading", JobState::Failed, false),
+            Phase::Failed
+        );
+        assert_eq!(
+            Phase::parse("preparing", JobState::Running, false),
             Phase::Preparing
         );
-        assert_eq!(Phase::parse("ready", "partial", false), Phase::Filtering);
-        assert_eq!(Phase::parse("ready", "partial", true), Phase::Ready);
+        assert_eq!(
+            Phase::parse("ready", JobState::Partial, false),
+            Phase::Filtering
+        );
+        assert_eq!(Phase::parse("ready", JobState::Partial, true), Phase::Ready);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod person_key;
 pub mod role;
 pub mod sso;
 pub mod staff_filter;
+pub mod sync_job;
 pub mod team;
 pub mod text;
 pub mod user;

@@ -1276,7 +1276,7 @@ async fn sync_through_worker(
     account: Uuid,
     connection: Uuid,
 ) -> Result<(), String> {
-    use hr_connectors::server::sync::jobs::{self, JobKind};
+    use hr_connectors::server::sync::jobs::{self, JobKind, JobState};
     let merge_account =
         hr_connectors::server::store::connections::get(&env.state.pool, account, connection)
             .await
@@ -1304,9 +1304,9 @@ async fn sync_through_worker(
             .await
             .map_err(|e| format!("reading the sync: {e}"))?
             .ok_or("no sync job")?;
-        match job.state.as_str() {
-            "succeeded" => return Ok(()),
-            "failed" => return Err(format!("the worker's sync failed: {job:?}")),
+        match job.state {
+            JobState::Succeeded => return Ok(()),
+            JobState::Failed => return Err(format!("the worker's sync failed: {job:?}")),
             _ if Instant::now() > deadline => return Err(format!("the sync did not end: {job:?}")),
             _ => tokio::time::sleep(Duration::from_millis(100)).await,
         }

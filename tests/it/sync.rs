@@ -24,7 +24,7 @@ use hr_connectors::server::secret::Secret;
 use hr_connectors::server::state::AppState;
 use hr_connectors::server::store::connections::{self, Connection, ConnectionStatus};
 use hr_connectors::server::store::staff_query;
-use hr_connectors::server::sync::jobs::{self, JobKind};
+use hr_connectors::server::sync::jobs::{self, JobKind, JobState};
 use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
 use hr_connectors::server::sync::worker::run_one;
 use serde_json::{Value, json};
@@ -169,7 +169,7 @@ async fn initial_sync_stores_the_workforce(pool: PgPool) {
     assert_eq!(c.people_count, 240);
     assert!(c.data_as_of.is_some());
     let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
-    assert_eq!(job.state, "succeeded");
+    assert_eq!(job.state, JobState::Succeeded);
     assert_eq!(job.phase, "ready");
     assert_eq!(job.received, 240);
     assert_eq!(job.added, 240);
@@ -301,8 +301,8 @@ async fn incremental_sync_finds_hires_changes_leavers_and_deletions(pool: PgPool
         .unwrap();
     drain(&env).await;
     let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
-    assert_eq!(job.kind, "incremental");
-    assert_eq!(job.state, "succeeded");
+    assert_eq!(job.kind, JobKind::Incremental);
+    assert_eq!(job.state, JobState::Succeeded);
     let hired = summary["hired"].as_i64().unwrap();
     let changed = summary["changed"].as_i64().unwrap() + summary["left"].as_i64().unwrap();
     let deleted = summary["deleted"].as_i64().unwrap();
@@ -412,7 +412,7 @@ async fn a_crashed_sync_resumes_from_its_checkpoint(pool: PgPool) {
     handle.abort();
     let _ = handle.await;
     let job = jobs::latest(&pool, crashed.id).await.unwrap().unwrap();
-    assert_eq!(job.state, "running");
+    assert_eq!(job.state, JobState::Running);
     assert!(job.pages < 12, "the crash should interrupt the sync");
     // Its heartbeat goes stale; another worker takes over and finishes from the checkpoint.
     sqlx::query("UPDATE sync_jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1")
@@ -422,7 +422,7 @@ async fn a_crashed_sync_resumes_from_its_checkpoint(pool: PgPool) {
         .unwrap();
     drain(&env).await;
     let job = jobs::get(&pool, job.id).await.unwrap().unwrap();
-    assert_eq!(job.state, "succeeded");
+    assert_eq!(job.state, JobState::Succeeded);
     assert_eq!(
         job.received, 1200,
         "each page read exactly once across both workers"
@@ -451,7 +451,7 @@ async fn faults_end_in_the_same_data_as_a_clean_run(pool: PgPool) {
         .unwrap();
     drain(&env).await;
     let job = jobs::latest(&pool, clean.id).await.unwrap().unwrap();
-    assert_eq!(job.state, "succeeded", "{:?}", job.error);
+    assert_eq!(job.state, JobState::Succeeded, "{:?}", job.error);
     assert_eq!(snapshot(&pool, clean.id).await, expected);
 }
 
@@ -474,8 +474,8 @@ async fn two_workers_never_run_one_connection_twice(pool: PgPool) {
     assert_eq!(ran, 1);
     let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
     assert_eq!(
-        (job.state.as_str(), job.received, job.added),
-        ("succeeded", 1200, 1200)
+        (job.state, job.received, job.added),
+        (JobState::Succeeded, 1200, 1200)
     );
 }
 
@@ -535,7 +535,7 @@ async fn webhooks_need_a_valid_signature_and_count_once(pool: PgPool) {
         common::send(&app, post(Some("bad".into()))).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    assert!(jobs::latest(&pool, c.id).await.unwrap().unwrap().state == "succeeded");
+    assert!(jobs::latest(&pool, c.id).await.unwrap().unwrap().state == JobState::Succeeded);
 
     let good = signature::sign(&key, body.as_bytes());
     assert_eq!(
@@ -544,8 +544,8 @@ async fn webhooks_need_a_valid_signature_and_count_once(pool: PgPool) {
     );
     let queued = jobs::latest(&pool, c.id).await.unwrap().unwrap();
     assert_eq!(
-        (queued.kind.as_str(), queued.state.as_str()),
-        ("webhook", "queued")
+        (queued.kind, queued.state),
+        (JobKind::Webhook, JobState::Queued)
     );
     drain(&env).await;
     // The same delivery again is acknowledged but not processed.
@@ -919,7 +919,7 @@ async fn relinking_with_details_keeps_the_connection_and_its_staff(pool: PgPool)
     );
     assert_eq!(
         jobs::latest(&pool, c.id).await.unwrap().unwrap().kind,
-        "relink"
+        JobKind::Relink
     );
     drain(&env).await;
     let after = connections::get(&pool, c.account_id, c.id)
@@ -966,7 +966,7 @@ async fn relinking_an_oauth_system_goes_back_through_link(pool: PgPool) {
     assert_eq!((relinked.id, relinked.label.as_str()), (c.id, "US payroll"));
     assert_eq!(
         jobs::latest(&pool, c.id).await.unwrap().unwrap().kind,
-        "relink"
+        JobKind::Relink
     );
     drain(&env).await;
     let after = connections::get(&pool, c.account_id, c.id)
@@ -979,7 +979,8 @@ async fn relinking_an_oauth_system_goes_back_through_link(pool: PgPool) {
 
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool) {
-    use hr_connectors::domain::connection_details::{RemovalReason, SyncOutcome};
+    use hr_connectors::domain::connection_details::RemovalReason;
+
     use hr_connectors::server::integrations::details::details;
     use hr_connectors::server::store::removals::settle_held;
     let env = env(pool.clone()).await;
@@ -1014,7 +1015,7 @@ async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool
     assert_eq!(d.held_total, 100);
     assert_eq!(d.held.len(), 20);
     assert_eq!(d.held[0].job_title.as_deref(), Some("Phantom"));
-    assert_eq!(d.history[0].outcome, SyncOutcome::Partial);
+    assert_eq!(d.history[0].outcome, JobState::Partial);
     assert_eq!(d.history[0].held, 100);
     assert_eq!(d.history.last().unwrap().trigger, "First sync");
     assert_eq!(d.connection.people, 340);

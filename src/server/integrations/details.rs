@@ -6,18 +6,18 @@ use uuid::Uuid;
 
 use super::views;
 use crate::domain::connection_details::{
-    ChangeTotals, ConnectionDetails, HISTORY_LIMIT, SyncOutcome, SyncRecord, trigger_label,
+    ChangeTotals, ConnectionDetails, HISTORY_LIMIT, SyncRecord,
 };
 use crate::server::error::{Context, ServerError};
 use crate::server::store::{connections, removals};
-use crate::server::sync::jobs::{self, Job};
+use crate::server::sync::jobs::{self, Job, JobState};
 use crate::server::sync::minimise::SkipReason;
 
 fn record(job: &Job) -> SyncRecord {
     SyncRecord {
         id: job.id,
-        trigger: trigger_label(&job.kind).to_owned(),
-        outcome: SyncOutcome::parse(&job.state),
+        trigger: job.kind.trigger().to_owned(),
+        outcome: job.state,
         started_at: job.started_at,
         finished_at: job.finished_at,
         added: job.added.into(),
@@ -32,7 +32,7 @@ fn record(job: &Job) -> SyncRecord {
             .collect(),
         // Errors are written for the admin (see `sync::run`); a running job's last transient
         // error is noise until it fails for good.
-        error: job.error.clone().filter(|_| job.state == "failed"),
+        error: job.error.clone().filter(|_| job.state == JobState::Failed),
     }
 }
 

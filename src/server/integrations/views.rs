@@ -10,10 +10,10 @@ use crate::server::error::ServerError;
 use crate::server::sandbox::catalogue;
 use crate::server::store::connections::{self, Connection, ConnectionStatus};
 use crate::server::store::reach;
-use crate::server::sync::jobs::{self, Job};
+use crate::server::sync::jobs::{self, Job, JobState};
 
 pub fn progress(job: &Job) -> SyncProgress {
-    let phase = Phase::parse(&job.phase, &job.state, job.derived_at.is_some());
+    let phase = Phase::parse(&job.phase, job.state, job.derived_at.is_some());
     let end = job.finished_at.unwrap_or_else(Utc::now);
     let since = |t: Option<chrono::DateTime<Utc>>| t.map(|s| (end - s).num_seconds().max(0));
     SyncProgress {
@@ -49,7 +49,7 @@ pub async fn missing_access(
     latest: Option<&Job>,
 ) -> Result<Option<MissingAccess>, ServerError> {
     let withheld = c.status == ConnectionStatus::NeedsAttention
-        && latest.is_some_and(|j| j.state == "partial" && j.held_removals == 0);
+        && latest.is_some_and(|j| j.state == JobState::Partial && j.held_removals == 0);
     match (withheld, &c.status_reason) {
         (true, Some(problem)) => Ok(Some(MissingAccess {
             problem: problem.clone(),

@@ -12,7 +12,7 @@ use crate::server::error::{Context, ServerError};
 use crate::server::integrations::views;
 use crate::server::store::connections::Connection;
 use crate::server::store::reach;
-use crate::server::sync::jobs::Job;
+use crate::server::sync::jobs::{Job, JobState};
 use crate::server::sync::minimise::SkipReason;
 
 fn skip_lines(job: &Job) -> String {
@@ -63,7 +63,7 @@ pub async fn first_sync_finished(
         return Ok(());
     };
     let system = &connection.integration_name;
-    let failed = job.state == "failed";
+    let failed = job.state == JobState::Failed;
     let missing = views::missing_access(pool, connection, Some(job)).await?;
     let reach = reach::reach(pool, connection.id).await?;
     let subject = match (&missing, failed) {

@@ -3,44 +3,18 @@
 //! they checkpoint, and reclaim jobs whose worker stopped heartbeating.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use uuid::Uuid;
 
+pub use crate::domain::sync_job::{JobKind, JobState};
 use crate::server::error::{Context, ServerError};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum JobKind {
-    Initial,
-    Incremental,
-    Manual,
-    Webhook,
-    Relink,
-}
-
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::Initial => "initial",
-            JobKind::Incremental => "incremental",
-            JobKind::Manual => "manual",
-            JobKind::Webhook => "webhook",
-            JobKind::Relink => "relink",
-        }
-    }
-
-    /// Full syncs read everyone (and can detect removals); the others read a modified window.
-    pub fn is_full(self) -> bool {
-        matches!(self, JobKind::Initial | JobKind::Manual | JobKind::Relink)
-    }
-}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
     pub id: Uuid,
     pub connection_id: Uuid,
-    pub kind: String,
-    pub state: String,
+    pub kind: JobKind,
+    pub state: JobState,
     pub attempts: i32,
     pub phase: String,
     pub full_sync: bool,
@@ -84,7 +58,7 @@ pub async fn enqueue(
     )
     .bind(Uuid::new_v4())
     .bind(connection_id)
-    .bind(kind.as_str())
+    .bind(kind)
     .bind(kind.is_full())
     .execute(pool)
     .await
@@ -272,10 +246,22 @@ pub async fn checkpoint(
 }
 
 pub struct Outcome<'a> {
-    pub state: &'a str,
+    pub state: JobState,
     pub removed: i64,
     pub held_removals: i64,
     pub error: Option<&'a str>,
+}
+
+impl<'a> Outcome<'a> {
+    /// A job that ends without storing anything, for `error`.
+    pub fn failed(error: &'a str) -> Outcome<'a> {
+        Outcome {
+            state: JobState::Failed,
+            removed: 0,
+            held_removals: 0,
+            error: Some(error),
+        }
+    }
 }
 
 pub async fn finish(
@@ -286,7 +272,7 @@ pub async fn finish(
 ) -> Result<(), ServerError> {
     sqlx::query(
         "UPDATE sync_jobs SET state = $3, removed = $4, held_removals = $5, error = $6,
-             phase = CASE WHEN $3 IN ('succeeded', 'partial') THEN 'ready' ELSE phase END,
+             phase = CASE WHEN $7 THEN 'ready' ELSE phase END,
              finished_at = now(), locked_by = NULL
          WHERE id = $1 AND locked_by = $2",
     )
@@ -296,6 +282,7 @@ pub async fn finish(
     .bind(o.removed as i32)
     .bind(o.held_removals as i32)
     .bind(o.error)
+    .bind(o.state.stored())
     .execute(pool)
     .await
     .context("finishing a sync job")?;

@@ -11,7 +11,7 @@ use tokio::sync::mpsc::{self, error::TryRecvError};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::jobs::{self, Job, Outcome, PageProgress};
+use super::jobs::{self, Job, JobState, Outcome, PageProgress};
 use super::minimise::{StaffRecord, minimise};
 use crate::domain::field_policy::Consent;
 use crate::server::crypto::SecretBox;
@@ -110,12 +110,7 @@ pub async fn run(ctx: &SyncContext, job: Job) -> Result<(), ServerError> {
                 &ctx.pool,
                 job.id,
                 &ctx.worker,
-                Outcome {
-                    state: "failed",
-                    removed: 0,
-                    held_removals: 0,
-                    error: Some("The connection was disconnected."),
-                },
+                Outcome::failed("The connection was disconnected."),
             )
             .await;
         }
@@ -136,18 +131,7 @@ pub async fn run(ctx: &SyncContext, job: Job) -> Result<(), ServerError> {
                 Some(reason),
             )
             .await?;
-            jobs::finish(
-                &ctx.pool,
-                job.id,
-                &ctx.worker,
-                Outcome {
-                    state: "failed",
-                    removed: 0,
-                    held_removals: 0,
-                    error: Some(reason),
-                },
-            )
-            .await
+            jobs::finish(&ctx.pool, job.id, &ctx.worker, Outcome::failed(reason)).await
         }
         Err(Failure::Transient(msg)) if job.attempts < ctx.policy.max_attempts => {
             let delay = 5i64 * 2i64.pow(job.attempts.clamp(0, 8) as u32);
@@ -171,18 +155,7 @@ pub async fn run(ctx: &SyncContext, job: Job) -> Result<(), ServerError> {
                 Some(&reason),
             )
             .await?;
-            jobs::finish(
-                &ctx.pool,
-                job.id,
-                &ctx.worker,
-                Outcome {
-                    state: "failed",
-                    removed: 0,
-                    held_removals: 0,
-                    error: Some(&msg),
-                },
-            )
-            .await
+            jobs::finish(&ctx.pool, job.id, &ctx.worker, Outcome::failed(&msg)).await
         }
         Err(Failure::Server(err)) => {
             tracing::error!(job = %job.id, error = %err, "sync failed");
@@ -326,9 +299,9 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
     .await
     .context("recording a finished sync")?;
     let state = if status == ConnectionStatus::Healthy {
-        "succeeded"
+        JobState::Succeeded
     } else {
-        "partial"
+        JobState::Partial
     };
     jobs::finish(
         &ctx.pool,

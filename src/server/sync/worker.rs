@@ -57,7 +57,7 @@ async fn notify_first_sync(ctx: &SyncContext, id: Uuid) -> Result<(), ServerErro
     let Some(job) = jobs::get(&ctx.pool, id).await? else {
         return Ok(());
     };
-    if job.kind != JobKind::Initial.as_str() || job.finished_at.is_none() {
+    if job.kind != JobKind::Initial || job.finished_at.is_none() {
         return Ok(());
     }
     match connections::get_for_sync(&ctx.pool, job.connection_id).await? {
