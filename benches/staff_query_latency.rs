@@ -8,7 +8,7 @@
 //! people partly appear in both), a team tree, a management chain with a fan-out of 8, names
 //! with accents, offices weighted by country, ten years of start dates, leavers and pending
 //! hires. `search_text` holds exactly what the sync would store; a sample is checked against
-//! `minimise::person_search_text` after every load.
+//! `model::text::person_search_text` after every load.
 //!
 //! Run: `scripts/bench_staff.sh`, or against a PostgreSQL server in DATABASE_URL (the benchmark
 //! creates and drops its own database, `hrc_bench_staff`):
@@ -26,8 +26,8 @@ use hr_connectors::domain::field_policy::Consent;
 use hr_connectors::domain::staff_filter::StaffFilter;
 use hr_connectors::server::accounts;
 use hr_connectors::server::db::{self, MIGRATOR};
+use hr_connectors::server::model::text::{name_words, person_search_text, search_text};
 use hr_connectors::server::store::{derived, org, staff_query};
-use hr_connectors::server::sync::minimise::{name_words, person_search_text, search_text};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{AssertSqlSafe, Connection as _, PgConnection, PgPool};
 use uuid::Uuid;
@@ -139,7 +139,7 @@ FROM generate_series(1, $3::int) AS j, cardinality($4::text[]) AS d";
 /// systems has one name. 0.5% are hires starting soon, 8% leavers, the rest started in the
 /// last ten years. `search_text` is put together the way `minimise` does: folded display name,
 /// first, last and preferred names, then the email, separated by spaces; `name_words` are the
-/// distinct words of the folded names, in byte order, as `minimise::name_words` makes them.
+/// distinct words of the folded names, in byte order, as `model::text::name_words` makes them.
 const STAFF_SQL: &str = "
 INSERT INTO staff (connection_id, merge_id, account_id, remote_id, first_name, last_name,
     preferred_name, display_name, work_email, job_title, team_id, manager_id, city, country,

@@ -138,7 +138,7 @@ pub async fn get_connection(id: Uuid) -> Result<ConnectionView, AppError> {
 pub async fn resync(id: Uuid) -> Result<(), AppError> {
     use crate::server::auth::context::{require_admin, state};
     use crate::server::store::connections::{self, ConnectionStatus};
-    use crate::server::sync::jobs::{self, JobKind};
+    use crate::server::store::jobs::{self, JobKind};
     let user = require_admin()?;
     let state = state()?;
     let c = connections::get(&state.pool, user.account_id, id)

@@ -66,26 +66,8 @@ pub async fn demo(pool: &PgPool) -> Result<(), ServerError> {
         }
     }
     if let Some(acme) = account_named(pool, "Acme Ltd").await? {
-        crm_row(pool, acme).await?;
+        crate::server::store::connections::add_demo_crm(pool, acme).await?;
     }
-    Ok(())
-}
-
-/// The demo account's CRM integration, so the Integrations page shows every category. CRM
-/// systems are connected by &Open's sales team, not through this product, and carry no staff.
-async fn crm_row(pool: &PgPool, account_id: Uuid) -> Result<(), ServerError> {
-    sqlx::query(
-        "INSERT INTO connections (id, account_id, category, integration_slug, integration_name, label,
-             origin_id, status, consent, data_as_of)
-         VALUES ($1, $2, 'crm', 'salesforce', 'Salesforce', 'Sales pipeline', $3, 'healthy', '{\"optional_on\": []}', now())
-         ON CONFLICT (origin_id) DO NOTHING",
-    )
-    .bind(Uuid::new_v4())
-    .bind(account_id)
-    .bind(format!("demo_{}_crm_salesforce", account_id.simple()))
-    .execute(pool)
-    .await
-    .context("seeding the demo CRM integration")?;
     Ok(())
 }
 

@@ -17,8 +17,8 @@ use crate::app::{App, shell};
 
 use super::auth::{guard, session};
 use super::config::{Config, ConfigError};
+use super::reseal::{self, ResealReport};
 use super::state::AppState;
-use super::store::reseal::{self, ResealReport};
 use super::{db, health, http, mail, merge_backend, recipients_csv, seed, site, sync, telemetry};
 
 /// Form posts and server-function calls are small; anything bigger is refused with 413.

@@ -1276,7 +1276,7 @@ async fn sync_through_worker(
     account: Uuid,
     connection: Uuid,
 ) -> Result<(), String> {
-    use hr_connectors::server::sync::jobs::{self, JobKind, JobState};
+    use hr_connectors::server::store::jobs::{self, JobKind, JobState};
     let merge_account =
         hr_connectors::server::store::connections::get(&env.state.pool, account, connection)
             .await

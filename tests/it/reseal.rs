@@ -2,13 +2,14 @@
 //! onto the current one, and a token no configured key opens is reported and left as it was.
 
 use crate::common;
+use hr_connectors::server::store::jobs::JobKind;
 
 use hr_connectors::domain::field_policy::Consent;
 use hr_connectors::domain::role::Role;
 use hr_connectors::server::crypto::{Key, SecretBox};
+use hr_connectors::server::reseal::reseal_stale;
 use hr_connectors::server::secret::Secret;
 use hr_connectors::server::store::connections::{self, NewConnection};
-use hr_connectors::server::store::reseal::reseal_stale;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -36,6 +37,7 @@ async fn connect(pool: &PgPool, secrets: &SecretBox, token: &str) -> Uuid {
             account_token: &Secret::new(token),
             consent: &Consent::defaults(),
             consented_by: user.user_id,
+            first_sync: JobKind::Initial,
         },
     )
     .await

@@ -300,7 +300,7 @@ fn anniversary_on(start: NaiveDate, day: NaiveDate) -> bool {
 /// with trigram word similarity ≥ 0.35 (asked of each person here, where the query asks the
 /// account's dictionary of words).
 async fn text_matches(pool: &PgPool, account: Uuid, q: &str) -> BTreeSet<String> {
-    let q = hr_connectors::server::sync::minimise::search_text(&[Some(q.trim())]);
+    let q = hr_connectors::server::model::text::search_text(&[Some(q.trim())]);
     sqlx::query_scalar(
         "SELECT connection_id::text || '/' || merge_id FROM staff
          WHERE account_id = $1 AND (strpos(search_text, $2) > 0

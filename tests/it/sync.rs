@@ -23,8 +23,8 @@ use hr_connectors::server::sandbox::{self, SandboxHandle};
 use hr_connectors::server::secret::Secret;
 use hr_connectors::server::state::AppState;
 use hr_connectors::server::store::connections::{self, Connection, ConnectionStatus};
+use hr_connectors::server::store::jobs::{self, JobKind, JobState};
 use hr_connectors::server::store::staff_query;
-use hr_connectors::server::sync::jobs::{self, JobKind, JobState};
 use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
 use hr_connectors::server::sync::worker::run_one;
 use serde_json::{Value, json};
@@ -393,13 +393,11 @@ async fn a_crashed_sync_resumes_from_its_checkpoint(pool: PgPool) {
             account_token: &token,
             consent: &clean.consent,
             consented_by: env.admin.user_id,
+            first_sync: JobKind::Initial,
         },
     )
     .await
     .unwrap();
-    jobs::enqueue(&pool, crashed.id, JobKind::Initial)
-        .await
-        .unwrap();
     let dying = ctx(&env, "dying-worker");
     let handle = tokio::spawn(async move { run_one(&dying).await });
     loop {

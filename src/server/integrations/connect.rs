@@ -20,7 +20,7 @@ use crate::server::merge::models::{AccountTokenResponse, Integration};
 use crate::server::secret::Secret;
 use crate::server::state::AppState;
 use crate::server::store::connections::{self, Connection, NewConnection};
-use crate::server::sync::jobs::{self, JobKind};
+use crate::server::store::jobs::JobKind;
 
 pub struct ConnectInput {
     pub slug: String,
@@ -194,11 +194,11 @@ pub async fn connect_with_credentials(
             account_token: &Secret::new(linked.account_token.clone()),
             consent: &consent,
             consented_by: user.user_id,
+            first_sync: JobKind::Initial,
         },
     )
     .await
     .map_err(|e| tenant_race(e, &integration.name))?;
-    jobs::enqueue(&state.pool, connection.id, JobKind::Initial).await?;
     tracing::info!(connection = %connection.id, integration = %integration.slug, "HR system connected");
     Ok(connection)
 }

@@ -9,9 +9,9 @@ use crate::domain::connection_details::{
     ChangeTotals, ConnectionDetails, HISTORY_LIMIT, SyncRecord,
 };
 use crate::server::error::{Context, ServerError};
+use crate::server::model::records::SkipReason;
+use crate::server::store::jobs::{self, Job, JobState};
 use crate::server::store::{connections, removals};
-use crate::server::sync::jobs::{self, Job, JobState};
-use crate::server::sync::minimise::SkipReason;
 
 fn record(job: &Job) -> SyncRecord {
     SyncRecord {

@@ -2,14 +2,14 @@
 //! is no longer read; the synced staff is either kept read-only for 30 days or purged now.
 
 use chrono::Utc;
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::server::crypto::SecretBox;
-use crate::server::error::{Context, ServerError};
+use crate::server::error::ServerError;
 use crate::server::merge::client::MergeClient;
-use crate::server::store::connections::{self, ConnectionStatus};
+use crate::server::store::connections;
 use crate::server::store::derived;
 
 /// Days a disconnected connection's staff stays available, read-only.
@@ -57,65 +57,26 @@ pub async fn disconnect(
     Ok(())
 }
 
+/// Cancels the connection's syncs and marks it disconnected, keeping its staff read-only for
+/// `KEEP_DAYS` or deleting it now; then works out again who campaigns can choose.
 async fn purge(pool: &PgPool, id: Uuid, retention: Retention) -> Result<(), ServerError> {
-    let mut tx = pool.begin().await.context("starting a disconnect")?;
-    sqlx::query(
-        "DELETE FROM sync_jobs WHERE connection_id = $1 AND state IN ('queued', 'running')",
-    )
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .context("cancelling syncs")?;
     let keep_until = (retention == Retention::KeepReadOnly)
         .then(|| Utc::now() + chrono::Duration::days(KEEP_DAYS));
-    if retention == Retention::DeleteNow {
-        for table in ["staff_chains", "staff", "teams", "departments"] {
-            sqlx::query(AssertSqlSafe(format!(
-                "DELETE FROM {table} WHERE connection_id = $1"
-            )))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .context("purging a connection's data")?;
-        }
-    }
-    sqlx::query(
-        "UPDATE connections SET status = $2, status_reason = $3, account_token_enc = NULL,
-             disconnected_at = now(), read_only_until = $4,
-             people_count = CASE WHEN $4 IS NULL THEN 0 ELSE people_count END
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(ConnectionStatus::Disconnected)
-    .bind(match keep_until {
+    let reason = match keep_until {
         Some(until) => format!(
             "Disconnected. The last synced staff stays available, read-only, until {}.",
             until.format("%-d %b %Y")
         ),
         None => "Disconnected. All synced staff data was deleted.".to_owned(),
-    })
-    .bind(keep_until)
-    .execute(&mut *tx)
-    .await
-    .context("marking a connection disconnected")?;
-    tx.commit().await.context("finishing a disconnect")?;
-    let account: Uuid = sqlx::query_scalar("SELECT account_id FROM connections WHERE id = $1")
-        .bind(id)
-        .fetch_one(pool)
-        .await
-        .context("finding a disconnected connection's account")?;
+    };
+    let account = connections::mark_disconnected(pool, id, keep_until, &reason).await?;
     derived::refresh_account(pool, account).await?;
     Ok(())
 }
 
 /// Deletes the staff of connections whose read-only period is over.
 pub async fn purge_expired(pool: &PgPool) -> Result<u64, ServerError> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM connections WHERE status = 'disconnected' AND read_only_until < now()",
-    )
-    .fetch_all(pool)
-    .await
-    .context("finding expired disconnected connections")?;
+    let ids = connections::read_only_expired(pool).await?;
     for id in &ids {
         purge(pool, *id, Retention::DeleteNow).await?;
     }

@@ -18,7 +18,7 @@ use crate::server::merge::error::MergeError;
 use crate::server::secret::Secret;
 use crate::server::state::AppState;
 use crate::server::store::connections::{self, Connection, NewConnection};
-use crate::server::sync::jobs::{self, JobKind};
+use crate::server::store::jobs::JobKind;
 
 /// How long a started Link hand-off can be completed.
 const PENDING_HOURS: i32 = 2;
@@ -225,7 +225,7 @@ pub async fn complete(
     let existed = connections::get(&state.pool, user.account_id, id)
         .await?
         .is_some();
-    let connection = connections::create(
+    connections::create(
         &state.pool,
         &state.secrets,
         NewConnection {
@@ -240,14 +240,13 @@ pub async fn complete(
             account_token: &Secret::new(account.account_token.clone()),
             consent: &consent.0,
             consented_by: user.user_id,
+            first_sync: if existed {
+                JobKind::Relink
+            } else {
+                JobKind::Initial
+            },
         },
     )
-    .await?;
-    let kind = if existed {
-        JobKind::Relink
-    } else {
-        JobKind::Initial
-    };
-    jobs::enqueue(&state.pool, connection.id, kind).await?;
-    Ok(connection)
+    .await
+    .map_err(AppError::from)
 }

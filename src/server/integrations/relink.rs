@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::server::secret::Secret;
 use crate::server::state::AppState;
 use crate::server::store::connections::{self, Connection, ConnectionStatus, NewConnection};
-use crate::server::sync::jobs::{self, JobKind};
+use crate::server::store::jobs::JobKind;
 
 /// The account's connection, if an admin may relink it.
 pub async fn relinkable(
@@ -74,10 +74,10 @@ pub async fn relink_with_credentials(
             account_token: &Secret::new(linked.account_token.clone()),
             consent: &c.consent,
             consented_by: user.user_id,
+            first_sync: JobKind::Relink,
         },
     )
     .await?;
-    jobs::enqueue(&state.pool, connection.id, JobKind::Relink).await?;
     tracing::info!(connection = %connection.id, "HR system relinked");
     Ok(connection)
 }

@@ -5,12 +5,12 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::credentials::tenant_address;
-use crate::domain::integration::{ConnectionView, Health, MissingAccess, Phase, SyncProgress};
+use crate::domain::integration::{ConnectionView, Health, Phase, SyncProgress};
 use crate::server::error::ServerError;
 use crate::server::sandbox::catalogue;
 use crate::server::store::connections::{self, Connection, ConnectionStatus};
+use crate::server::store::jobs::{self, Job};
 use crate::server::store::reach;
-use crate::server::sync::jobs::{self, Job, JobState};
 
 pub fn progress(job: &Job) -> SyncProgress {
     let phase = Phase::parse(&job.phase, job.state, job.derived_at.is_some());
@@ -40,25 +40,6 @@ fn health(status: &ConnectionStatus) -> Health {
     }
 }
 
-/// What the HR system withholds, when the latest sync ended on an ongoing Merge issue: such a
-/// sync ends "partial" without held removals, and the status reason is Merge's description of
-/// what the HR system refused.
-pub async fn missing_access(
-    pool: &PgPool,
-    c: &Connection,
-    latest: Option<&Job>,
-) -> Result<Option<MissingAccess>, ServerError> {
-    let withheld = c.status == ConnectionStatus::NeedsAttention
-        && latest.is_some_and(|j| j.state == JobState::Partial && j.held_removals == 0);
-    match (withheld, &c.status_reason) {
-        (true, Some(problem)) => Ok(Some(MissingAccess {
-            problem: problem.clone(),
-            empty_filters: reach::empty_filters(pool, c.id, &c.consent).await?,
-        })),
-        _ => Ok(None),
-    }
-}
-
 pub async fn view(pool: &PgPool, c: &Connection) -> Result<ConnectionView, ServerError> {
     let latest = jobs::latest(pool, c.id).await?;
     let progress = latest.as_ref().map(progress);
@@ -76,7 +57,7 @@ pub async fn view(pool: &PgPool, c: &Connection) -> Result<ConnectionView, Serve
     if running && c.status != ConnectionStatus::Disconnected {
         h = Health::Syncing;
     }
-    let missing_access = missing_access(pool, c, latest.as_ref()).await?;
+    let missing_access = reach::missing_access(pool, c, latest.as_ref()).await?;
     // After a full sync, until the next sync: who of its people campaigns can choose.
     let full_sync_done = latest.as_ref().is_some_and(|j| j.full_sync)
         && progress.as_ref().is_some_and(|p| p.phase == Phase::Ready);

@@ -9,11 +9,10 @@ use crate::domain::integration::people;
 use crate::domain::numbers::grouped;
 use crate::pages::help_guide::guide_path;
 use crate::server::error::{Context, ServerError};
-use crate::server::integrations::views;
+use crate::server::model::records::SkipReason;
 use crate::server::store::connections::Connection;
+use crate::server::store::jobs::{Job, JobState};
 use crate::server::store::reach;
-use crate::server::sync::jobs::{Job, JobState};
-use crate::server::sync::minimise::SkipReason;
 
 fn skip_lines(job: &Job) -> String {
     if job.skipped == 0 {
@@ -64,7 +63,7 @@ pub async fn first_sync_finished(
     };
     let system = &connection.integration_name;
     let failed = job.state == JobState::Failed;
-    let missing = views::missing_access(pool, connection, Some(job)).await?;
+    let missing = reach::missing_access(pool, connection, Some(job)).await?;
     let reach = reach::reach(pool, connection.id).await?;
     let subject = match (&missing, failed) {
         (_, true) => format!("{system}: the first sync did not finish"),

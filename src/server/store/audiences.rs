@@ -16,7 +16,7 @@ use crate::domain::integration::CampaignLoss;
 use crate::domain::person_key::PersonKey;
 use crate::domain::staff_filter::StaffFilter;
 use crate::server::error::{Context, ServerError};
-use crate::server::sync::minimise::search_text;
+use crate::server::model::text::search_text;
 
 /// Replaces a campaign's audience. Only people of the account's own staff are kept, whatever
 /// keys were sent. Returns false when the account has no such campaign.

@@ -10,6 +10,7 @@ use crate::domain::integration::distinct_label;
 use crate::server::crypto::SecretBox;
 use crate::server::error::{Context, ServerError};
 use crate::server::secret::Secret;
+use crate::server::store::jobs::{self, JobKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::Type, serde::Serialize, serde::Deserialize)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
@@ -64,9 +65,11 @@ pub struct NewConnection<'a> {
     pub account_token: &'a Secret,
     pub consent: &'a Consent,
     pub consented_by: Uuid,
+    /// The sync queued with it: a first sync, or one after relinking.
+    pub first_sync: JobKind,
 }
 
-pub(super) fn token_context(connection_id: Uuid) -> String {
+pub(crate) fn token_context(connection_id: Uuid) -> String {
     format!("merge-account-token:{connection_id}")
 }
 
@@ -111,7 +114,9 @@ async fn names_taken(
 }
 
 /// Creates a connection, or for an origin id that exists (a relink) replaces its Merge account
-/// and token only: the label, the tenant, the consent and who gave it stay as they were.
+/// and token only: the label, the tenant, the consent and who gave it stay as they were. Its
+/// sync (`new.first_sync`) is queued in the same transaction, so a connection never waits for a
+/// sync that was not queued.
 pub async fn create(
     pool: &PgPool,
     secrets: &SecretBox,
@@ -151,6 +156,7 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await
     .context("creating a connection")?;
+    jobs::enqueue(&mut *tx, new.id, new.first_sync).await?;
     tx.commit().await.context("storing a connection")?;
     Ok(connection)
 }
@@ -295,4 +301,104 @@ pub async fn rename(
     } else {
         Renamed::NoSuchConnection
     })
+}
+
+/// Marks a connection disconnected after cancelling its syncs, in one transaction: its staff is
+/// kept read-only until `keep_until`, or, without it, deleted with its teams and departments.
+/// Returns the connection's account.
+pub async fn mark_disconnected(
+    pool: &PgPool,
+    id: Uuid,
+    keep_until: Option<DateTime<Utc>>,
+    reason: &str,
+) -> Result<Uuid, ServerError> {
+    let mut tx = pool.begin().await.context("starting a disconnect")?;
+    sqlx::query(
+        "DELETE FROM sync_jobs WHERE connection_id = $1 AND state IN ('queued', 'running')",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .context("cancelling syncs")?;
+    if keep_until.is_none() {
+        for table in ["staff_chains", "staff", "teams", "departments"] {
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE connection_id = $1"
+            )))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("purging a connection's data")?;
+        }
+    }
+    let account = sqlx::query_scalar(
+        "UPDATE connections SET status = $2, status_reason = $3, account_token_enc = NULL,
+             disconnected_at = now(), read_only_until = $4,
+             people_count = CASE WHEN $4 IS NULL THEN 0 ELSE people_count END
+         WHERE id = $1
+         RETURNING account_id",
+    )
+    .bind(id)
+    .bind(ConnectionStatus::Disconnected)
+    .bind(reason)
+    .bind(keep_until)
+    .fetch_one(&mut *tx)
+    .await
+    .context("marking a connection disconnected")?;
+    tx.commit().await.context("finishing a disconnect")?;
+    Ok(account)
+}
+
+/// Disconnected connections whose read-only days are over.
+pub async fn read_only_expired(pool: &PgPool) -> Result<Vec<Uuid>, ServerError> {
+    sqlx::query_scalar(
+        "SELECT id FROM connections WHERE status = 'disconnected' AND read_only_until < now()",
+    )
+    .fetch_all(pool)
+    .await
+    .context("finding expired disconnected connections")
+}
+
+/// Records a finished sync on its connection: its health, as of when the data was read, and
+/// how many people it lists. A connection disconnected meanwhile is left as it is.
+pub async fn record_sync(
+    pool: &PgPool,
+    id: Uuid,
+    status: ConnectionStatus,
+    reason: Option<&str>,
+    data_as_of: DateTime<Utc>,
+    people: i64,
+) -> Result<(), ServerError> {
+    sqlx::query(
+        "UPDATE connections SET status = $2, status_reason = $3, data_as_of = $4, synced_through = $4,
+             people_count = $5
+         WHERE id = $1 AND status <> 'disconnected'",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(reason)
+    .bind(data_as_of)
+    .bind(people as i32)
+    .execute(pool)
+    .await
+    .context("recording a finished sync")?;
+    Ok(())
+}
+
+/// The demo account's CRM integration, so the Integrations page shows every category. CRM
+/// systems are connected by &Open's sales team, not through this product, and carry no staff.
+pub async fn add_demo_crm(pool: &PgPool, account_id: Uuid) -> Result<(), ServerError> {
+    sqlx::query(
+        "INSERT INTO connections (id, account_id, category, integration_slug, integration_name, label,
+             origin_id, status, consent, data_as_of)
+         VALUES ($1, $2, 'crm', 'salesforce', 'Salesforce', 'Sales pipeline', $3, 'healthy', '{\"optional_on\": []}', now())
+         ON CONFLICT (origin_id) DO NOTHING",
+    )
+    .bind(Uuid::new_v4())
+    .bind(account_id)
+    .bind(format!("demo_{}_crm_salesforce", account_id.simple()))
+    .execute(pool)
+    .await
+    .context("seeding the demo CRM integration")?;
+    Ok(())
 }

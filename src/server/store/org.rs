@@ -4,28 +4,13 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::server::error::{Context, ServerError};
-use crate::server::merge::models::{Group, GroupType, Team};
-use crate::server::sync::minimise::clean;
+use crate::server::model::records::{DepartmentRecord, TeamRecord};
 
 pub async fn replace_teams(
     pool: &PgPool,
     connection_id: Uuid,
-    teams: &[Team],
+    teams: &[TeamRecord],
 ) -> Result<(), ServerError> {
-    let rows: Vec<(String, String, Option<String>)> = teams
-        .iter()
-        .filter(|t| t.remote_was_deleted != Some(true))
-        .filter_map(|t| {
-            Some((
-                t.id.clone()?,
-                clean(t.name.as_deref())?,
-                t.parent_team
-                    .as_ref()
-                    .and_then(|p| p.id())
-                    .map(str::to_owned),
-            ))
-        })
-        .collect();
     let mut tx = pool.begin().await.context("starting a teams update")?;
     sqlx::query("DELETE FROM teams WHERE connection_id = $1")
         .bind(connection_id)
@@ -37,9 +22,14 @@ pub async fn replace_teams(
          SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[])",
     )
     .bind(connection_id)
-    .bind(rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>())
+    .bind(teams.iter().map(|t| t.merge_id.clone()).collect::<Vec<_>>())
+    .bind(teams.iter().map(|t| t.name.clone()).collect::<Vec<_>>())
+    .bind(
+        teams
+            .iter()
+            .map(|t| t.parent_id.clone())
+            .collect::<Vec<_>>(),
+    )
     .execute(&mut *tx)
     .await
     .context("writing teams")?;
@@ -61,14 +51,8 @@ pub async fn list_lineage(conn: &mut PgConnection, connection_id: Uuid) -> Resul
 pub async fn replace_departments(
     pool: &PgPool,
     connection_id: Uuid,
-    groups: &[Group],
+    departments: &[DepartmentRecord],
 ) -> Result<(), ServerError> {
-    let rows: Vec<(String, String)> = groups
-        .iter()
-        .filter(|g| g.remote_was_deleted != Some(true))
-        .filter(|g| matches!(g.group_type, Some(GroupType::Department)))
-        .filter_map(|g| Some((g.id.clone()?, clean(g.name.as_deref())?)))
-        .collect();
     let mut tx = pool
         .begin()
         .await
@@ -83,8 +67,18 @@ pub async fn replace_departments(
          SELECT $1, * FROM UNNEST($2::text[], $3::text[])",
     )
     .bind(connection_id)
-    .bind(rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>())
+    .bind(
+        departments
+            .iter()
+            .map(|d| d.merge_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        departments
+            .iter()
+            .map(|d| d.name.clone())
+            .collect::<Vec<_>>(),
+    )
     .execute(&mut *tx)
     .await
     .context("writing departments")?;

@@ -7,8 +7,11 @@ use uuid::Uuid;
 
 use super::rules::{HAS_LEFT, IN_HR_DATA, NOT_STARTED};
 use crate::domain::field_policy::Consent;
-use crate::domain::integration::Reach;
+use crate::domain::integration::{MissingAccess, Reach};
+use crate::domain::sync_job::JobState;
 use crate::server::error::{Context, ServerError};
+use crate::server::store::connections::{Connection, ConnectionStatus};
+use crate::server::store::jobs::Job;
 
 pub async fn reach(pool: &PgPool, connection_id: Uuid) -> Result<Reach, ServerError> {
     let (synced, leavers, not_started, listed_elsewhere, recipients): (i64, i64, i64, i64, i64) =
@@ -100,4 +103,23 @@ pub async fn empty_filters(
         }
     }
     Ok(out)
+}
+
+/// What the HR system withholds, when the latest sync ended on an ongoing Merge issue: such a
+/// sync ends "partial" without held removals, and the status reason is Merge's description of
+/// what the HR system refused.
+pub async fn missing_access(
+    pool: &PgPool,
+    c: &Connection,
+    latest: Option<&Job>,
+) -> Result<Option<MissingAccess>, ServerError> {
+    let withheld = c.status == ConnectionStatus::NeedsAttention
+        && latest.is_some_and(|j| j.state == JobState::Partial && j.held_removals == 0);
+    match (withheld, &c.status_reason) {
+        (true, Some(problem)) => Ok(Some(MissingAccess {
+            problem: problem.clone(),
+            empty_filters: empty_filters(pool, c.id, &c.consent).await?,
+        })),
+        _ => Ok(None),
+    }
 }

@@ -4,7 +4,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::server::error::{Context, ServerError};
-use crate::server::sync::minimise::StaffRecord;
+use crate::server::model::records::StaffRecord;
 
 /// Separates department ids inside one array element (ids never contain it).
 const SEP: char = '\u{1f}';

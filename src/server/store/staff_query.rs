@@ -18,9 +18,9 @@ use crate::domain::staff_filter::{
     SystemTeam, team_choices,
 };
 use crate::server::error::{Context, ServerError};
+use crate::server::model::text::search_text;
 use crate::server::store::rules::{HAS_LEFT, IN_HR_DATA, NOT_STARTED, SHOWN, VISIBLE_CONNECTION};
 use crate::server::store::tokens;
-use crate::server::sync::minimise::search_text;
 
 /// Escapes LIKE's wildcards so typed text only matches itself.
 pub(super) fn like_escape(text: &str) -> String {

@@ -2,93 +2,12 @@
 //! policy allows and this connection's consent enables, text made safe to store, the birth year
 //! dropped. Everything else is gone before the record leaves this function.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::Datelike;
 
 use crate::domain::field_policy::Consent;
-use crate::server::merge::models::{Employee, EmploymentStatus, GroupType, Relation};
-
-/// Longest text kept from an HR system; longer values are cut (names and titles, not essays).
-pub const MAX_TEXT: usize = 200;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct StaffRecord {
-    pub merge_id: String,
-    pub remote_id: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub preferred_name: Option<String>,
-    pub display_name: String,
-    pub work_email: Option<String>,
-    pub personal_email: Option<String>,
-    pub job_title: Option<String>,
-    pub team_id: Option<String>,
-    pub department_ids: Vec<String>,
-    pub manager_id: Option<String>,
-    pub location_id: Option<String>,
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub start_date: Option<NaiveDate>,
-    pub employment_status: Option<String>,
-    pub termination_date: Option<NaiveDate>,
-    pub employee_number: Option<String>,
-    pub avatar_url: Option<String>,
-    pub birthday: Option<(u32, u32)>,
-    pub deleted: bool,
-    pub modified_at: Option<DateTime<Utc>>,
-    pub search_text: String,
-    /// The distinct words of the folded names, as written (an apostrophe or hyphen kept): with
-    /// the search text's own words, what a search's words are found among (`store::tokens`).
-    pub name_words: Vec<String>,
-}
-
-/// Why an employee could not be kept. Counted per sync and shown to the admin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SkipReason {
-    NoId,
-    NoName,
-}
-
-impl SkipReason {
-    pub fn key(self) -> &'static str {
-        match self {
-            SkipReason::NoId => "no_id",
-            SkipReason::NoName => "no_name",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            SkipReason::NoId => "missing an id in the HR system",
-            SkipReason::NoName => "no name recorded",
-        }
-    }
-
-    /// The label for a key stored in a job's `skip_reasons`.
-    pub fn label_of_key(key: &str) -> &'static str {
-        [SkipReason::NoId, SkipReason::NoName]
-            .iter()
-            .find(|r| r.key() == key)
-            .map_or("other reasons", |r| r.label())
-    }
-}
-
-/// Removes control characters (keeping ordinary spaces), trims, and caps the length. Markup
-/// stays as text: it is escaped wherever it is shown.
-pub fn clean(value: Option<&str>) -> Option<String> {
-    let cleaned: String = value?
-        .chars()
-        .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .filter(|c| !c.is_control() && !is_bidi_control(*c))
-        .take(MAX_TEXT)
-        .collect();
-    let trimmed = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!trimmed.is_empty()).then_some(trimmed)
-}
-
-/// Unpaired direction overrides can flip the text around a name; drop them.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
-}
+use crate::server::merge::models::{Employee, EmploymentStatus, Group, GroupType, Relation, Team};
+use crate::server::model::records::{DepartmentRecord, SkipReason, StaffRecord, TeamRecord};
+use crate::server::model::text::{clean, person_text_and_words};
 
 fn email(value: Option<&str>) -> Option<String> {
     let v = clean(value)?.to_lowercase();
@@ -100,63 +19,31 @@ fn https_url(value: Option<&str>) -> Option<String> {
     (v.starts_with("https://") && !v.contains(['"', '<', '>', ' '])).then_some(v)
 }
 
-/// Lower-case, accent-free text for search.
-pub fn search_text(parts: &[Option<&str>]) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    parts
-        .iter()
-        .flatten()
-        .flat_map(|p| p.nfkd())
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'ł' => 'l',
-            'ø' => 'o',
-            'đ' => 'd',
-            'ß' => 's',
-            other => other,
-        })
-        .collect::<String>()
+/// A team the store may keep: an id and a name, unless the HR system deleted it.
+pub fn team(t: &Team) -> Option<TeamRecord> {
+    if t.remote_was_deleted == Some(true) {
+        return None;
+    }
+    Some(TeamRecord {
+        merge_id: t.id.clone()?,
+        name: clean(t.name.as_deref())?,
+        parent_id: t
+            .parent_team
+            .as_ref()
+            .and_then(|p| p.id())
+            .map(str::to_owned),
+    })
 }
 
-/// The distinct words of the names, folded as `search_text` folds them, in order. Each is a
-/// substring of the search text made from the same names.
-pub fn name_words(names: &[Option<&str>]) -> Vec<String> {
-    words_of(&fold_each(names))
-}
-
-/// A person's stored search text: their folded names (display, first, last, preferred), then
-/// their folded work email.
-pub fn person_search_text(names: &[Option<&str>], email: Option<&str>) -> String {
-    joined(&fold_each(names), email)
-}
-
-/// A space between the parts keeps a word from running from one name into the next, which the
-/// word index (`store::tokens`) relies on.
-fn joined(folded_names: &[String], email: Option<&str>) -> String {
-    let email = email.map(|e| search_text(&[Some(e)]));
-    folded_names
-        .iter()
-        .map(String::as_str)
-        .chain(email.as_deref())
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Each name folded on its own.
-fn fold_each(names: &[Option<&str>]) -> Vec<String> {
-    names.iter().map(|n| search_text(&[*n])).collect()
-}
-
-fn words_of(folded: &[String]) -> Vec<String> {
-    let mut words: Vec<String> = folded
-        .iter()
-        .flat_map(|n| n.split_whitespace().map(str::to_owned))
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    words
+/// A department the store may keep: a group of type department with an id and a name.
+pub fn department(g: &Group) -> Option<DepartmentRecord> {
+    if g.remote_was_deleted == Some(true) || !matches!(g.group_type, Some(GroupType::Department)) {
+        return None;
+    }
+    Some(DepartmentRecord {
+        merge_id: g.id.clone()?,
+        name: clean(g.name.as_deref())?,
+    })
 }
 
 pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReason> {
@@ -212,15 +99,15 @@ pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReas
         EmploymentStatus::Other(raw) => clean(Some(raw)).unwrap_or_default(),
         known => known.as_str().to_owned(),
     });
-    // The names are folded once, for both the search text and the name words.
-    let names = fold_each(&[
-        Some(display_name.as_str()),
-        first_name.as_deref(),
-        last_name.as_deref(),
-        preferred_name.as_deref(),
-    ]);
-    let search = joined(&names, work_email.as_deref());
-    let words = words_of(&names);
+    let (search, words) = person_text_and_words(
+        &[
+            Some(display_name.as_str()),
+            first_name.as_deref(),
+            last_name.as_deref(),
+            preferred_name.as_deref(),
+        ],
+        work_email.as_deref(),
+    );
     Ok(StaffRecord {
         merge_id,
         remote_id: clean(e.remote_id.as_deref()),
@@ -322,31 +209,6 @@ mod tests {
         assert_eq!(
             minimise(&employee(r#"{"id": "x"}"#), &Consent::defaults()),
             Err(SkipReason::NoName)
-        );
-    }
-
-    #[test]
-    fn text_is_cleaned_but_markup_is_kept_as_text() {
-        assert_eq!(
-            clean(Some("  <script>x</script>\n\tname ")).as_deref(),
-            Some("<script>x</script> name")
-        );
-        assert_eq!(clean(Some("\u{202E}evil")).as_deref(), Some("evil"));
-        assert_eq!(clean(Some(&"x".repeat(1000))).unwrap().len(), MAX_TEXT);
-        assert_eq!(clean(Some("\u{0}\u{1}")), None);
-        assert_eq!(search_text(&[Some("Łukasz Zoë")]), "lukasz zoe");
-    }
-
-    #[test]
-    fn name_words_are_folded_once_each() {
-        assert_eq!(
-            name_words(&[
-                Some("Zoë  O'Brien"),
-                Some("Zoe"),
-                None,
-                Some("ZOË van Dijk")
-            ]),
-            ["dijk", "o'brien", "van", "zoe"]
         );
     }
 }

@@ -1,7 +1,6 @@
-//! The sync engine: durable jobs in Postgres, minimisation at ingestion, page-by-page reads
-//! with checkpoints, webhook-triggered and periodic syncs.
+//! The sync engine: minimisation at ingestion, page-by-page reads with checkpoints,
+//! webhook-triggered and periodic syncs. Its durable jobs live in the store (`store::jobs`).
 
-pub mod jobs;
 pub mod minimise;
 pub mod run;
 pub mod webhook;

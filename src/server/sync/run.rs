@@ -11,8 +11,7 @@ use tokio::sync::mpsc::{self, error::TryRecvError};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::jobs::{self, Job, JobState, Outcome, PageProgress};
-use super::minimise::{StaffRecord, minimise};
+use super::minimise::{self, minimise};
 use crate::domain::field_policy::Consent;
 use crate::server::crypto::SecretBox;
 use crate::server::error::{Context, ServerError};
@@ -22,8 +21,10 @@ use crate::server::merge::models::{
     Employee, Group, IssueStatus, LinkedAccountStatus, Page, SyncState, Team,
 };
 use crate::server::merge::query::ListQuery;
+use crate::server::model::records::StaffRecord;
 use crate::server::secret::Secret;
 use crate::server::store::connections::{self, Connection, ConnectionStatus};
+use crate::server::store::jobs::{self, Job, JobState, Outcome, PageProgress};
 use crate::server::store::staff::UpsertCounts;
 use crate::server::store::{org, staff, staff_lock};
 
@@ -215,12 +216,14 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
         .merge
         .list_all(&token, Resource::Teams, &ListQuery::default())
         .await?;
+    let teams: Vec<_> = teams.iter().filter_map(minimise::team).collect();
     org::replace_teams(&ctx.pool, connection.id, &teams).await?;
     let groups: Vec<Group> = ctx
         .merge
         .list_all(&token, Resource::Groups, &ListQuery::default())
         .await?;
-    org::replace_departments(&ctx.pool, connection.id, &groups).await?;
+    let departments: Vec<_> = groups.iter().filter_map(minimise::department).collect();
+    org::replace_departments(&ctx.pool, connection.id, &departments).await?;
     phase(ctx, job, "reading").await?;
 
     let mut expand = vec!["work_location"];
@@ -285,19 +288,15 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
     } else {
         (ConnectionStatus::Healthy, None)
     };
-    sqlx::query(
-        "UPDATE connections SET status = $2, status_reason = $3, data_as_of = $4, synced_through = $4,
-             people_count = $5
-         WHERE id = $1 AND status <> 'disconnected'",
+    connections::record_sync(
+        &ctx.pool,
+        connection.id,
+        status.clone(),
+        reason.as_deref(),
+        window_end,
+        people,
     )
-    .bind(connection.id)
-    .bind(status.clone())
-    .bind(reason.as_deref())
-    .bind(window_end)
-    .bind(people as i32)
-    .execute(&ctx.pool)
-    .await
-    .context("recording a finished sync")?;
+    .await?;
     let state = if status == ConnectionStatus::Healthy {
         JobState::Succeeded
     } else {

@@ -6,11 +6,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
-use super::jobs::{self, JobKind};
 use crate::server::error::{Context, ServerError};
 use crate::server::merge::signature;
 use crate::server::state::AppState;
 use crate::server::store::connections;
+use crate::server::store::jobs::{self, JobKind};
 
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let Some(sig) = headers.get(signature::HEADER).and_then(|v| v.to_str().ok()) else {

@@ -7,11 +7,11 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use super::jobs::{self, JobKind};
 use super::run::{SyncContext, run};
 use crate::server::error::{Context, ServerError};
 use crate::server::mail::compose;
 use crate::server::store::connections::{self, ConnectionStatus};
+use crate::server::store::jobs::{self, JobKind};
 use crate::server::store::{audiences, derived, tokens};
 
 /// Jobs that heartbeat less often than this are considered abandoned by a stopped worker.

@@ -266,7 +266,7 @@ impl SyncedEnv {
         &self,
         connection: &hr_connectors::server::store::connections::Connection,
     ) {
-        use hr_connectors::server::sync::jobs::{self, JobKind};
+        use hr_connectors::server::store::jobs::{self, JobKind};
         let res = reqwest::Client::new()
             .post(format!(
                 "{}/sandbox/v1/linked-accounts/{}/advance",

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::server::crypto::SecretBox;
 use crate::server::error::{Context, ServerError};
 
-use super::connections;
+use super::store::connections;
 
 /// A column holding `SecretBox` ciphertexts, and the context each row's value is bound to.
 struct SealedColumn {

@@ -47,7 +47,7 @@ const COLUMNS: &str = "id, connection_id, kind, state, attempts, phase, full_syn
 /// Queues a sync unless one is already queued or running for the connection. Returns whether a
 /// job was added.
 pub async fn enqueue(
-    pool: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     connection_id: Uuid,
     kind: JobKind,
 ) -> Result<bool, ServerError> {
@@ -60,7 +60,7 @@ pub async fn enqueue(
     .bind(connection_id)
     .bind(kind)
     .bind(kind.is_full())
-    .execute(pool)
+    .execute(db)
     .await
     .context("queueing a sync")?
     .rows_affected();
