@@ -2,8 +2,8 @@
 //!
 //! It drives three things that must never disagree: the consent dialog (what is asked, why, what
 //! is blocked), the scopes sent to Merge when a connection is made, and ingestion (what the sync
-//! is allowed to store). Enabling a new field for a new campaign filter is a change to `FIELDS`
-//! and nothing else.
+//! is allowed to store). Enabling a new field for a new campaign filter is a new `FieldKey` and
+//! its entry in `FIELDS`; the code that stores it asks `Consent::allows` with that key.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -54,10 +54,47 @@ pub enum Requirement {
 /// A Merge Common Model field, as `(model, field)`.
 pub type MergeField = (&'static str, &'static str);
 
+/// The fields the policy names. Code that reads consent names a field by this type, so a
+/// misspelt or removed field fails to compile rather than silently reading as "not allowed".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FieldKey {
+    Name,
+    WorkEmail,
+    PersonalEmail,
+    Team,
+    Manager,
+    JobTitle,
+    EmployeeNumber,
+    WorkLocation,
+    StartDate,
+    Birthday,
+    EmploymentStatus,
+    Avatar,
+}
+
+impl FieldKey {
+    /// The stable key consent records and forms use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKey::Name => "name",
+            FieldKey::WorkEmail => "work_email",
+            FieldKey::PersonalEmail => "personal_email",
+            FieldKey::Team => "team",
+            FieldKey::Manager => "manager",
+            FieldKey::JobTitle => "job_title",
+            FieldKey::EmployeeNumber => "employee_number",
+            FieldKey::WorkLocation => "work_location",
+            FieldKey::StartDate => "start_date",
+            FieldKey::Birthday => "birthday",
+            FieldKey::EmploymentStatus => "employment_status",
+            FieldKey::Avatar => "avatar",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PolicyField {
-    /// Stable key, used in consent records and forms.
-    pub key: &'static str,
+    pub key: FieldKey,
     pub label: &'static str,
     pub group: FieldGroup,
     pub requirement: Requirement,
@@ -75,7 +112,7 @@ pub struct BlockedField {
 
 pub const FIELDS: &[PolicyField] = &[
     PolicyField {
-        key: "name",
+        key: FieldKey::Name,
         label: "Name and preferred name",
         group: FieldGroup::Identity,
         requirement: Requirement::Required,
@@ -88,7 +125,7 @@ pub const FIELDS: &[PolicyField] = &[
         ],
     },
     PolicyField {
-        key: "work_email",
+        key: FieldKey::WorkEmail,
         label: "Work email",
         group: FieldGroup::Contact,
         requirement: Requirement::Required,
@@ -96,7 +133,7 @@ pub const FIELDS: &[PolicyField] = &[
         merge_fields: &[("Employee", "work_email")],
     },
     PolicyField {
-        key: "personal_email",
+        key: FieldKey::PersonalEmail,
         label: "Personal email",
         group: FieldGroup::Contact,
         requirement: Requirement::Optional { default_on: false },
@@ -104,7 +141,7 @@ pub const FIELDS: &[PolicyField] = &[
         merge_fields: &[("Employee", "personal_email")],
     },
     PolicyField {
-        key: "team",
+        key: FieldKey::Team,
         label: "Team and department",
         group: FieldGroup::Organisation,
         requirement: Requirement::Required,
@@ -121,7 +158,7 @@ pub const FIELDS: &[PolicyField] = &[
         ],
     },
     PolicyField {
-        key: "manager",
+        key: FieldKey::Manager,
         label: "Manager",
         group: FieldGroup::Organisation,
         requirement: Requirement::Required,
@@ -129,7 +166,7 @@ pub const FIELDS: &[PolicyField] = &[
         merge_fields: &[("Employee", "manager")],
     },
     PolicyField {
-        key: "job_title",
+        key: FieldKey::JobTitle,
         label: "Job title",
         group: FieldGroup::Organisation,
         requirement: Requirement::Optional { default_on: true },
@@ -142,7 +179,7 @@ pub const FIELDS: &[PolicyField] = &[
         ],
     },
     PolicyField {
-        key: "employee_number",
+        key: FieldKey::EmployeeNumber,
         label: "Employee ID",
         group: FieldGroup::Organisation,
         requirement: Requirement::Optional { default_on: false },
@@ -150,7 +187,7 @@ pub const FIELDS: &[PolicyField] = &[
         merge_fields: &[("Employee", "employee_number")],
     },
     PolicyField {
-        key: "work_location",
+        key: FieldKey::WorkLocation,
         label: "Office city and country",
         group: FieldGroup::Location,
         requirement: Requirement::Required,
@@ -164,7 +201,7 @@ pub const FIELDS: &[PolicyField] = &[
         ],
     },
     PolicyField {
-        key: "start_date",
+        key: FieldKey::StartDate,
         label: "Start date",
         group: FieldGroup::Dates,
         requirement: Requirement::Required,
@@ -172,7 +209,7 @@ pub const FIELDS: &[PolicyField] = &[
         merge_fields: &[("Employee", "start_date")],
     },
     PolicyField {
-        key: "birthday",
+        key: FieldKey::Birthday,
         label: "Birthday (day and month only)",
         group: FieldGroup::Dates,
         requirement: Requirement::Optional { default_on: false },
@@ -180,7 +217,7 @@ pub const FIELDS: &[PolicyField] = &[
         merge_fields: &[("Employee", "date_of_birth")],
     },
     PolicyField {
-        key: "employment_status",
+        key: FieldKey::EmploymentStatus,
         label: "Employment status and leaving date",
         group: FieldGroup::Status,
         requirement: Requirement::Required,
@@ -191,7 +228,7 @@ pub const FIELDS: &[PolicyField] = &[
         ],
     },
     PolicyField {
-        key: "avatar",
+        key: FieldKey::Avatar,
         label: "Profile photo",
         group: FieldGroup::Photo,
         requirement: Requirement::Optional { default_on: false },
@@ -291,8 +328,9 @@ pub const DISABLED_MODELS: &[&str] = &[
     "TimesheetEntry",
 ];
 
+/// The policy's entry for a stable key, as consent records and forms carry it.
 pub fn field(key: &str) -> Option<&'static PolicyField> {
-    FIELDS.iter().find(|f| f.key == key)
+    FIELDS.iter().find(|f| f.key.as_str() == key)
 }
 
 /// What an admin agreed to share for one connection: the optional fields they left on.
@@ -316,7 +354,7 @@ impl Consent {
             optional_on: FIELDS
                 .iter()
                 .filter(|f| f.requirement == Requirement::Optional { default_on: true })
-                .map(|f| f.key.to_owned())
+                .map(|f| f.key.as_str().to_owned())
                 .collect(),
         }
     }
@@ -337,19 +375,17 @@ impl Consent {
                     return Err(ConsentError::NotOptional(key.to_owned()));
                 }
                 Some(f) => {
-                    optional_on.insert(f.key.to_owned());
+                    optional_on.insert(f.key.as_str().to_owned());
                 }
             }
         }
         Ok(Self { optional_on })
     }
 
-    pub fn allows(&self, key: &str) -> bool {
-        match field(key) {
-            Some(f) if f.requirement == Requirement::Required => true,
-            Some(f) => self.optional_on.contains(f.key),
-            None => false,
-        }
+    pub fn allows(&self, key: FieldKey) -> bool {
+        FIELDS.iter().find(|f| f.key == key).is_some_and(|f| {
+            f.requirement == Requirement::Required || self.optional_on.contains(key.as_str())
+        })
     }
 
     pub fn optional_on(&self) -> impl Iterator<Item = &str> {
@@ -402,7 +438,7 @@ mod tests {
 
     #[test]
     fn keys_are_unique_and_blocked_fields_are_never_enabled() {
-        let mut keys: Vec<_> = FIELDS.iter().map(|f| f.key).collect();
+        let mut keys: Vec<_> = FIELDS.iter().map(|f| f.key.as_str()).collect();
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), FIELDS.len());
@@ -410,7 +446,7 @@ mod tests {
             FIELDS
                 .iter()
                 .filter(|f| f.requirement != Requirement::Required)
-                .map(|f| f.key),
+                .map(|f| f.key.as_str()),
         )
         .unwrap();
         for blocked in BLOCKED.iter().flat_map(|b| b.merge_fields) {
@@ -424,9 +460,9 @@ mod tests {
     #[test]
     fn optional_fields_follow_the_switches() {
         let defaults = Consent::defaults();
-        assert!(defaults.allows("job_title"));
-        assert!(!defaults.allows("birthday"));
-        assert!(defaults.allows("work_email"));
+        assert!(defaults.allows(FieldKey::JobTitle));
+        assert!(!defaults.allows(FieldKey::Birthday));
+        assert!(defaults.allows(FieldKey::WorkEmail));
         assert!(
             defaults
                 .disabled_merge_fields("Employee")
@@ -434,7 +470,7 @@ mod tests {
         );
         let birthdays = Consent::from_optional(["birthday"]).unwrap();
         assert!(birthdays.allows_merge_field("Employee", "date_of_birth"));
-        assert!(!birthdays.allows("job_title"));
+        assert!(!birthdays.allows(FieldKey::JobTitle));
         assert!(
             birthdays
                 .disabled_merge_fields("Employment")

@@ -34,7 +34,7 @@ pub fn ConsentStep(
                     <fieldset class="consent-group">
                         <legend>{group.label()}</legend>
                         {fields.into_iter().map(|f| {
-                            let key = f.key;
+                            let key = f.key.as_str();
                             let required = f.requirement == Requirement::Required;
                             let id = format!("consent-{key}");
                             view! {

@@ -8,7 +8,7 @@ use super::credentials::CredentialsStep;
 use super::picker::Picker;
 use super::progress::ProgressStep;
 use crate::api::integrations::catalogue;
-use crate::domain::field_policy::{FIELDS, Requirement};
+use crate::domain::field_policy::Consent;
 use crate::domain::integration::{CatalogueItem, ConnectionView};
 
 #[derive(Clone, PartialEq)]
@@ -20,10 +20,9 @@ enum Step {
 }
 
 fn default_optional() -> BTreeSet<String> {
-    FIELDS
-        .iter()
-        .filter(|f| f.requirement == Requirement::Optional { default_on: true })
-        .map(|f| f.key.to_owned())
+    Consent::defaults()
+        .optional_on()
+        .map(str::to_owned)
         .collect()
 }
 

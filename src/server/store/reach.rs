@@ -6,7 +6,7 @@ use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
 use super::rules::{HAS_LEFT, IN_HR_DATA, NOT_STARTED};
-use crate::domain::field_policy::Consent;
+use crate::domain::field_policy::{Consent, FieldKey};
 use crate::domain::integration::{MissingAccess, Reach};
 use crate::domain::sync_job::JobState;
 use crate::server::error::{Context, ServerError};
@@ -39,23 +39,27 @@ pub async fn reach(pool: &PgPool, connection_id: Uuid) -> Result<Reach, ServerEr
 
 /// Each consented field the recipient filters read, the filters it feeds (as the People page
 /// names them) and the test for a person having it.
-const FILTER_SOURCES: &[(&str, &[&str], &str)] = &[
-    ("team", &["Team"], "p.team_id IS NOT NULL"),
-    ("team", &["Department"], "p.department_ids <> '{}'"),
-    ("manager", &["Reports to"], "p.manager_id IS NOT NULL"),
+const FILTER_SOURCES: &[(FieldKey, &[&str], &str)] = &[
+    (FieldKey::Team, &["Team"], "p.team_id IS NOT NULL"),
+    (FieldKey::Team, &["Department"], "p.department_ids <> '{}'"),
     (
-        "job_title",
+        FieldKey::Manager,
+        &["Reports to"],
+        "p.manager_id IS NOT NULL",
+    ),
+    (
+        FieldKey::JobTitle,
         &["Job title contains"],
         "coalesce(p.job_title, '') <> ''",
     ),
     (
-        "work_location",
+        FieldKey::WorkLocation,
         &["Office country"],
         "p.country IS NOT NULL",
     ),
-    ("work_location", &["Office"], "p.city IS NOT NULL"),
+    (FieldKey::WorkLocation, &["Office"], "p.city IS NOT NULL"),
     (
-        "start_date",
+        FieldKey::StartDate,
         &[
             "Joined",
             "Started on or after",
@@ -64,7 +68,11 @@ const FILTER_SOURCES: &[(&str, &[&str], &str)] = &[
         ],
         "p.start_date IS NOT NULL",
     ),
-    ("birthday", &["Birthday"], "p.birthday_month IS NOT NULL"),
+    (
+        FieldKey::Birthday,
+        &["Birthday"],
+        "p.birthday_month IS NOT NULL",
+    ),
 ];
 
 /// The recipient filters that find no one from this connection although its people were shared
@@ -76,7 +84,7 @@ pub async fn empty_filters(
 ) -> Result<Vec<String>, ServerError> {
     let sources: Vec<_> = FILTER_SOURCES
         .iter()
-        .filter(|(key, _, _)| consent.allows(key))
+        .filter(|(key, _, _)| consent.allows(*key))
         .collect();
     if sources.is_empty() {
         return Ok(Vec::new());

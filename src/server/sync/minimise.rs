@@ -4,7 +4,7 @@
 
 use chrono::Datelike;
 
-use crate::domain::field_policy::Consent;
+use crate::domain::field_policy::{Consent, FieldKey};
 use crate::server::merge::models::{Employee, EmploymentStatus, Group, GroupType, Relation, Team};
 use crate::server::model::records::{DepartmentRecord, SkipReason, StaffRecord, TeamRecord};
 use crate::server::model::text::{clean, person_text_and_words};
@@ -67,10 +67,10 @@ pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReas
         .ok_or(SkipReason::NoName)?;
     let work_email = email(e.work_email.as_deref());
     let personal_email = consent
-        .allows("personal_email")
+        .allows(FieldKey::PersonalEmail)
         .then(|| email(e.personal_email.as_deref()))
         .flatten();
-    let job_title = if consent.allows("job_title") {
+    let job_title = if consent.allows(FieldKey::JobTitle) {
         e.employments
             .iter()
             .filter_map(Relation::expanded)
@@ -90,7 +90,7 @@ pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReas
         .filter_map(|g| g.id().map(str::to_owned))
         .collect();
     let office = e.work_location.as_ref();
-    let birthday = if consent.allows("birthday") {
+    let birthday = if consent.allows(FieldKey::Birthday) {
         e.date_of_birth.map(|d| (d.month(), d.day()))
     } else {
         None
@@ -134,11 +134,11 @@ pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReas
         employment_status: status,
         termination_date: e.termination_date.map(|d| d.date_naive()),
         employee_number: consent
-            .allows("employee_number")
+            .allows(FieldKey::EmployeeNumber)
             .then(|| clean(e.employee_number.as_deref()))
             .flatten(),
         avatar_url: consent
-            .allows("avatar")
+            .allows(FieldKey::Avatar)
             .then(|| https_url(e.avatar.as_deref()))
             .flatten(),
         birthday,

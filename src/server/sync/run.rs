@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::minimise::{self, minimise};
-use crate::domain::field_policy::Consent;
+use crate::domain::field_policy::{Consent, FieldKey};
 use crate::server::crypto::SecretBox;
 use crate::server::error::{Context, ServerError};
 use crate::server::merge::client::{MergeClient, Resource};
@@ -227,7 +227,7 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
     phase(ctx, job, "reading").await?;
 
     let mut expand = vec!["work_location"];
-    if connection.consent.allows("job_title") {
+    if connection.consent.allows(FieldKey::JobTitle) {
         expand.push("employments");
     }
     let query = ListQuery {
