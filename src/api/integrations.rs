@@ -15,9 +15,7 @@ use crate::error::AppError;
 
 #[server(endpoint = "integrations/list")]
 pub async fn list_connections() -> Result<Vec<ConnectionView>, AppError> {
-    use crate::server::auth::context::{current_user, state};
-    let user = current_user()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::signed_in()?;
     Ok(crate::server::integrations::views::list(&state.pool, user.account_id).await?)
 }
 
@@ -65,10 +63,8 @@ pub async fn connect(
     optional_fields: Vec<String>,
     credentials: BTreeMap<String, String>,
 ) -> Result<ConnectionView, AppError> {
-    use crate::server::auth::context::{require_admin, state};
     use crate::server::integrations::{connect, views};
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     let c = connect::connect_with_credentials(
         &state,
         &user,
@@ -112,10 +108,8 @@ pub async fn same_tenant(
     slug: String,
     credentials: BTreeMap<String, String>,
 ) -> Result<Option<ConnectionView>, AppError> {
-    use crate::server::auth::context::{require_admin, state};
     use crate::server::integrations::{connect, views};
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     match connect::same_tenant(&state, &user, &slug, &credentials).await? {
         Some(c) => Ok(Some(views::view(&state.pool, &c).await?)),
         None => Ok(None),
@@ -124,10 +118,8 @@ pub async fn same_tenant(
 
 #[server(endpoint = "integrations/get")]
 pub async fn get_connection(id: Uuid) -> Result<ConnectionView, AppError> {
-    use crate::server::auth::context::{current_user, state};
     use crate::server::store::connections;
-    let user = current_user()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::signed_in()?;
     let c = connections::get(&state.pool, user.account_id, id)
         .await?
         .ok_or_else(|| AppError::not_found("That connection"))?;
@@ -136,11 +128,9 @@ pub async fn get_connection(id: Uuid) -> Result<ConnectionView, AppError> {
 
 #[server(endpoint = "integrations/resync")]
 pub async fn resync(id: Uuid) -> Result<(), AppError> {
-    use crate::server::auth::context::{require_admin, state};
     use crate::server::store::connections::{self, ConnectionStatus};
     use crate::server::store::jobs::{self, JobKind};
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     let c = connections::get(&state.pool, user.account_id, id)
         .await?
         .ok_or_else(|| AppError::not_found("That connection"))?;
@@ -159,11 +149,9 @@ pub async fn resync(id: Uuid) -> Result<(), AppError> {
 
 #[server(endpoint = "integrations/rename")]
 pub async fn rename(id: Uuid, label: String) -> Result<(), AppError> {
-    use crate::server::auth::context::{require_admin, state};
     use crate::server::integrations::connect::check_label;
     use crate::server::store::connections::{self, Renamed};
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     if label.trim().is_empty() {
         return Err(AppError::invalid(
             "label",
@@ -187,10 +175,8 @@ pub async fn rename(id: Uuid, label: String) -> Result<(), AppError> {
 /// open campaigns that would lose recipients.
 #[server(endpoint = "integrations/disconnect-impact")]
 pub async fn disconnect_impact(id: Uuid) -> Result<DisconnectPreview, AppError> {
-    use crate::server::auth::context::{require_admin, state};
     use crate::server::store::{audiences, connections};
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     let c = connections::get(&state.pool, user.account_id, id)
         .await?
         .ok_or_else(|| AppError::not_found("That connection"))?;
@@ -202,10 +188,8 @@ pub async fn disconnect_impact(id: Uuid) -> Result<DisconnectPreview, AppError> 
 
 #[server(endpoint = "integrations/disconnect")]
 pub async fn disconnect(id: Uuid, delete_now: bool) -> Result<(), AppError> {
-    use crate::server::auth::context::{require_admin, state};
     use crate::server::integrations::disconnect::{Retention, disconnect};
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     let retention = if delete_now {
         Retention::DeleteNow
     } else {
@@ -236,9 +220,7 @@ pub async fn start_link(
     label: String,
     optional_fields: Vec<String>,
 ) -> Result<String, AppError> {
-    use crate::server::auth::context::{require_admin, state};
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     crate::server::integrations::link::start(&state, &user, &slug, &label, &optional_fields).await
 }
 
@@ -247,10 +229,8 @@ pub async fn complete_link(
     pending: Uuid,
     public_token: String,
 ) -> Result<ConnectionView, AppError> {
-    use crate::server::auth::context::{require_admin, state};
     use crate::server::integrations::link;
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     crate::domain::text::one_line("The sign-in token", &public_token, 512)?;
     let relink = link::is_relink(&state.pool, user.account_id, pending).await?;
     let c = link::complete(&state, &user, pending, &public_token).await?;
@@ -265,9 +245,7 @@ pub async fn complete_link(
 
 #[server(endpoint = "integrations/details")]
 pub async fn connection_page(id: Uuid) -> Result<ConnectionDetails, AppError> {
-    use crate::server::auth::context::{current_user, state};
-    let user = current_user()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::signed_in()?;
     crate::server::integrations::details::details(&state.pool, user.account_id, id)
         .await?
         .ok_or_else(|| AppError::not_found("That connection"))
@@ -278,10 +256,8 @@ pub async fn relink(
     id: Uuid,
     credentials: BTreeMap<String, String>,
 ) -> Result<ConnectionView, AppError> {
-    use crate::server::auth::context::{require_admin, state};
     use crate::server::integrations::{relink, views};
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     let c = relink::relink_with_credentials(&state, &user, id, &credentials).await?;
     audit(&user, AuditAction::Relinked, &c).await?;
     Ok(views::view(&state.pool, &c).await?)
@@ -289,19 +265,15 @@ pub async fn relink(
 
 #[server(endpoint = "integrations/start-relink")]
 pub async fn start_relink(id: Uuid) -> Result<String, AppError> {
-    use crate::server::auth::context::{require_admin, state};
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     crate::server::integrations::link::start_relink(&state, &user, id).await
 }
 
 /// Applies (`apply`) or dismisses the removals a sync held back for review.
 #[server(endpoint = "integrations/review-held")]
 pub async fn review_held(id: Uuid, apply: bool) -> Result<u64, AppError> {
-    use crate::server::auth::context::{require_admin, state};
     use crate::server::store::{connections, removals};
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     use crate::server::auth::context::client_ip;
     use crate::server::store::audit;
     let c = connections::get(&state.pool, user.account_id, id)
@@ -328,8 +300,6 @@ pub async fn review_held(id: Uuid, apply: bool) -> Result<u64, AppError> {
 /// The account's activity log, for admins.
 #[server(endpoint = "integrations/activity")]
 pub async fn activity() -> Result<Vec<crate::domain::audit::AuditEntry>, AppError> {
-    use crate::server::auth::context::{require_admin, state};
-    let user = require_admin()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::admin()?;
     Ok(crate::server::store::audit::recent(&state.pool, user.account_id, 200).await?)
 }

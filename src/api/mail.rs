@@ -25,10 +25,8 @@ pub struct OutboxView {
 
 #[server(endpoint = "mail/outbox")]
 pub async fn outbox_messages() -> Result<OutboxView, AppError> {
-    use crate::server::auth::context::{current_user, state};
     use crate::server::mail::outbox::{self, PrivateLinks};
-    let user = current_user()?;
-    let state = state()?;
+    let (user, state) = crate::server::auth::context::signed_in()?;
     let private_links = if state.config.smtp_url.is_none() && !state.config.is_production() {
         PrivateLinks::Show
     } else {

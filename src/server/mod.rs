@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod campaigns;
 pub mod cli;
 pub mod config;
 pub mod crypto;
@@ -23,6 +24,7 @@ pub mod secret;
 pub mod seed;
 pub mod site;
 pub mod sso;
+pub mod staff;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -280,7 +280,7 @@ async fn exclusions_picks_and_the_csv_export(pool: PgPool) {
 
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn why_someone_is_not_in_the_list(pool: PgPool) {
-    use hr_connectors::server::store::why_not::explain;
+    use hr_connectors::server::campaigns::why_not::explain;
     let env = SyncedEnv::new(pool.clone()).await;
     let account = env.admin.account_id;
     let connection = env.connect("acme").await;

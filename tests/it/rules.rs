@@ -15,7 +15,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use common::SyncedEnv;
 use hr_connectors::domain::campaign::{AudienceKind, ValidCampaign};
 use hr_connectors::domain::staff_filter::StaffFilter;
-use hr_connectors::server::store::{audiences, campaigns, derived, reach, staff_query, why_not};
+use hr_connectors::server::campaigns::why_not;
+use hr_connectors::server::store::{audiences, campaigns, derived, reach, staff_query};
 use sqlx::PgPool;
 use uuid::Uuid;
 

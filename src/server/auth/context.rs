@@ -62,6 +62,16 @@ pub fn require_admin() -> Result<CurrentUser, AppError> {
     }
 }
 
+/// What a server function for any signed-in user runs with: who they are and the application.
+pub fn signed_in() -> Result<(CurrentUser, AppState), AppError> {
+    Ok((current_user()?, state()?))
+}
+
+/// What a server function for admins runs with: the admin and the application.
+pub fn admin() -> Result<(CurrentUser, AppState), AppError> {
+    Ok((require_admin()?, state()?))
+}
+
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
         tracing::error!("server function ran without application state in context");

@@ -1,0 +1,284 @@
+//! "Why isn't this person in my list?": for one person and one campaign, every reason they are
+//! not a recipient, in plain words. Checks the person's own record (left, removed, deleted,
+//! their HR system disconnected), the campaign (excluded, not picked) and each part of a
+//! dynamic audience's filter on its own. The facts come from the store (`store::why_not`).
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::campaign::WhyNot;
+use crate::domain::staff_filter::StaffFilter;
+use crate::server::error::ServerError;
+use crate::server::store::staff_query;
+use crate::server::store::why_not::{self, Case, Person};
+
+fn day(d: NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
+fn or_none(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "not recorded".into())
+}
+
+/// Each part of a filter on its own, with the reason to give when the person fails it.
+fn parts(f: &StaffFilter, p: &Person) -> Vec<(StaffFilter, String)> {
+    let all = StaffFilter {
+        include_leavers: true,
+        include_pending: true,
+        ..StaffFilter::default()
+    };
+    let mut out = Vec::new();
+    let mut part = |only: StaffFilter, why: String| out.push((only, why));
+    if !f.q.trim().is_empty() {
+        part(
+            StaffFilter {
+                q: f.q.clone(),
+                ..all.clone()
+            },
+            format!(
+                "Their name and work email do not match the search \u{201c}{}\u{201d}.",
+                f.q.trim()
+            ),
+        );
+    }
+    if !f.teams.is_empty() {
+        part(
+            StaffFilter {
+                teams: f.teams.clone(),
+                ..all.clone()
+            },
+            format!(
+                "They are not in the chosen team (their team: {}).",
+                or_none(&p.team)
+            ),
+        );
+    }
+    if f.manager.is_some() {
+        part(
+            StaffFilter {
+                manager: f.manager.clone(),
+                direct_only: f.direct_only,
+                ..all.clone()
+            },
+            if f.direct_only {
+                "They do not report directly to the chosen manager.".into()
+            } else {
+                "They are not in the chosen manager's reporting line.".into()
+            },
+        );
+    }
+    if let Some(d) = f.joined_within {
+        part(
+            StaffFilter {
+                joined_within: Some(d),
+                ..all.clone()
+            },
+            format!(
+                "They did not join in the last {d} days (start date: {}).",
+                p.start_date
+                    .map(day)
+                    .unwrap_or_else(|| "not recorded".into())
+            ),
+        );
+    }
+    if !f.countries.is_empty() {
+        part(
+            StaffFilter {
+                countries: f.countries.clone(),
+                ..all.clone()
+            },
+            format!(
+                "Their office country ({}) is not one of {}.",
+                or_none(&p.country),
+                f.countries.join(", ")
+            ),
+        );
+    }
+    if !f.departments.is_empty() {
+        part(
+            StaffFilter {
+                departments: f.departments.clone(),
+                ..all.clone()
+            },
+            "They are not in the chosen department.".into(),
+        );
+    }
+    if !f.offices.is_empty() {
+        part(
+            StaffFilter {
+                offices: f.offices.clone(),
+                ..all.clone()
+            },
+            format!(
+                "Their office ({}) is not {}.",
+                or_none(&p.city),
+                f.offices.join(" or ")
+            ),
+        );
+    }
+    if !f.sources.is_empty() {
+        part(
+            StaffFilter {
+                sources: f.sources.clone(),
+                ..all.clone()
+            },
+            format!("They come from {}, which the filter leaves out.", p.source),
+        );
+    }
+    if !f.job_title.trim().is_empty() {
+        part(
+            StaffFilter {
+                job_title: f.job_title.clone(),
+                ..all.clone()
+            },
+            format!(
+                "Their job title ({}) does not contain \u{201c}{}\u{201d}.",
+                or_none(&p.job_title),
+                f.job_title.trim()
+            ),
+        );
+    }
+    if f.started_from.is_some() || f.started_to.is_some() {
+        part(
+            StaffFilter {
+                started_from: f.started_from,
+                started_to: f.started_to,
+                ..all.clone()
+            },
+            format!(
+                "Their start date ({}) is outside the chosen dates.",
+                p.start_date
+                    .map(day)
+                    .unwrap_or_else(|| "not recorded".into())
+            ),
+        );
+    }
+    if let Some(d) = f.anniversary_within {
+        part(
+            StaffFilter {
+                anniversary_within: Some(d),
+                ..all.clone()
+            },
+            format!("They have no work anniversary in the next {d} days."),
+        );
+    }
+    if let Some(d) = f.birthday_within {
+        part(
+            StaffFilter {
+                birthday_within: Some(d),
+                ..all.clone()
+            },
+            format!("Their birthday is not in the next {d} days, or was not shared."),
+        );
+    }
+    out
+}
+
+pub async fn explain(
+    pool: &PgPool,
+    account_id: Uuid,
+    campaign_id: Uuid,
+    key: &str,
+) -> Result<Option<WhyNot>, ServerError> {
+    let Some(Case {
+        person: p,
+        audience_kind: kind,
+        filter,
+        evaluated_at,
+        member,
+        excluded,
+    }) = why_not::case(pool, account_id, campaign_id, key).await?
+    else {
+        return Ok(None);
+    };
+    let mut reasons: Vec<String> = Vec::new();
+    if let Some((by, at)) = &excluded {
+        reasons.push(format!(
+            "{by} excluded them from this campaign on {}.",
+            day(at.date_naive())
+        ));
+    }
+    if p.connection_status == "disconnected" {
+        let when = p
+            .disconnected_at
+            .map(|d| day(d.date_naive()))
+            .unwrap_or_default();
+        if p.visible_connection {
+            reasons.push(format!(
+                "{} was disconnected on {when}; its people stay available read-only until {}.",
+                p.source,
+                p.read_only_until
+                    .map(|d| day(d.date_naive()))
+                    .unwrap_or_default()
+            ));
+        } else {
+            reasons.push(format!("{} was disconnected on {when}.", p.source));
+        }
+    }
+    if p.deleted {
+        reasons.push(format!("Their record was deleted in {}.", p.source));
+    } else if let Some(at) = p.removed_at {
+        reasons.push(format!(
+            "{} no longer lists them (since {}).",
+            p.source,
+            day(at.date_naive())
+        ));
+    }
+    if p.has_left {
+        reasons.push(match p.termination_date {
+            Some(t) => format!("They left on {}. Leavers never receive gifts.", day(t)),
+            None => format!(
+                "{} marks them as no longer employed. Leavers never receive gifts.",
+                p.source
+            ),
+        });
+    }
+    if let Some(other) = &p.shown_as {
+        reasons.push(format!(
+            "The same work email is also in {other}, which was connected first, so they appear once, through {other}."
+        ));
+    }
+    match (kind.as_deref(), &filter) {
+        (None, _) => reasons.push("No recipients have been chosen for this campaign yet.".into()),
+        (Some("snapshot"), _) if !member => reasons.push(format!(
+            "They were not among the people saved to this fixed list{}.",
+            evaluated_at
+                .map(|d| format!(" on {}", day(d.date_naive())))
+                .unwrap_or_default()
+        )),
+        (Some("dynamic"), Some(f)) => {
+            if p.not_started && !f.include_pending {
+                reasons.push(format!(
+                    "They start on {}, and this audience leaves out people who have not started yet.",
+                    p.start_date.map(day).unwrap_or_else(|| "a later date".into())
+                ));
+            }
+            // Only someone the staff view can show is worth checking part by part; otherwise
+            // every part fails for the reason already given.
+            let visible = p.in_hr_data && p.shown_as.is_none() && p.visible_connection;
+            let checks = if visible { parts(f, &p) } else { Vec::new() };
+            for (only, why) in checks {
+                if !staff_query::matches(pool, account_id, &only, key).await? {
+                    reasons.push(why);
+                }
+            }
+        }
+        _ => {}
+    }
+    let included = reasons.is_empty() && member;
+    if included && p.removal_held {
+        reasons.push(format!(
+            "{} no longer lists them, but the removal is waiting for an admin's review, so they are still included.",
+            p.source
+        ));
+    }
+    if p.work_email.is_none() {
+        reasons.push("They have no work email, so a gift cannot be emailed to them.".into());
+    }
+    Ok(Some(WhyNot {
+        name: p.display_name,
+        included,
+        reasons,
+    }))
+}
