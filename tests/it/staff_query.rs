@@ -9,14 +9,8 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate, Utc};
 use hr_connectors::domain::role::Role;
 use hr_connectors::domain::staff_filter::{PAGE_SIZE, SortOrder, StaffFilter, StaffRow};
-use hr_connectors::domain::user::CurrentUser;
 use hr_connectors::server::integrations::connect::{ConnectInput, connect_with_credentials};
-use hr_connectors::server::merge::client::MergeClient;
-use hr_connectors::server::sandbox::{self, state::SandboxConfig};
-use hr_connectors::server::secret::Secret;
 use hr_connectors::server::store::staff_query;
-use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
-use hr_connectors::server::sync::worker::run_one;
 use rand::{Rng, SeedableRng};
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
@@ -43,31 +37,11 @@ struct Person {
 }
 
 async fn synced_account(pool: &PgPool) -> (Uuid, Vec<Person>, Vec<(Uuid, String, Option<String>)>) {
-    let handle = sandbox::spawn(
-        SandboxConfig {
-            api_key: Some("k".into()),
-            initial_sync: Duration::from_millis(50),
-            ..SandboxConfig::default()
-        },
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
-    let merge = MergeClient::new(&handle.api_url(), Secret::new("k"));
-    let state = common::state_with(pool.clone(), merge.clone());
-    let u = common::user(pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
-    let admin = CurrentUser {
-        user_id: u.user_id,
-        account_id: u.account_id,
-        account_name: "Acme Ltd".into(),
-        name: "Ada".into(),
-        email: u.email.clone(),
-        role: Role::Admin,
-    };
+    let env = common::SyncedEnv::new(pool.clone()).await;
     for subdomain in ["acme", "globex"] {
         connect_with_credentials(
-            &state,
-            &admin,
+            &env.state,
+            &env.admin,
             ConnectInput {
                 slug: "sage-hr".into(),
                 label: subdomain.into(),
@@ -87,26 +61,15 @@ async fn synced_account(pool: &PgPool) -> (Uuid, Vec<Person>, Vec<(Uuid, String,
         .unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let ctx = SyncContext {
-        pool: pool.clone(),
-        secrets: state.secrets.clone(),
-        merge,
-        worker: "w".into(),
-        policy: SyncPolicy {
-            poll_merge_every: Duration::from_millis(20),
-            ..SyncPolicy::default()
-        },
-        public_url: "http://127.0.0.1:3000".into(),
-    };
-    while run_one(&ctx).await.unwrap().is_some() {}
-    common::catch_up_index(pool).await;
-    let people = people_of(pool, u.account_id).await;
+    env.drain().await;
+    let account = env.admin.account_id;
+    let people = people_of(pool, account).await;
     let teams: Vec<(Uuid, String, Option<String>)> =
         sqlx::query_as("SELECT connection_id, merge_id, parent_id FROM teams")
             .fetch_all(pool)
             .await
             .unwrap();
-    (u.account_id, people, teams)
+    (account, people, teams)
 }
 
 async fn people_of(pool: &PgPool, account: Uuid) -> Vec<Person> {

@@ -15,81 +15,34 @@ use hr_connectors::domain::user::CurrentUser;
 use hr_connectors::error::AppError;
 use hr_connectors::server::integrations::connect::{ConnectInput, connect_with_credentials};
 use hr_connectors::server::integrations::views;
-use hr_connectors::server::merge::client::MergeClient;
 use hr_connectors::server::merge::retry::RetryPolicy;
 use hr_connectors::server::merge::signature;
-use hr_connectors::server::sandbox::state::SandboxConfig;
-use hr_connectors::server::sandbox::{self, SandboxHandle};
-use hr_connectors::server::secret::Secret;
-use hr_connectors::server::state::AppState;
 use hr_connectors::server::store::connections::{self, Connection, ConnectionStatus};
 use hr_connectors::server::store::jobs::{self, JobKind, JobState};
 use hr_connectors::server::store::staff_query;
-use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
 use hr_connectors::server::sync::worker::run_one;
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
-const KEY: &str = "sync-test-key";
+use common::{EnvOptions, SyncedEnv as Env};
 
-struct Env {
-    state: AppState,
-    sandbox: SandboxHandle,
-    admin: CurrentUser,
-}
-
+/// The sync engine's tests let Merge's first sync take a while, so the "preparing" phase is
+/// seen, and retry Merge's refusals quickly and often.
 async fn env(pool: PgPool) -> Env {
-    let sandbox = sandbox::spawn(
-        SandboxConfig {
-            api_key: Some(KEY.into()),
+    Env::with(
+        pool,
+        EnvOptions {
             initial_sync: Duration::from_millis(200),
-            hires_per_generation: 5,
-            change_bp: 300,
-            ..SandboxConfig::default()
+            retry: Some(RetryPolicy {
+                max_retries: 10,
+                base_delay: Duration::from_millis(5),
+                max_delay: Duration::from_millis(1100),
+            }),
+            poll_merge_every: Duration::from_millis(50),
         },
-        "127.0.0.1:0".parse().unwrap(),
     )
     .await
-    .unwrap();
-    let merge = MergeClient::with_policy(
-        &sandbox.api_url(),
-        Secret::new(KEY),
-        RetryPolicy {
-            max_retries: 10,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(1100),
-        },
-    );
-    let state = common::state_with(pool.clone(), merge);
-    let user = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
-    let admin = CurrentUser {
-        user_id: user.user_id,
-        account_id: user.account_id,
-        account_name: "Acme Ltd".into(),
-        name: "Ada Admin".into(),
-        email: user.email.clone(),
-        role: Role::Admin,
-    };
-    Env {
-        state,
-        sandbox,
-        admin,
-    }
-}
-
-fn ctx(env: &Env, worker: &str) -> SyncContext {
-    SyncContext {
-        pool: env.state.pool.clone(),
-        secrets: env.state.secrets.clone(),
-        merge: env.state.merge.clone(),
-        worker: worker.into(),
-        policy: SyncPolicy {
-            poll_merge_every: Duration::from_millis(50),
-            ..SyncPolicy::default()
-        },
-        public_url: "http://127.0.0.1:3000".into(),
-    }
 }
 
 fn sage(subdomain: &str, key: &str) -> ConnectInput {
@@ -104,17 +57,11 @@ fn sage(subdomain: &str, key: &str) -> ConnectInput {
     }
 }
 
-async fn drain(env: &Env) {
-    let ctx = ctx(env, "test-worker");
-    while run_one(&ctx).await.unwrap().is_some() {}
-    common::catch_up_index(&ctx.pool).await;
-}
-
 async fn connect_and_sync(env: &Env, subdomain: &str) -> Connection {
     let c = connect_with_credentials(&env.state, &env.admin, sage(subdomain, "demo-api-key"))
         .await
         .unwrap();
-    drain(env).await;
+    env.drain().await;
     connections::get(&env.state.pool, env.admin.account_id, c.id)
         .await
         .unwrap()
@@ -124,7 +71,7 @@ async fn connect_and_sync(env: &Env, subdomain: &str) -> Connection {
 async fn sandbox_put(env: &Env, path: &str, body: Value) {
     let res = reqwest::Client::new()
         .put(format!("{}{path}", env.sandbox.root_url()))
-        .bearer_auth(KEY)
+        .bearer_auth(env.key)
         .json(&body)
         .send()
         .await
@@ -138,7 +85,7 @@ async fn advance(env: &Env, merge_account: &str) -> Value {
             "{}/sandbox/v1/linked-accounts/{merge_account}/advance",
             env.sandbox.root_url()
         ))
-        .bearer_auth(KEY)
+        .bearer_auth(env.key)
         .send()
         .await
         .unwrap()
@@ -299,7 +246,7 @@ async fn incremental_sync_finds_hires_changes_leavers_and_deletions(pool: PgPool
     jobs::enqueue(&pool, c.id, JobKind::Incremental)
         .await
         .unwrap();
-    drain(&env).await;
+    env.drain().await;
     let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
     assert_eq!(job.kind, JobKind::Incremental);
     assert_eq!(job.state, JobState::Succeeded);
@@ -346,7 +293,7 @@ async fn mass_removals_are_held_small_ones_applied(pool: PgPool) {
     // 10 people gone: applied.
     ghost(10).await;
     jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap();
-    drain(&env).await;
+    env.drain().await;
     let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
     assert_eq!((job.removed, job.held_removals), (10, 0));
     // 100 of 340 gone at once: held for review, nobody removed.
@@ -356,7 +303,7 @@ async fn mass_removals_are_held_small_ones_applied(pool: PgPool) {
         .unwrap();
     ghost(100).await;
     jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap();
-    drain(&env).await;
+    env.drain().await;
     let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
     assert_eq!((job.removed, job.held_removals), (0, 100));
     let c = connections::get(&pool, c.account_id, c.id)
@@ -398,7 +345,7 @@ async fn a_crashed_sync_resumes_from_its_checkpoint(pool: PgPool) {
     )
     .await
     .unwrap();
-    let dying = ctx(&env, "dying-worker");
+    let dying = env.ctx("dying-worker");
     let handle = tokio::spawn(async move { run_one(&dying).await });
     loop {
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -418,7 +365,7 @@ async fn a_crashed_sync_resumes_from_its_checkpoint(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    drain(&env).await;
+    env.drain().await;
     let job = jobs::get(&pool, job.id).await.unwrap().unwrap();
     assert_eq!(job.state, JobState::Succeeded);
     assert_eq!(
@@ -447,7 +394,7 @@ async fn faults_end_in_the_same_data_as_a_clean_run(pool: PgPool) {
     jobs::enqueue(&pool, clean.id, JobKind::Manual)
         .await
         .unwrap();
-    drain(&env).await;
+    env.drain().await;
     let job = jobs::latest(&pool, clean.id).await.unwrap().unwrap();
     assert_eq!(job.state, JobState::Succeeded, "{:?}", job.error);
     assert_eq!(snapshot(&pool, clean.id).await, expected);
@@ -463,7 +410,7 @@ async fn two_workers_never_run_one_connection_twice(pool: PgPool) {
         !jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap(),
         "one active job per connection"
     );
-    let (a, b) = (ctx(&env, "worker-a"), ctx(&env, "worker-b"));
+    let (a, b) = (env.ctx("worker-a"), env.ctx("worker-b"));
     let (ra, rb) = tokio::join!(run_one(&a), run_one(&b));
     let ran = [ra.unwrap(), rb.unwrap()]
         .iter()
@@ -490,7 +437,7 @@ async fn relink_needed_keeps_the_staff(pool: PgPool) {
     )
     .await;
     jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap();
-    drain(&env).await;
+    env.drain().await;
     let after = connections::get(&pool, c.account_id, c.id)
         .await
         .unwrap()
@@ -545,7 +492,7 @@ async fn webhooks_need_a_valid_signature_and_count_once(pool: PgPool) {
         (queued.kind, queued.state),
         (JobKind::Webhook, JobState::Queued)
     );
-    drain(&env).await;
+    env.drain().await;
     // The same delivery again is acknowledged but not processed.
     assert_eq!(
         common::send(&app, post(Some(format!("{good}="))))
@@ -580,7 +527,7 @@ async fn privacy_no_blocked_value_is_stored_anywhere(pool: PgPool) {
                 "{}/hris/v1/employees?page_size=100&expand=home_location,employments{cursor}",
                 env.sandbox.api_url()
             ))
-            .bearer_auth(KEY)
+            .bearer_auth(env.key)
             .header("X-Account-Token", token.expose())
             .send()
             .await
@@ -839,7 +786,7 @@ async fn oauth_systems_connect_through_link_and_a_public_token(pool: PgPool) {
             .await
             .is_err()
     );
-    drain(&env).await;
+    env.drain().await;
     let c = connections::get(&pool, c.account_id, c.id)
         .await
         .unwrap()
@@ -861,7 +808,7 @@ async fn break_access(env: &Env, c: &Connection) {
     jobs::enqueue(&env.state.pool, c.id, JobKind::Manual)
         .await
         .unwrap();
-    drain(env).await;
+    env.drain().await;
     let c = connections::get(&env.state.pool, c.account_id, c.id)
         .await
         .unwrap()
@@ -919,7 +866,7 @@ async fn relinking_with_details_keeps_the_connection_and_its_staff(pool: PgPool)
         jobs::latest(&pool, c.id).await.unwrap().unwrap().kind,
         JobKind::Relink
     );
-    drain(&env).await;
+    env.drain().await;
     let after = connections::get(&pool, c.account_id, c.id)
         .await
         .unwrap()
@@ -945,7 +892,7 @@ async fn relinking_an_oauth_system_goes_back_through_link(pool: PgPool) {
     let c = link::complete(&env.state, &env.admin, pending, &token)
         .await
         .unwrap();
-    drain(&env).await;
+    env.drain().await;
     let before = snapshot(&pool, c.id).await;
     assert_eq!(before.len(), 240);
     let c = connections::get(&pool, c.account_id, c.id)
@@ -966,7 +913,7 @@ async fn relinking_an_oauth_system_goes_back_through_link(pool: PgPool) {
         jobs::latest(&pool, c.id).await.unwrap().unwrap().kind,
         JobKind::Relink
     );
-    drain(&env).await;
+    env.drain().await;
     let after = connections::get(&pool, c.account_id, c.id)
         .await
         .unwrap()
@@ -1005,7 +952,7 @@ async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool
     };
 
     hold(100).await;
-    drain(&env).await;
+    env.drain().await;
     let d = details(&pool, env.admin.account_id, c.id)
         .await
         .unwrap()
@@ -1048,7 +995,7 @@ async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool
 
     // The next full sync asks again; removing them applies it and records why.
     hold(100).await;
-    drain(&env).await;
+    env.drain().await;
     assert_eq!(
         settle_held(&pool, c.account_id, c.id, true).await.unwrap(),
         100
@@ -1180,7 +1127,7 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
     for (what, secret) in [
         ("the Merge account token", token.expose().to_owned()),
         ("the API key typed to connect", "demo-api-key".to_owned()),
-        ("the sandbox's Merge API key", KEY.to_owned()),
+        ("the sandbox's Merge API key", env.key.to_owned()),
         ("an invitation link's token", link_tokens[0].clone()),
         ("a password reset link's token", link_tokens[1].clone()),
         ("a session token", session),
@@ -1229,7 +1176,7 @@ async fn missing_permissions_are_named_with_the_filters_they_leave_empty(pool: P
     let c = connect_with_credentials(&env.state, &env.admin, sage("acme", "demo-no-permissions"))
         .await
         .unwrap();
-    drain(&env).await;
+    env.drain().await;
     let c = connections::get(&pool, env.admin.account_id, c.id)
         .await
         .unwrap()
@@ -1274,7 +1221,7 @@ async fn the_first_sync_explains_who_campaigns_can_choose(pool: PgPool) {
     let c = connect_with_credentials(&env.state, &env.admin, sage("globex", "demo-api-key"))
         .await
         .unwrap();
-    drain(&env).await;
+    env.drain().await;
     let c = connections::get(&pool, env.admin.account_id, c.id)
         .await
         .unwrap()
@@ -1331,7 +1278,7 @@ async fn a_full_sync_expects_as_many_people_as_the_last_one_read(pool: PgPool) {
     assert_eq!(progress.phase, Phase::Ready);
     assert_eq!(progress.counts(), "240 people received");
     jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap();
-    drain(&env).await;
+    env.drain().await;
     let second = jobs::latest(&pool, c.id).await.unwrap().unwrap();
     assert_eq!(second.expected, Some(240));
 }

@@ -163,17 +163,46 @@ pub struct SyncedEnv {
     pub state: AppState,
     pub sandbox: hr_connectors::server::sandbox::SandboxHandle,
     pub admin: hr_connectors::domain::user::CurrentUser,
+    /// The sandbox's Merge API key.
     pub key: &'static str,
+    poll_merge_every: std::time::Duration,
+}
+
+/// How a `SyncedEnv` is set up. The defaults suit tests that need synced staff quickly; the
+/// sync engine's own tests let Merge's first sync take longer and retry harder.
+pub struct EnvOptions {
+    /// How long the sandbox's own first sync of a linked account takes.
+    pub initial_sync: std::time::Duration,
+    /// The Merge client's retries; `None` keeps the client's defaults.
+    pub retry: Option<hr_connectors::server::merge::retry::RetryPolicy>,
+    /// How often the sync engine asks whether Merge's first sync has finished.
+    pub poll_merge_every: std::time::Duration,
+}
+
+impl Default for EnvOptions {
+    fn default() -> Self {
+        EnvOptions {
+            initial_sync: std::time::Duration::from_millis(50),
+            retry: None,
+            poll_merge_every: std::time::Duration::from_millis(20),
+        }
+    }
 }
 
 impl SyncedEnv {
     pub async fn new(pool: PgPool) -> SyncedEnv {
+        SyncedEnv::with(pool, EnvOptions::default()).await
+    }
+
+    pub async fn with(pool: PgPool, options: EnvOptions) -> SyncedEnv {
+        use hr_connectors::server::merge::client::MergeClient;
         use hr_connectors::server::sandbox::{self, state::SandboxConfig};
+        use hr_connectors::server::secret::Secret;
         let key = "synced-env-key";
         let sandbox = sandbox::spawn(
             SandboxConfig {
                 api_key: Some(key.into()),
-                initial_sync: std::time::Duration::from_millis(50),
+                initial_sync: options.initial_sync,
                 hires_per_generation: 5,
                 change_bp: 300,
                 ..SandboxConfig::default()
@@ -182,10 +211,10 @@ impl SyncedEnv {
         )
         .await
         .unwrap();
-        let merge = hr_connectors::server::merge::client::MergeClient::new(
-            &sandbox.api_url(),
-            hr_connectors::server::secret::Secret::new(key),
-        );
+        let merge = match options.retry {
+            Some(policy) => MergeClient::with_policy(&sandbox.api_url(), Secret::new(key), policy),
+            None => MergeClient::new(&sandbox.api_url(), Secret::new(key)),
+        };
         let state = state_with(pool.clone(), merge);
         let u = user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
         let admin = hr_connectors::domain::user::CurrentUser {
@@ -201,6 +230,23 @@ impl SyncedEnv {
             sandbox,
             admin,
             key,
+            poll_merge_every: options.poll_merge_every,
+        }
+    }
+
+    /// A sync worker called `worker`, as the server runs one.
+    pub fn ctx(&self, worker: &str) -> hr_connectors::server::sync::run::SyncContext {
+        use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
+        SyncContext {
+            pool: self.state.pool.clone(),
+            secrets: self.state.secrets.clone(),
+            merge: self.state.merge.clone(),
+            worker: worker.into(),
+            policy: SyncPolicy {
+                poll_merge_every: self.poll_merge_every,
+                ..SyncPolicy::default()
+            },
+            public_url: ORIGIN.into(),
         }
     }
 
@@ -240,18 +286,7 @@ impl SyncedEnv {
 
     /// Runs queued sync jobs until none is left.
     pub async fn drain(&self) {
-        use hr_connectors::server::sync::run::{SyncContext, SyncPolicy};
-        let ctx = SyncContext {
-            pool: self.state.pool.clone(),
-            secrets: self.state.secrets.clone(),
-            merge: self.state.merge.clone(),
-            worker: "test-worker".into(),
-            policy: SyncPolicy {
-                poll_merge_every: std::time::Duration::from_millis(20),
-                ..SyncPolicy::default()
-            },
-            public_url: ORIGIN.into(),
-        };
+        let ctx = self.ctx("test-worker");
         while hr_connectors::server::sync::worker::run_one(&ctx)
             .await
             .unwrap()
