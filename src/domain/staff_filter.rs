@@ -86,11 +86,6 @@ impl SortOrder {
     pub fn parse(v: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.key() == v)
     }
-
-    /// Whether the table is ordered by start date rather than by name.
-    pub fn by_start_date(self) -> bool {
-        matches!(self, SortOrder::NewestFirst | SortOrder::LongestServing)
-    }
 }
 
 pub const PAGE_SIZE: u32 = 50;

@@ -239,7 +239,7 @@ async fn every_listing_agrees_on_who_counts(pool: PgPool) {
             include_pending,
             ..StaffFilter::default()
         };
-        let rows = staff_query::keys(&pool, account, &f).await.unwrap();
+        let rows = common::every_row(&pool, account, &f).await.unwrap();
         let listed: BTreeSet<&str> = rows.iter().map(|r| r.key.as_str()).collect();
         let expected: BTreeSet<&str> = people
             .iter()

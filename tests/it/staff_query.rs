@@ -289,7 +289,7 @@ async fn check(
     f: &StaffFilter,
 ) -> usize {
     let text = text_matches(pool, account, &f.q).await;
-    let rows = staff_query::keys(pool, account, f).await.unwrap();
+    let rows = common::every_row(pool, account, f).await.unwrap();
     let found: BTreeSet<String> = rows.iter().map(|r| r.key.clone()).collect();
     assert_eq!(found.len(), rows.len(), "someone on two pages: {f:?}");
     assert_eq!(found, reference(people, teams, f, &text), "{f:?}");
@@ -336,7 +336,7 @@ fn assert_in_order(rows: &[StaffRow], sort: SortOrder) {
 }
 
 async fn query_keys(pool: &PgPool, account: Uuid, f: &StaffFilter) -> BTreeSet<String> {
-    staff_query::keys(pool, account, f)
+    common::every_row(pool, account, f)
         .await
         .unwrap()
         .into_iter()
@@ -357,7 +357,7 @@ async fn every_filter_matches_the_reference(pool: PgPool) {
                 sort,
                 ..StaffFilter::default()
             };
-            staff_query::keys(&pool, account, &f)
+            common::every_row(&pool, account, &f)
                 .await
                 .unwrap()
                 .into_iter()
@@ -657,7 +657,7 @@ async fn search_is_accent_case_and_typo_tolerant_and_account_scoped(pool: PgPool
     let names = |f: StaffFilter| {
         let pool = pool.clone();
         async move {
-            staff_query::keys(&pool, account, &f)
+            common::every_row(&pool, account, &f)
                 .await
                 .unwrap()
                 .into_iter()
@@ -688,7 +688,7 @@ async fn search_is_accent_case_and_typo_tolerant_and_account_scoped(pool: PgPool
     // so they are not checked here.
     let hostile = shown_where(&pool, account, "first_name LIKE '%<script>%'").await;
     assert!(!hostile.is_empty());
-    let script: BTreeSet<String> = staff_query::keys(
+    let script: BTreeSet<String> = common::every_row(
         &pool,
         account,
         &StaffFilter {
@@ -850,7 +850,7 @@ async fn the_word_index_follows_renames_and_removals_and_lists_each_person_once(
     );
     for sort in [SortOrder::NameAsc, SortOrder::NameDesc] {
         let f = quix(sort);
-        let rows = staff_query::keys(&pool, account, &f).await.unwrap();
+        let rows = common::every_row(&pool, account, &f).await.unwrap();
         let found: BTreeSet<String> = rows.iter().map(|r| r.key.clone()).collect();
         assert_eq!(found.len(), rows.len(), "someone on two pages");
         assert_eq!(found, expected);

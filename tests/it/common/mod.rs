@@ -352,3 +352,29 @@ pub async fn assert_word_index_follows_staff(pool: &PgPool) {
         "word index entries missing, stale, and missing from the dictionary"
     );
 }
+
+/// Every matching person's row, paged through the way the People page reads them.
+pub async fn every_row(
+    pool: &PgPool,
+    account_id: Uuid,
+    f: &hr_connectors::domain::staff_filter::StaffFilter,
+) -> Result<
+    Vec<hr_connectors::domain::staff_filter::StaffRow>,
+    hr_connectors::server::error::ServerError,
+> {
+    let mut all = Vec::new();
+    let mut page = hr_connectors::domain::staff_filter::StaffFilter {
+        page: 0,
+        ..f.clone()
+    };
+    loop {
+        let chunk =
+            hr_connectors::server::store::staff_query::search(pool, account_id, &page).await?;
+        let done = chunk.rows.len() < hr_connectors::domain::staff_filter::PAGE_SIZE as usize;
+        all.extend(chunk.rows);
+        if done || all.len() >= 100_000 {
+            return Ok(all);
+        }
+        page.page += 1;
+    }
+}
