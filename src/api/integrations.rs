@@ -8,7 +8,6 @@ use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
-use crate::domain::audit::AuditAction;
 use crate::domain::connection_details::ConnectionDetails;
 use crate::domain::integration::{CatalogueItem, ConnectionView, DisconnectPreview};
 use crate::error::AppError;
@@ -76,29 +75,7 @@ pub async fn connect(
         },
     )
     .await?;
-    audit(&user, AuditAction::Connected, &c).await?;
     Ok(views::view(&state.pool, &c).await?)
-}
-
-/// Records an admin's action on a connection in the account's activity log.
-#[cfg(feature = "ssr")]
-async fn audit(
-    user: &crate::domain::user::CurrentUser,
-    action: crate::domain::audit::AuditAction,
-    c: &crate::server::store::connections::Connection,
-) -> Result<(), AppError> {
-    use crate::server::auth::context::{client_ip, state};
-    let fields: Vec<&str> = c.consent.enabled_fields().map(|f| f.label).collect();
-    crate::server::store::audit::record(
-        &state()?.pool,
-        user,
-        &client_ip(),
-        action,
-        &c.label,
-        &format!("Fields shared: {}", fields.join(", ")),
-    )
-    .await?;
-    Ok(())
 }
 
 /// The account's live connection to the tenant these details point at, asked as soon as the
@@ -195,9 +172,7 @@ pub async fn disconnect(id: Uuid, delete_now: bool) -> Result<(), AppError> {
     } else {
         Retention::KeepReadOnly
     };
-    let c = crate::server::store::connections::get(&state.pool, user.account_id, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("That connection"))?;
+    let ip = crate::server::auth::context::client_ip();
     disconnect(
         &state.pool,
         &state.secrets,
@@ -205,12 +180,9 @@ pub async fn disconnect(id: Uuid, delete_now: bool) -> Result<(), AppError> {
         user.account_id,
         id,
         retention,
+        &crate::server::store::audit::Actor::user(&user, &ip),
     )
     .await?;
-    audit(&user, AuditAction::Disconnected, &c).await?;
-    if delete_now {
-        audit(&user, AuditAction::DataDeleted, &c).await?;
-    }
     Ok(())
 }
 
@@ -232,14 +204,7 @@ pub async fn complete_link(
     use crate::server::integrations::link;
     let (user, state) = crate::server::auth::context::admin()?;
     crate::domain::text::one_line("The sign-in token", &public_token, 512)?;
-    let relink = link::is_relink(&state.pool, user.account_id, pending).await?;
     let c = link::complete(&state, &user, pending, &public_token).await?;
-    let action = if relink {
-        AuditAction::Relinked
-    } else {
-        AuditAction::Connected
-    };
-    audit(&user, action, &c).await?;
     Ok(crate::server::integrations::views::view(&state.pool, &c).await?)
 }
 
@@ -259,7 +224,6 @@ pub async fn relink(
     use crate::server::integrations::{relink, views};
     let (user, state) = crate::server::auth::context::admin()?;
     let c = relink::relink_with_credentials(&state, &user, id, &credentials).await?;
-    audit(&user, AuditAction::Relinked, &c).await?;
     Ok(views::view(&state.pool, &c).await?)
 }
 
@@ -272,28 +236,15 @@ pub async fn start_relink(id: Uuid) -> Result<String, AppError> {
 /// Applies (`apply`) or dismisses the removals a sync held back for review.
 #[server(endpoint = "integrations/review-held")]
 pub async fn review_held(id: Uuid, apply: bool) -> Result<u64, AppError> {
-    use crate::server::store::{connections, removals};
+    use crate::server::store::{audit::Actor, connections, removals};
     let (user, state) = crate::server::auth::context::admin()?;
-    use crate::server::auth::context::client_ip;
-    use crate::server::store::audit;
-    let c = connections::get(&state.pool, user.account_id, id)
+    connections::get(&state.pool, user.account_id, id)
         .await?
         .ok_or_else(|| AppError::not_found("That connection"))?;
-    let n = removals::settle_held(&state.pool, user.account_id, id, apply).await?;
+    let ip = crate::server::auth::context::client_ip();
+    let by = Actor::user(&user, &ip);
+    let n = removals::settle_held(&state.pool, user.account_id, id, apply, &by).await?;
     tracing::info!(connection = %id, apply, people = n, "held removals reviewed");
-    audit::record(
-        &state.pool,
-        &user,
-        &client_ip(),
-        AuditAction::RemovalsReviewed,
-        &c.label,
-        &if apply {
-            format!("Removed {n} people the HR system no longer lists")
-        } else {
-            format!("Kept {n} people the HR system no longer lists")
-        },
-    )
-    .await?;
     Ok(n)
 }
 

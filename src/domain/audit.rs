@@ -108,6 +108,21 @@ pub struct AuditEntry {
     pub client_ip: String,
 }
 
+/// The activity log's detail for a connection made or relinked: what its HR system shares.
+pub fn fields_shared(consent: &super::field_policy::Consent) -> String {
+    let fields: Vec<&str> = consent.enabled_fields().map(|f| f.label).collect();
+    format!("Fields shared: {}", fields.join(", "))
+}
+
+/// The activity log's detail for held removals an admin settled.
+pub fn removals_reviewed(applied: bool, people: u64) -> String {
+    if applied {
+        format!("Removed {people} people the HR system no longer lists")
+    } else {
+        format!("Kept {people} people the HR system no longer lists")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

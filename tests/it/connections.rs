@@ -3,6 +3,7 @@
 //! campaign would lose. Two Sage HR tenants (globex, initech) and the same tenant twice.
 
 use crate::common;
+use hr_connectors::server::store::audit::Actor;
 
 use std::collections::BTreeMap;
 
@@ -177,6 +178,7 @@ async fn the_same_tenant_twice_is_refused_and_offered_back(pool: PgPool) {
         account,
         first.id,
         Retention::KeepReadOnly,
+        &Actor::user(&env.admin, ""),
     )
     .await
     .unwrap();

@@ -2,6 +2,7 @@
 //! onto the current one, and a token no configured key opens is reported and left as it was.
 
 use crate::common;
+use hr_connectors::server::store::audit::Actor;
 use hr_connectors::server::store::jobs::JobKind;
 
 use hr_connectors::domain::field_policy::Consent;
@@ -39,6 +40,7 @@ async fn connect(pool: &PgPool, secrets: &SecretBox, token: &str) -> Uuid {
             consented_by: user.user_id,
             first_sync: JobKind::Initial,
         },
+        &Actor::operator(user.account_id),
     )
     .await
     .unwrap();

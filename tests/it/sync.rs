@@ -1,6 +1,7 @@
 //! The sync engine against a real Postgres and the sandbox over HTTP.
 
 use crate::common;
+use hr_connectors::server::store::audit::Actor;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -342,6 +343,7 @@ async fn a_crashed_sync_resumes_from_its_checkpoint(pool: PgPool) {
             consented_by: env.admin.user_id,
             first_sync: JobKind::Initial,
         },
+        &Actor::user(&env.admin, ""),
     )
     .await
     .unwrap();
@@ -648,6 +650,7 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
         env.admin.account_id,
         keep.id,
         Retention::KeepReadOnly,
+        &Actor::user(&env.admin, ""),
     )
     .await
     .unwrap();
@@ -658,12 +661,30 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
         env.admin.account_id,
         purge.id,
         Retention::DeleteNow,
+        &Actor::user(&env.admin, ""),
     )
     .await
     .unwrap();
     assert_eq!(staff(keep.id).await, 240);
     assert_eq!(staff(purge.id).await, 0);
     assert_eq!(chains(purge.id).await, 0);
+    // Each disconnect is in the activity log, written with it: connected twice, disconnected
+    // twice, the data of one deleted.
+    let logged: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT action, count(*) FROM audit_events WHERE account_id = $1 GROUP BY action ORDER BY action",
+    )
+    .bind(env.admin.account_id)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        logged,
+        [
+            ("connected".to_owned(), 2),
+            ("data_deleted".to_owned(), 1),
+            ("disconnected".to_owned(), 2)
+        ]
+    );
     common::assert_word_index_follows_staff(&pool).await;
     let kept = connections::get(&pool, keep.account_id, keep.id)
         .await
@@ -687,6 +708,7 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
         other.account_id,
         keep.id,
         Retention::DeleteNow,
+        &Actor::operator(other.account_id),
     )
     .await
     .unwrap_err();
@@ -973,15 +995,29 @@ async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool
             .is_none()
     );
     assert_eq!(
-        settle_held(&pool, other.account_id, c.id, true)
-            .await
-            .unwrap(),
+        settle_held(
+            &pool,
+            other.account_id,
+            c.id,
+            true,
+            &Actor::operator(other.account_id)
+        )
+        .await
+        .unwrap(),
         0
     );
 
     // Keeping them clears the hold; they stay on the staff list.
     assert_eq!(
-        settle_held(&pool, c.account_id, c.id, false).await.unwrap(),
+        settle_held(
+            &pool,
+            c.account_id,
+            c.id,
+            false,
+            &Actor::user(&env.admin, "")
+        )
+        .await
+        .unwrap(),
         100
     );
     let kept = connections::get(&pool, c.account_id, c.id)
@@ -997,7 +1033,15 @@ async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool
     hold(100).await;
     env.drain().await;
     assert_eq!(
-        settle_held(&pool, c.account_id, c.id, true).await.unwrap(),
+        settle_held(
+            &pool,
+            c.account_id,
+            c.id,
+            true,
+            &Actor::user(&env.admin, "")
+        )
+        .await
+        .unwrap(),
         100
     );
     let after = connections::get(&pool, c.account_id, c.id)

@@ -19,6 +19,7 @@ use crate::server::merge::error::MergeError;
 use crate::server::merge::models::{AccountTokenResponse, Integration};
 use crate::server::secret::Secret;
 use crate::server::state::AppState;
+use crate::server::store::audit::Actor;
 use crate::server::store::connections::{self, Connection, NewConnection};
 use crate::server::store::jobs::JobKind;
 
@@ -179,6 +180,7 @@ pub async fn connect_with_credentials(
         credentials,
     )
     .await?;
+    let ip = crate::server::auth::context::client_ip();
     let connection = connections::create(
         &state.pool,
         &state.secrets,
@@ -196,6 +198,7 @@ pub async fn connect_with_credentials(
             consented_by: user.user_id,
             first_sync: JobKind::Initial,
         },
+        &Actor::user(user, &ip),
     )
     .await
     .map_err(|e| tenant_race(e, &integration.name))?;

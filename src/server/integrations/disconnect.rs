@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::server::crypto::SecretBox;
 use crate::server::error::ServerError;
 use crate::server::merge::client::MergeClient;
+use crate::server::store::audit::Actor;
 use crate::server::store::connections;
 use crate::server::store::derived;
 
@@ -28,6 +29,7 @@ pub async fn disconnect(
     account_id: Uuid,
     id: Uuid,
     retention: Retention,
+    by: &Actor<'_>,
 ) -> Result<(), AppError> {
     let c = connections::get(pool, account_id, id)
         .await?
@@ -52,14 +54,19 @@ pub async fn disconnect(
             }
         }
     }
-    purge(pool, id, retention).await?;
+    purge(pool, id, retention, Some(by)).await?;
     tracing::info!(connection = %id, ?retention, "HR system disconnected");
     Ok(())
 }
 
 /// Cancels the connection's syncs and marks it disconnected, keeping its staff read-only for
 /// `KEEP_DAYS` or deleting it now; then works out again who campaigns can choose.
-async fn purge(pool: &PgPool, id: Uuid, retention: Retention) -> Result<(), ServerError> {
+async fn purge(
+    pool: &PgPool,
+    id: Uuid,
+    retention: Retention,
+    by: Option<&Actor<'_>>,
+) -> Result<(), ServerError> {
     let keep_until = (retention == Retention::KeepReadOnly)
         .then(|| Utc::now() + chrono::Duration::days(KEEP_DAYS));
     let reason = match keep_until {
@@ -69,7 +76,7 @@ async fn purge(pool: &PgPool, id: Uuid, retention: Retention) -> Result<(), Serv
         ),
         None => "Disconnected. All synced staff data was deleted.".to_owned(),
     };
-    let account = connections::mark_disconnected(pool, id, keep_until, &reason).await?;
+    let account = connections::mark_disconnected(pool, id, keep_until, &reason, by).await?;
     derived::refresh_account(pool, account).await?;
     Ok(())
 }
@@ -78,7 +85,7 @@ async fn purge(pool: &PgPool, id: Uuid, retention: Retention) -> Result<(), Serv
 pub async fn purge_expired(pool: &PgPool) -> Result<u64, ServerError> {
     let ids = connections::read_only_expired(pool).await?;
     for id in &ids {
-        purge(pool, *id, Retention::DeleteNow).await?;
+        purge(pool, *id, Retention::DeleteNow, None).await?;
     }
     Ok(ids.len() as u64)
 }

@@ -17,6 +17,7 @@ use crate::server::merge::client::EndUser;
 use crate::server::merge::error::MergeError;
 use crate::server::secret::Secret;
 use crate::server::state::AppState;
+use crate::server::store::audit::Actor;
 use crate::server::store::connections::{self, Connection, NewConnection};
 use crate::server::store::jobs::JobKind;
 
@@ -141,23 +142,6 @@ async fn hand_off(
     Ok(format!("{url}{sep}return_to={}", encode_component(&back)))
 }
 
-/// Whether a pending hand-off relinks an existing connection of the account.
-pub async fn is_relink(
-    pool: &sqlx::PgPool,
-    account_id: Uuid,
-    pending: Uuid,
-) -> Result<bool, ServerError> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM pending_links p JOIN connections c ON c.origin_id = p.origin_id
-                        WHERE p.id = $1 AND p.account_id = $2 AND c.account_id = $2)",
-    )
-    .bind(pending)
-    .bind(account_id)
-    .fetch_one(pool)
-    .await
-    .context("checking a pending link")
-}
-
 /// Finishes the hand-off: exchanges the public token, stores the connection and starts its sync.
 pub async fn complete(
     state: &AppState,
@@ -225,6 +209,7 @@ pub async fn complete(
     let existed = connections::get(&state.pool, user.account_id, id)
         .await?
         .is_some();
+    let ip = crate::server::auth::context::client_ip();
     connections::create(
         &state.pool,
         &state.secrets,
@@ -246,6 +231,7 @@ pub async fn complete(
                 JobKind::Initial
             },
         },
+        &Actor::user(user, &ip),
     )
     .await
     .map_err(AppError::from)

@@ -11,6 +11,7 @@ use crate::domain::user::CurrentUser;
 use crate::error::AppError;
 use crate::server::secret::Secret;
 use crate::server::state::AppState;
+use crate::server::store::audit::Actor;
 use crate::server::store::connections::{self, Connection, ConnectionStatus, NewConnection};
 use crate::server::store::jobs::JobKind;
 
@@ -59,6 +60,7 @@ pub async fn relink_with_credentials(
         credentials,
     )
     .await?;
+    let ip = crate::server::auth::context::client_ip();
     let connection = connections::create(
         &state.pool,
         &state.secrets,
@@ -76,6 +78,7 @@ pub async fn relink_with_credentials(
             consented_by: user.user_id,
             first_sync: JobKind::Relink,
         },
+        &Actor::user(user, &ip),
     )
     .await?;
     tracing::info!(connection = %connection.id, "HR system relinked");

@@ -5,11 +5,13 @@ use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
+use crate::domain::audit::{AuditAction, fields_shared};
 use crate::domain::field_policy::Consent;
 use crate::domain::integration::distinct_label;
 use crate::server::crypto::SecretBox;
 use crate::server::error::{Context, ServerError};
 use crate::server::secret::Secret;
+use crate::server::store::audit::{self, Actor};
 use crate::server::store::jobs::{self, JobKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::Type, serde::Serialize, serde::Deserialize)]
@@ -121,6 +123,7 @@ pub async fn create(
     pool: &PgPool,
     secrets: &SecretBox,
     new: NewConnection<'_>,
+    by: &Actor<'_>,
 ) -> Result<Connection, ServerError> {
     let sealed = secrets.encrypt(new.account_token, &token_context(new.id));
     let mut tx = pool
@@ -157,6 +160,13 @@ pub async fn create(
     .await
     .context("creating a connection")?;
     jobs::enqueue(&mut *tx, new.id, new.first_sync).await?;
+    let action = if new.first_sync == JobKind::Initial {
+        AuditAction::Connected
+    } else {
+        AuditAction::Relinked
+    };
+    let c: &Connection = &connection;
+    audit::record_by(&mut *tx, by, action, &c.label, &fields_shared(new.consent)).await?;
     tx.commit().await.context("storing a connection")?;
     Ok(connection)
 }
@@ -311,6 +321,7 @@ pub async fn mark_disconnected(
     id: Uuid,
     keep_until: Option<DateTime<Utc>>,
     reason: &str,
+    by: Option<&Actor<'_>>,
 ) -> Result<Uuid, ServerError> {
     let mut tx = pool.begin().await.context("starting a disconnect")?;
     sqlx::query(
@@ -331,12 +342,12 @@ pub async fn mark_disconnected(
             .context("purging a connection's data")?;
         }
     }
-    let account = sqlx::query_scalar(
+    let (account, label): (Uuid, String) = sqlx::query_as(
         "UPDATE connections SET status = $2, status_reason = $3, account_token_enc = NULL,
              disconnected_at = now(), read_only_until = $4,
              people_count = CASE WHEN $4 IS NULL THEN 0 ELSE people_count END
          WHERE id = $1
-         RETURNING account_id",
+         RETURNING account_id, label",
     )
     .bind(id)
     .bind(ConnectionStatus::Disconnected)
@@ -345,6 +356,12 @@ pub async fn mark_disconnected(
     .fetch_one(&mut *tx)
     .await
     .context("marking a connection disconnected")?;
+    if let Some(by) = by {
+        audit::record_by(&mut *tx, by, AuditAction::Disconnected, &label, reason).await?;
+        if keep_until.is_none() {
+            audit::record_by(&mut *tx, by, AuditAction::DataDeleted, &label, reason).await?;
+        }
+    }
     tx.commit().await.context("finishing a disconnect")?;
     Ok(account)
 }

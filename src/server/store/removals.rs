@@ -5,8 +5,10 @@ use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
+use crate::domain::audit::{AuditAction, removals_reviewed};
 use crate::domain::connection_details::{LIST_LIMIT, PersonLine, Removal, RemovalReason};
 use crate::server::error::{Context, ServerError};
+use crate::server::store::audit::{self, Actor};
 
 type LineRow = (String, Option<String>, DateTime<Utc>);
 
@@ -95,6 +97,7 @@ pub async fn settle_held(
     account_id: Uuid,
     connection_id: Uuid,
     apply: bool,
+    by: &Actor<'_>,
 ) -> Result<u64, ServerError> {
     let mut tx = pool.begin().await.context("starting a review")?;
     super::staff_lock::share(&mut tx, account_id).await?;
@@ -113,19 +116,24 @@ pub async fn settle_held(
     .context("settling held removals")?
     .rows_affected();
     // The hold is what put the connection in "needs attention"; settling it clears that.
-    sqlx::query(
+    let label: Option<String> = sqlx::query_scalar(
         "UPDATE connections SET
              people_count = (SELECT count(*) FROM staff
                              WHERE connection_id = $2 AND staff_in_hr_data(removed_at, deleted)),
              status = CASE WHEN status = 'needs_attention' THEN 'healthy' ELSE status END,
              status_reason = CASE WHEN status = 'needs_attention' THEN NULL ELSE status_reason END
-         WHERE account_id = $1 AND id = $2",
+         WHERE account_id = $1 AND id = $2
+         RETURNING label",
     )
     .bind(account_id)
     .bind(connection_id)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await
     .context("updating a reviewed connection")?;
+    if let Some(label) = label {
+        let detail = removals_reviewed(apply, n);
+        audit::record_by(&mut *tx, by, AuditAction::RemovalsReviewed, &label, &detail).await?;
+    }
     tx.commit().await.context("committing a review")?;
     super::derived::refresh_account(pool, account_id).await?;
     Ok(n)
