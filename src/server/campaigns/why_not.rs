@@ -181,24 +181,41 @@ pub async fn explain(
     campaign_id: Uuid,
     key: &str,
 ) -> Result<Option<WhyNot>, ServerError> {
-    let Some(Case {
-        person: p,
-        audience_kind: kind,
-        filter,
-        evaluated_at,
-        member,
-        excluded,
-    }) = why_not::case(pool, account_id, campaign_id, key).await?
-    else {
+    let Some(case) = why_not::case(pool, account_id, campaign_id, key).await? else {
         return Ok(None);
     };
     let mut reasons: Vec<String> = Vec::new();
-    if let Some((by, at)) = &excluded {
+    if let Some((by, at)) = &case.excluded {
         reasons.push(format!(
             "{by} excluded them from this campaign on {}.",
             day(at.date_naive())
         ));
     }
+    reasons.extend(record_reasons(&case.person));
+    reasons.extend(audience_reasons(pool, account_id, key, &case).await?);
+    let p = case.person;
+    let member = case.member;
+    let included = reasons.is_empty() && member;
+    if included && p.removal_held {
+        reasons.push(format!(
+            "{} no longer lists them, but the removal is waiting for an admin's review, so they are still included.",
+            p.source
+        ));
+    }
+    if p.work_email.is_none() {
+        reasons.push("They have no work email, so a gift cannot be emailed to them.".into());
+    }
+    Ok(Some(WhyNot {
+        name: p.display_name,
+        included,
+        reasons,
+    }))
+}
+
+/// What in the person's own record keeps them out: their HR system disconnected, their record
+/// gone, having left, or being listed through another system.
+fn record_reasons(p: &Person) -> Vec<String> {
+    let mut reasons = Vec::new();
     if p.connection_status == "disconnected" {
         let when = p
             .disconnected_at
@@ -239,11 +256,24 @@ pub async fn explain(
             "The same work email is also in {other}, which was connected first, so they appear once, through {other}."
         ));
     }
-    match (kind.as_deref(), &filter) {
+    reasons
+}
+
+/// What in the campaign's audience keeps them out: none chosen yet, not among a fixed list, or
+/// each part of a dynamic audience's filter they fail.
+async fn audience_reasons(
+    pool: &PgPool,
+    account_id: Uuid,
+    key: &str,
+    case: &Case,
+) -> Result<Vec<String>, ServerError> {
+    let p = &case.person;
+    let mut reasons = Vec::new();
+    match (case.audience_kind.as_deref(), &case.filter) {
         (None, _) => reasons.push("No recipients have been chosen for this campaign yet.".into()),
-        (Some("snapshot"), _) if !member => reasons.push(format!(
+        (Some("snapshot"), _) if !case.member => reasons.push(format!(
             "They were not among the people saved to this fixed list{}.",
-            evaluated_at
+            case.evaluated_at
                 .map(|d| format!(" on {}", day(d.date_naive())))
                 .unwrap_or_default()
         )),
@@ -257,7 +287,7 @@ pub async fn explain(
             // Only someone the staff view can show is worth checking part by part; otherwise
             // every part fails for the reason already given.
             let visible = p.in_hr_data && p.shown_as.is_none() && p.visible_connection;
-            let checks = if visible { parts(f, &p) } else { Vec::new() };
+            let checks = if visible { parts(f, p) } else { Vec::new() };
             for (only, why) in checks {
                 if !staff_query::matches(pool, account_id, &only, key).await? {
                     reasons.push(why);
@@ -266,19 +296,5 @@ pub async fn explain(
         }
         _ => {}
     }
-    let included = reasons.is_empty() && member;
-    if included && p.removal_held {
-        reasons.push(format!(
-            "{} no longer lists them, but the removal is waiting for an admin's review, so they are still included.",
-            p.source
-        ));
-    }
-    if p.work_email.is_none() {
-        reasons.push("They have no work email, so a gift cannot be emailed to them.".into());
-    }
-    Ok(Some(WhyNot {
-        name: p.display_name,
-        included,
-        reasons,
-    }))
+    Ok(reasons)
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 use tokio::sync::mpsc::{self, error::TryRecvError};
 use tokio::task::JoinHandle;
@@ -210,22 +210,46 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
         expected,
     )
     .await?;
-
     phase(ctx, job, "organisation").await?;
+    store_organisation(ctx, connection, &token).await?;
+    phase(ctx, job, "reading").await?;
+    let (removed, held) =
+        store_people(ctx, job, connection, &token, window_start, window_end).await?;
+    record_outcome(ctx, job, connection, window_end, removed, held).await
+}
+
+/// Replaces the connection's teams and departments with the HR system's current ones.
+async fn store_organisation(
+    ctx: &SyncContext,
+    connection: &Connection,
+    token: &Secret,
+) -> Result<(), Failure> {
     let teams: Vec<Team> = ctx
         .merge
-        .list_all(&token, Resource::Teams, &ListQuery::default())
+        .list_all(token, Resource::Teams, &ListQuery::default())
         .await?;
     let teams: Vec<_> = teams.iter().filter_map(minimise::team).collect();
     org::replace_teams(&ctx.pool, connection.id, &teams).await?;
     let groups: Vec<Group> = ctx
         .merge
-        .list_all(&token, Resource::Groups, &ListQuery::default())
+        .list_all(token, Resource::Groups, &ListQuery::default())
         .await?;
     let departments: Vec<_> = groups.iter().filter_map(minimise::department).collect();
     org::replace_departments(&ctx.pool, connection.id, &departments).await?;
-    phase(ctx, job, "reading").await?;
+    Ok(())
+}
 
+/// Reads the people changed in the window (everyone, for a full sync) and stores them; a full
+/// sync then removes whoever it did not see, or holds them for review when they are too many.
+/// Returns how many were removed and how many held.
+async fn store_people(
+    ctx: &SyncContext,
+    job: &Job,
+    connection: &Connection,
+    token: &Secret,
+    window_start: Option<DateTime<Utc>>,
+    window_end: DateTime<Utc>,
+) -> Result<(i64, i64), Failure> {
     let mut expand = vec!["work_location"];
     if connection.consent.allows(FieldKey::JobTitle) {
         expand.push("employments");
@@ -274,6 +298,18 @@ async fn sync(ctx: &SyncContext, job: &Job, connection: &Connection) -> Result<(
         }
     }
     writing.commit().await.context("finishing storing staff")?;
+    Ok((removed, held))
+}
+
+/// Records how the sync ended, on the connection (its health and people) and on the job.
+async fn record_outcome(
+    ctx: &SyncContext,
+    job: &Job,
+    connection: &Connection,
+    window_end: DateTime<Utc>,
+    removed: i64,
+    held: i64,
+) -> Result<(), Failure> {
     let people = staff::present_count(&ctx.pool, connection.id).await?;
     let issue = open_issue(ctx, connection).await;
     let (status, reason) = if held > 0 {
