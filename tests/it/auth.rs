@@ -356,6 +356,11 @@ async fn bad_search_input_gets_a_sentence_not_a_500(pool: PgPool) {
         }
         serde_json::json!({ "filter": f }).to_string().into_bytes()
     };
+    let too_many_teams = filter(serde_json::json!({
+        "teams": (0..51)
+            .map(|i| format!("0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00/t{i}"))
+            .collect::<Vec<_>>()
+    }));
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         (
             "staff/search",
@@ -381,6 +386,25 @@ async fn bad_search_input_gets_a_sentence_not_a_500(pool: PgPool) {
             "staff/search",
             filter(serde_json::json!({"sort": "Salary"})),
             "could not be read",
+        ),
+        // The limits a URL's filter is cut to hold for one sent whole.
+        (
+            "staff/search",
+            filter(serde_json::json!({"q": "x".repeat(101)})),
+            "The search text can have at most 100 characters.",
+        ),
+        ("staff/count", too_many_teams.clone(), "Choose at most 50 of the team filter."),
+        (
+            "campaigns/audience",
+            serde_json::json!({
+                "id": uuid::Uuid::new_v4(),
+                "kind": "Dynamic",
+                "filter": serde_json::from_slice::<serde_json::Value>(&too_many_teams).unwrap()["filter"],
+                "picked": []
+            })
+            .to_string()
+            .into_bytes(),
+            "Choose at most 50 of the team filter.",
         ),
         (
             "staff/search",
