@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
-#[cfg(feature = "ssr")]
 use crate::domain::connection_details::ConnectionDetails;
 use crate::domain::integration::{CatalogueItem, ConnectionView, DisconnectPreview};
 use crate::error::AppError;
