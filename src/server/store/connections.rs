@@ -135,7 +135,7 @@ pub async fn create(
         new.label,
         &names_taken(&mut tx, new.account_id, new.id).await?,
     );
-    let connection = sqlx::query_as(AssertSqlSafe(format!(
+    let connection: Connection = sqlx::query_as(AssertSqlSafe(format!(
         "INSERT INTO connections (id, account_id, integration_slug, integration_name, label, tenant,
              origin_id, merge_account_id, account_token_enc, status, consent, consented_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'syncing', $10, $11)
@@ -165,8 +165,8 @@ pub async fn create(
     } else {
         AuditAction::Relinked
     };
-    let c: &Connection = &connection;
-    audit::record_by(&mut *tx, by, action, &c.label, &fields_shared(new.consent)).await?;
+    let label = &connection.label;
+    audit::record_by(&mut *tx, by, action, label, &fields_shared(new.consent)).await?;
     tx.commit().await.context("storing a connection")?;
     Ok(connection)
 }

@@ -22,6 +22,13 @@ const SAME_PERSON: &str = "((o.connection_id = s.connection_id AND o.merge_id = 
     OR (s.also_in > 0 AND o.account_id = s.account_id AND (o.also_in > 0 OR NOT o.is_primary)
         AND lower(o.work_email) = lower(s.work_email)))";
 
+/// Typed text as a suggestion list matches it (folded, LIKE-escaped); `None` under two
+/// characters, which would match nearly everyone.
+fn suggestion_pattern(text: &str) -> Option<String> {
+    let q = search_text(&[Some(text.trim())]);
+    (q.chars().count() >= 2).then(|| like_escape(&q))
+}
+
 /// People who manage someone, matching typed text, for the "Reports to" filter: one suggestion
 /// per person (their shown record), with every HR system they appear in.
 pub async fn managers(
@@ -29,10 +36,9 @@ pub async fn managers(
     account_id: Uuid,
     text: &str,
 ) -> Result<Vec<ManagerSuggestion>, ServerError> {
-    let q = search_text(&[Some(text.trim())]);
-    if q.chars().count() < 2 {
+    let Some(pattern) = suggestion_pattern(text) else {
         return Ok(Vec::new());
-    }
+    };
     sqlx::query_as(AssertSqlSafe(format!(
         "SELECT person_key(s.connection_id, s.merge_id) AS key, s.display_name AS name, s.job_title,
              ARRAY(SELECT c.integration_name || ' · ' || c.label FROM connections c
@@ -49,7 +55,7 @@ pub async fn managers(
          ORDER BY lower(s.display_name), 1 LIMIT $3"
     )))
     .bind(account_id)
-    .bind(like_escape(&q))
+    .bind(pattern)
     .bind(crate::domain::staff_filter::SUGGESTIONS_SHOWN as i64 + 1)
     .fetch_all(pool)
     .await
@@ -153,17 +159,16 @@ pub async fn anyone(
     account_id: Uuid,
     text: &str,
 ) -> Result<Vec<Person>, ServerError> {
-    let q = search_text(&[Some(text.trim())]);
-    if q.chars().count() < 2 {
+    let Some(pattern) = suggestion_pattern(text) else {
         return Ok(Vec::new());
-    }
+    };
     sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {PERSON} FROM staff s JOIN connections c ON c.id = s.connection_id
          WHERE s.account_id = $1 AND s.search_text LIKE '%' || $2 || '%'
          ORDER BY lower(s.display_name), 1 LIMIT $3"
     )))
     .bind(account_id)
-    .bind(like_escape(&q))
+    .bind(pattern)
     .bind(crate::domain::staff_filter::SUGGESTIONS_SHOWN as i64 + 1)
     .fetch_all(pool)
     .await
