@@ -3,13 +3,16 @@
 //! they checkpoint, and reclaim jobs whose worker stopped heartbeating.
 
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 pub use crate::domain::sync_job::{JobKind, JobState};
 use crate::server::error::{Context, ServerError};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// How many records a sync skipped, by reason.
+pub type SkipReasons = sqlx::types::Json<std::collections::BTreeMap<String, i64>>;
+
+#[derive(Debug, Clone)]
 pub struct Job {
     pub id: Uuid,
     pub connection_id: Uuid,
@@ -28,7 +31,7 @@ pub struct Job {
     pub updated: i32,
     pub removed: i32,
     pub skipped: i32,
-    pub skip_reasons: sqlx::types::Json<std::collections::BTreeMap<String, i64>>,
+    pub skip_reasons: SkipReasons,
     pub held_removals: i32,
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -40,9 +43,22 @@ pub struct Job {
     pub derived_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, connection_id, kind, state, attempts, phase, full_sync, window_start,
-    window_end, cursor, pages, received, expected, added, updated, removed, skipped, skip_reasons,
-    held_removals, error, created_at, started_at, finished_at, phase_started_at, derived_at";
+/// `query_as!` into [`Job`]: `$sql` is the statement up to its column list, `$rest` follows it.
+/// The macro needs literal SQL, so the shared column list lives here rather than in a constant.
+macro_rules! job_query {
+    ($sql:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Job,
+            $sql + r#" id, connection_id, kind AS "kind: JobKind", state AS "state: JobState",
+                attempts, phase, full_sync, window_start, window_end, cursor, pages, received,
+                expected, added, updated, removed, skipped,
+                skip_reasons AS "skip_reasons: SkipReasons",
+                held_removals, error, created_at, started_at, finished_at, phase_started_at,
+                derived_at "# + $rest
+            $(, $arg)*
+        )
+    };
+}
 
 /// Queues a sync unless one is already queued or running for the connection. Returns whether a
 /// job was added.
@@ -51,15 +67,15 @@ pub async fn enqueue(
     connection_id: Uuid,
     kind: JobKind,
 ) -> Result<bool, ServerError> {
-    let added = sqlx::query(
+    let added = sqlx::query!(
         "INSERT INTO sync_jobs (id, connection_id, kind, state, full_sync)
          VALUES ($1, $2, $3, 'queued', $4)
          ON CONFLICT (connection_id) WHERE state IN ('queued', 'running') DO NOTHING",
+        Uuid::new_v4(),
+        connection_id,
+        kind as JobKind,
+        kind.is_full(),
     )
-    .bind(Uuid::new_v4())
-    .bind(connection_id)
-    .bind(kind)
-    .bind(kind.is_full())
     .execute(db)
     .await
     .context("queueing a sync")?
@@ -74,7 +90,7 @@ pub async fn claim(
     worker: &str,
     stale_after_secs: i64,
 ) -> Result<Option<Job>, ServerError> {
-    sqlx::query_as(AssertSqlSafe(format!(
+    job_query!(
         "UPDATE sync_jobs SET state = 'running', locked_by = $1, heartbeat_at = now(),
              attempts = attempts + 1, started_at = coalesce(started_at, now())
          WHERE id = (
@@ -84,20 +100,18 @@ pub async fn claim(
              ORDER BY run_after
              FOR UPDATE SKIP LOCKED
              LIMIT 1)
-         RETURNING {COLUMNS}"
-    )))
-    .bind(worker)
-    .bind(stale_after_secs as f64)
+         RETURNING",
+        "",
+        worker,
+        stale_after_secs as f64,
+    )
     .fetch_optional(pool)
     .await
     .context("claiming a sync job")
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<Job>, ServerError> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM sync_jobs WHERE id = $1"
-    )))
-    .bind(id)
+    job_query!("SELECT", "FROM sync_jobs WHERE id = $1", id)
     .fetch_optional(pool)
     .await
     .context("loading a sync job")
@@ -105,10 +119,11 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<Job>, ServerError> {
 
 /// The running or most recent job of each given connection.
 pub async fn latest(pool: &PgPool, connection_id: Uuid) -> Result<Option<Job>, ServerError> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM sync_jobs WHERE connection_id = $1 ORDER BY created_at DESC LIMIT 1"
-    )))
-    .bind(connection_id)
+    job_query!(
+        "SELECT",
+        "FROM sync_jobs WHERE connection_id = $1 ORDER BY created_at DESC LIMIT 1",
+        connection_id,
+    )
     .fetch_optional(pool)
     .await
     .context("loading the latest sync")
@@ -119,11 +134,12 @@ pub async fn history(
     connection_id: Uuid,
     limit: i64,
 ) -> Result<Vec<Job>, ServerError> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM sync_jobs WHERE connection_id = $1 ORDER BY created_at DESC LIMIT $2"
-    )))
-    .bind(connection_id)
-    .bind(limit)
+    job_query!(
+        "SELECT",
+        "FROM sync_jobs WHERE connection_id = $1 ORDER BY created_at DESC LIMIT $2",
+        connection_id,
+        limit,
+    )
     .fetch_all(pool)
     .await
     .context("loading sync history")
@@ -135,12 +151,12 @@ pub async fn expected_records(
     pool: &PgPool,
     connection_id: Uuid,
 ) -> Result<Option<i32>, ServerError> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT received FROM sync_jobs
          WHERE connection_id = $1 AND full_sync AND state IN ('succeeded', 'partial') AND received > 0
          ORDER BY finished_at DESC LIMIT 1",
+        connection_id,
     )
-    .bind(connection_id)
     .fetch_optional(pool)
     .await
     .context("finding how many people the last full sync read")
@@ -155,15 +171,15 @@ pub async fn begin(
     window_end: DateTime<Utc>,
     expected: Option<i32>,
 ) -> Result<(), ServerError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE sync_jobs SET window_start = $3, window_end = $4, expected = coalesce(expected, $5)
          WHERE id = $1 AND locked_by = $2 AND window_end IS NULL",
+        job,
+        worker,
+        window_start,
+        window_end,
+        expected,
     )
-    .bind(job)
-    .bind(worker)
-    .bind(window_start)
-    .bind(window_end)
-    .bind(expected)
     .execute(pool)
     .await
     .context("starting a sync window")?;
@@ -176,15 +192,15 @@ pub async fn set_phase(
     worker: &str,
     phase: &str,
 ) -> Result<bool, ServerError> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE sync_jobs SET phase = $3, heartbeat_at = now(),
              phase_started_at = CASE WHEN phase = $3 AND phase_started_at IS NOT NULL
                                      THEN phase_started_at ELSE now() END
          WHERE id = $1 AND locked_by = $2",
+        job,
+        worker,
+        phase,
     )
-    .bind(job)
-    .bind(worker)
-    .bind(phase)
     .execute(pool)
     .await
     .context("updating a sync phase")?
@@ -210,13 +226,12 @@ pub async fn checkpoint(
 ) -> Result<bool, ServerError> {
     let skipped: i64 = p.skipped.values().sum();
     let mut merged = sqlx::types::Json(p.skipped.clone());
-    let existing: Option<sqlx::types::Json<std::collections::BTreeMap<String, i64>>> =
-        sqlx::query_scalar(
-            "SELECT skip_reasons FROM sync_jobs WHERE id = $1 AND locked_by = $2 FOR UPDATE",
-        )
-        .bind(job)
-        .bind(worker)
-        .fetch_optional(&mut *conn)
+    let existing = sqlx::query_scalar!(
+        r#"SELECT skip_reasons AS "skip_reasons: SkipReasons" FROM sync_jobs WHERE id = $1 AND locked_by = $2 FOR UPDATE"#,
+        job,
+        worker,
+    )
+    .fetch_optional(&mut *conn)
         .await
         .context("locking a sync job")?;
     let Some(existing) = existing else {
@@ -225,20 +240,20 @@ pub async fn checkpoint(
     for (k, v) in existing.0 {
         *merged.0.entry(k).or_default() += v;
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE sync_jobs SET cursor = $3, pages = pages + 1, received = received + $4,
              added = added + $5, updated = updated + $6, skipped = skipped + $7, skip_reasons = $8,
              heartbeat_at = now()
          WHERE id = $1 AND locked_by = $2",
+        job,
+        worker,
+        p.next_cursor,
+        p.received,
+        p.added as i32,
+        p.updated as i32,
+        skipped as i32,
+        merged as _,
     )
-    .bind(job)
-    .bind(worker)
-    .bind(p.next_cursor)
-    .bind(p.received)
-    .bind(p.added as i32)
-    .bind(p.updated as i32)
-    .bind(skipped as i32)
-    .bind(merged)
     .execute(&mut *conn)
     .await
     .context("checkpointing a sync page")?;
@@ -270,19 +285,19 @@ pub async fn finish(
     worker: &str,
     o: Outcome<'_>,
 ) -> Result<(), ServerError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE sync_jobs SET state = $3, removed = $4, held_removals = $5, error = $6,
              phase = CASE WHEN $7 THEN 'ready' ELSE phase END,
              finished_at = now(), locked_by = NULL
          WHERE id = $1 AND locked_by = $2",
+        job,
+        worker,
+        o.state as JobState,
+        o.removed as i32,
+        o.held_removals as i32,
+        o.error,
+        o.state.stored(),
     )
-    .bind(job)
-    .bind(worker)
-    .bind(o.state)
-    .bind(o.removed as i32)
-    .bind(o.held_removals as i32)
-    .bind(o.error)
-    .bind(o.state.stored())
     .execute(pool)
     .await
     .context("finishing a sync job")?;
@@ -297,15 +312,15 @@ pub async fn retry_later(
     delay_secs: i64,
     error: &str,
 ) -> Result<(), ServerError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE sync_jobs SET state = 'queued', locked_by = NULL, error = $4,
              run_after = now() + make_interval(secs => $3)
          WHERE id = $1 AND locked_by = $2",
+        job,
+        worker,
+        delay_secs as f64,
+        error,
     )
-    .bind(job)
-    .bind(worker)
-    .bind(delay_secs as f64)
-    .bind(error)
     .execute(pool)
     .await
     .context("requeueing a sync job")?;
