@@ -93,66 +93,222 @@ pub const JOINED_CHOICES: [u32; 3] = [7, 30, 90];
 /// Windows offered for anniversaries and birthdays, in days from today.
 pub const UPCOMING_CHOICES: [u32; 4] = [7, 14, 30, 90];
 
+/// One thing a filter can ask of a person. The filter's fields are mapped to parts in
+/// [`StaffFilter::parts`] and nowhere else, and each part writes and reads its own URL pairs and
+/// narrows a filter to itself. The server matches on every part for its SQL clause, its
+/// why-not explanation and whether the word index serves it, so a new part does not compile
+/// until each of those says what it does with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterPart {
+    Text,
+    Teams,
+    /// With "direct reports only", which means nothing without a manager.
+    Manager,
+    Joined,
+    Countries,
+    Departments,
+    Offices,
+    Sources,
+    JobTitle,
+    /// Started on or after and/or on or before.
+    StartDates,
+    Anniversary,
+    Birthday,
+}
+
+impl FilterPart {
+    /// In the order the URL lists them.
+    pub const ALL: [FilterPart; 12] = [
+        FilterPart::Text,
+        FilterPart::Teams,
+        FilterPart::Manager,
+        FilterPart::Joined,
+        FilterPart::Countries,
+        FilterPart::Departments,
+        FilterPart::Offices,
+        FilterPart::Sources,
+        FilterPart::JobTitle,
+        FilterPart::StartDates,
+        FilterPart::Anniversary,
+        FilterPart::Birthday,
+    ];
+
+    /// The URL keys it reads.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            FilterPart::Text => &["q"],
+            FilterPart::Teams => &["team"],
+            FilterPart::Manager => &["manager", "direct"],
+            FilterPart::Joined => &["joined"],
+            FilterPart::Countries => &["country"],
+            FilterPart::Departments => &["dept"],
+            FilterPart::Offices => &["office"],
+            FilterPart::Sources => &["source"],
+            FilterPart::JobTitle => &["title"],
+            FilterPart::StartDates => &["from", "to"],
+            FilterPart::Anniversary => &["anniversary"],
+            FilterPart::Birthday => &["birthday"],
+        }
+    }
+
+    /// Its URL pairs in `f`.
+    fn pairs(self, f: &StaffFilter) -> Vec<(&'static str, String)> {
+        let one = |k: &'static str, v: Option<String>| v.map(|v| (k, v)).into_iter().collect();
+        let each = |k: &'static str, vs: &[String]| vs.iter().map(|v| (k, v.clone())).collect();
+        let text = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        match self {
+            FilterPart::Text => one("q", text(&f.q)),
+            FilterPart::Teams => each("team", &f.teams),
+            FilterPart::Manager => {
+                let mut pairs = one("manager", f.manager.clone());
+                if f.manager.is_some() && f.direct_only {
+                    pairs.push(("direct", "1".to_owned()));
+                }
+                pairs
+            }
+            FilterPart::Joined => one("joined", f.joined_within.map(|d| d.to_string())),
+            FilterPart::Countries => each("country", &f.countries),
+            FilterPart::Departments => each("dept", &f.departments),
+            FilterPart::Offices => each("office", &f.offices),
+            FilterPart::Sources => each("source", &f.sources),
+            FilterPart::JobTitle => one("title", text(&f.job_title)),
+            FilterPart::StartDates => {
+                let mut pairs = one("from", f.started_from.map(|d| d.to_string()));
+                pairs.extend(one("to", f.started_to.map(|d| d.to_string())));
+                pairs
+            }
+            FilterPart::Anniversary => {
+                one("anniversary", f.anniversary_within.map(|d| d.to_string()))
+            }
+            FilterPart::Birthday => one("birthday", f.birthday_within.map(|d| d.to_string())),
+        }
+    }
+
+    /// Reads one of its URL pairs into `f`; a malformed value, or one past the limits, is
+    /// ignored.
+    fn read(self, f: &mut StaffFilter, k: &str, v: &str) {
+        match self {
+            FilterPart::Text => f.q = typed_text(v),
+            FilterPart::Teams if is_ref(v) && f.teams.len() < MAX_TEAMS => {
+                f.teams.push(v.to_owned())
+            }
+            FilterPart::Manager if k == "direct" => f.direct_only = v == "1",
+            FilterPart::Manager if is_ref(v) => f.manager = Some(v.to_owned()),
+            FilterPart::Joined => {
+                f.joined_within = v.parse().ok().filter(|d| JOINED_DAYS.contains(d))
+            }
+            FilterPart::Countries if f.countries.len() < MAX_COUNTRIES => {
+                let v = v.to_ascii_uppercase();
+                if is_country(&v) {
+                    f.countries.push(v)
+                }
+            }
+            FilterPart::Departments if is_ref(v) && f.departments.len() < MAX_DEPARTMENTS => {
+                f.departments.push(v.to_owned())
+            }
+            FilterPart::Offices if is_office(v) && f.offices.len() < MAX_OFFICES => {
+                f.offices.push(v.to_owned())
+            }
+            FilterPart::Sources if is_uuid(v) && f.sources.len() < MAX_SOURCES => {
+                f.sources.push(v.to_ascii_lowercase())
+            }
+            FilterPart::JobTitle => f.job_title = typed_text(v),
+            FilterPart::StartDates if k == "from" => f.started_from = start_date(v),
+            FilterPart::StartDates => f.started_to = start_date(v),
+            FilterPart::Anniversary => f.anniversary_within = days(v),
+            FilterPart::Birthday => f.birthday_within = days(v),
+            FilterPart::Teams
+            | FilterPart::Manager
+            | FilterPart::Countries
+            | FilterPart::Departments
+            | FilterPart::Offices
+            | FilterPart::Sources => {}
+        }
+    }
+
+    /// `f` with this part alone, leavers and starters included: the question "does this part
+    /// on its own let the person in?".
+    pub fn only(self, f: &StaffFilter) -> StaffFilter {
+        let mut only = StaffFilter {
+            include_leavers: true,
+            include_pending: true,
+            ..StaffFilter::default()
+        };
+        for (k, v) in self.pairs(f) {
+            self.read(&mut only, k, &v);
+        }
+        only
+    }
+}
+
 impl StaffFilter {
+    /// The parts this filter sets, in URL order. Every field is named here, so a new field
+    /// does not compile until it is given a part or declared a setting of the list.
+    pub fn parts(&self) -> Vec<FilterPart> {
+        let StaffFilter {
+            q,
+            teams,
+            manager,
+            direct_only: _,
+            joined_within,
+            countries,
+            departments,
+            offices,
+            sources,
+            job_title,
+            started_from,
+            started_to,
+            anniversary_within,
+            birthday_within,
+            // Settings of the list: who else to show, in which order, which page.
+            include_pending: _,
+            include_leavers: _,
+            sort: _,
+            page: _,
+        } = self;
+        [
+            (FilterPart::Text, !q.trim().is_empty()),
+            (FilterPart::Teams, !teams.is_empty()),
+            (FilterPart::Manager, manager.is_some()),
+            (FilterPart::Joined, joined_within.is_some()),
+            (FilterPart::Countries, !countries.is_empty()),
+            (FilterPart::Departments, !departments.is_empty()),
+            (FilterPart::Offices, !offices.is_empty()),
+            (FilterPart::Sources, !sources.is_empty()),
+            (FilterPart::JobTitle, !job_title.trim().is_empty()),
+            (
+                FilterPart::StartDates,
+                started_from.is_some() || started_to.is_some(),
+            ),
+            (FilterPart::Anniversary, anniversary_within.is_some()),
+            (FilterPart::Birthday, birthday_within.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(part, set)| set.then_some(part))
+        .collect()
+    }
+
     /// The filter as URL query parameters, so a filtered list can be shared and Back works.
     pub fn to_query(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        let mut push = |k: &str, v: &str| parts.push(format!("{k}={}", encode(v)));
-        if !self.q.trim().is_empty() {
-            push("q", self.q.trim());
-        }
-        for t in &self.teams {
-            push("team", t);
-        }
-        if let Some(m) = &self.manager {
-            push("manager", m);
-        }
-        if self.direct_only {
-            push("direct", "1");
-        }
-        if let Some(d) = self.joined_within {
-            push("joined", &d.to_string());
-        }
-        for c in &self.countries {
-            push("country", c);
-        }
-        for d in &self.departments {
-            push("dept", d);
-        }
-        for o in &self.offices {
-            push("office", o);
-        }
-        for c in &self.sources {
-            push("source", c);
-        }
-        if !self.job_title.trim().is_empty() {
-            push("title", self.job_title.trim());
-        }
-        if let Some(d) = self.started_from {
-            push("from", &d.to_string());
-        }
-        if let Some(d) = self.started_to {
-            push("to", &d.to_string());
-        }
-        if let Some(d) = self.anniversary_within {
-            push("anniversary", &d.to_string());
-        }
-        if let Some(d) = self.birthday_within {
-            push("birthday", &d.to_string());
-        }
-        if self.include_pending {
-            push("pending", "1");
-        }
-        if self.include_leavers {
-            push("leavers", "1");
-        }
+        let mut pairs: Vec<(&str, String)> = self
+            .parts()
+            .into_iter()
+            .flat_map(|part| part.pairs(self))
+            .collect();
+        let on = |set: bool| set.then(|| "1".to_owned());
+        pairs.extend(on(self.include_pending).map(|v| ("pending", v)));
+        pairs.extend(on(self.include_leavers).map(|v| ("leavers", v)));
         if self.sort != SortOrder::default() {
-            push("sort", self.sort.key());
+            pairs.push(("sort", self.sort.key().to_owned()));
         }
         if self.page > 0 {
-            push("page", &self.page.to_string());
+            pairs.push(("page", self.page.to_string()));
         }
-        parts.join("&")
+        pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", encode(&v)))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 
     /// Reads the filter back from query pairs; anything malformed is ignored, never an error,
@@ -161,32 +317,11 @@ impl StaffFilter {
         let mut f = StaffFilter::default();
         for (k, v) in pairs {
             let v = v.trim();
+            if let Some(part) = FilterPart::ALL.into_iter().find(|p| p.keys().contains(&k)) {
+                part.read(&mut f, k, v);
+                continue;
+            }
             match k {
-                "q" => f.q = typed_text(v),
-                "team" if is_ref(v) && f.teams.len() < MAX_TEAMS => f.teams.push(v.to_owned()),
-                "manager" if is_ref(v) => f.manager = Some(v.to_owned()),
-                "direct" => f.direct_only = v == "1",
-                "joined" => f.joined_within = v.parse().ok().filter(|d| JOINED_DAYS.contains(d)),
-                "country" if f.countries.len() < MAX_COUNTRIES => {
-                    let v = v.to_ascii_uppercase();
-                    if is_country(&v) {
-                        f.countries.push(v)
-                    }
-                }
-                "dept" if is_ref(v) && f.departments.len() < MAX_DEPARTMENTS => {
-                    f.departments.push(v.to_owned())
-                }
-                "office" if is_office(v) && f.offices.len() < MAX_OFFICES => {
-                    f.offices.push(v.to_owned())
-                }
-                "source" if is_uuid(v) && f.sources.len() < MAX_SOURCES => {
-                    f.sources.push(v.to_ascii_lowercase())
-                }
-                "title" => f.job_title = typed_text(v),
-                "from" => f.started_from = start_date(v),
-                "to" => f.started_to = start_date(v),
-                "anniversary" => f.anniversary_within = days(v),
-                "birthday" => f.birthday_within = days(v),
                 "pending" => f.include_pending = v == "1",
                 "leavers" => f.include_leavers = v == "1",
                 "sort" => f.sort = SortOrder::parse(v).unwrap_or_default(),
@@ -206,6 +341,13 @@ impl StaffFilter {
             .or_else(|e| refuse("q", e.to_string()))?;
         text::one_line("The job title filter", &self.job_title, text::MAX_SEARCH)
             .or_else(|e| refuse("title", e.to_string()))?;
+        self.validate_choices()?;
+        self.validate_ranges()
+    }
+
+    /// The filters of several choices, and the manager: each value one of its choices.
+    fn validate_choices(&self) -> Result<(), FilterError> {
+        let refuse = |field: &'static str, message: String| Err(FilterError { field, message });
         let lists: [ChoiceList; 5] = [
             ("team", &self.teams, MAX_TEAMS, is_ref, "team"),
             (
@@ -242,6 +384,12 @@ impl StaffFilter {
                 "The manager filter does not name a person. Choose the manager again.".into(),
             );
         }
+        Ok(())
+    }
+
+    /// The numbers and dates: within what a person could mean.
+    fn validate_ranges(&self) -> Result<(), FilterError> {
+        let refuse = |field: &'static str, message: String| Err(FilterError { field, message });
         if self
             .joined_within
             .is_some_and(|d| !JOINED_DAYS.contains(&d))
@@ -517,9 +665,9 @@ pub struct FilterOptions {
 mod tests {
     use super::*;
 
-    #[test]
-    fn round_trips_through_the_url_and_ignores_junk() {
-        let f = StaffFilter {
+    /// A filter that sets every field.
+    fn every_part() -> StaffFilter {
+        StaffFilter {
             q: "josé ü".into(),
             teams: vec!["0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00/abc-1".into()],
             manager: Some("0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00/m-9".into()),
@@ -538,15 +686,23 @@ mod tests {
             include_leavers: false,
             sort: SortOrder::NewestFirst,
             page: 2,
-        };
-        let q = f.to_query();
-        let pairs: Vec<(String, String)> = q
+        }
+    }
+
+    fn pairs(query: &str) -> Vec<(String, String)> {
+        query
             .split('&')
             .map(|p| {
                 let (k, v) = p.split_once('=').unwrap();
                 (k.to_owned(), percent_decode(v))
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn round_trips_through_the_url_and_ignores_junk() {
+        let f = every_part();
+        let pairs = pairs(&f.to_query());
         let back = StaffFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         assert_eq!(back, f);
         let junk = StaffFilter::from_pairs([
@@ -564,118 +720,62 @@ mod tests {
     }
 
     #[test]
+    fn each_part_alone_round_trips_and_is_the_only_part_set() {
+        let f = every_part();
+        assert_eq!(f.parts(), FilterPart::ALL);
+        for part in FilterPart::ALL {
+            let only = part.only(&f);
+            assert_eq!(only.parts(), [part], "{part:?}");
+            assert_eq!(
+                only.to_query(),
+                format!("{}&pending=1&leavers=1", part_query(&f, part)),
+                "{part:?}"
+            );
+            let back = StaffFilter::from_pairs(
+                pairs(&only.to_query())
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            assert_eq!(back, only, "{part:?}");
+        }
+    }
+
+    fn part_query(f: &StaffFilter, part: FilterPart) -> String {
+        part.pairs(f)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", encode(&v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    #[test]
     fn a_filter_sent_whole_meets_the_limits_of_the_url() {
         assert_eq!(StaffFilter::default().validate(), Ok(()));
         let refused = |f: StaffFilter| f.validate().unwrap_err();
-        let date = |y| NaiveDate::from_ymd_opt(y, 1, 1);
-        let cases: Vec<(StaffFilter, &str)> = vec![
-            (
-                StaffFilter {
-                    q: "a\u{0}".into(),
-                    ..Default::default()
-                },
-                "q",
-            ),
-            (
-                StaffFilter {
-                    q: "x".repeat(101),
-                    ..Default::default()
-                },
-                "q",
-            ),
-            (
-                StaffFilter {
-                    job_title: "\u{1b}[31m".into(),
-                    ..Default::default()
-                },
-                "title",
-            ),
-            (
-                StaffFilter {
-                    joined_within: Some(2_147_483_647),
-                    ..Default::default()
-                },
-                "joined",
-            ),
-            (
-                StaffFilter {
-                    joined_within: Some(0),
-                    ..Default::default()
-                },
-                "joined",
-            ),
-            (
-                StaffFilter {
-                    started_from: date(-200_000),
-                    ..Default::default()
-                },
-                "from",
-            ),
-            (
-                StaffFilter {
-                    started_to: date(262_000),
-                    ..Default::default()
-                },
-                "to",
-            ),
-            (
-                StaffFilter {
-                    anniversary_within: Some(367),
-                    ..Default::default()
-                },
-                "anniversary",
-            ),
-            (
-                StaffFilter {
-                    birthday_within: Some(0),
-                    ..Default::default()
-                },
-                "birthday",
-            ),
-            (
-                StaffFilter {
-                    page: 10_001,
-                    ..Default::default()
-                },
-                "page",
-            ),
-            (
-                StaffFilter {
-                    teams: vec!["'; drop table".into()],
-                    ..Default::default()
-                },
-                "team",
-            ),
-            (
-                StaffFilter {
-                    manager: Some("x\u{0}".into()),
-                    ..Default::default()
-                },
-                "manager",
-            ),
-            (
-                StaffFilter {
-                    countries: vec!["de".into()],
-                    ..Default::default()
-                },
-                "country",
-            ),
-            (
-                StaffFilter {
-                    offices: vec!["Berlin".into()],
-                    ..Default::default()
-                },
-                "office",
-            ),
-            (
-                StaffFilter {
-                    sources: vec!["x".into(); 21],
-                    ..Default::default()
-                },
-                "source",
-            ),
+        let cases: [(&str, fn(&mut StaffFilter)); 15] = [
+            ("q", |f| f.q = "a\u{0}".into()),
+            ("q", |f| f.q = "x".repeat(101)),
+            ("title", |f| f.job_title = "\u{1b}[31m".into()),
+            ("joined", |f| f.joined_within = Some(2_147_483_647)),
+            ("joined", |f| f.joined_within = Some(0)),
+            ("from", |f| {
+                f.started_from = NaiveDate::from_ymd_opt(-200_000, 1, 1)
+            }),
+            ("to", |f| {
+                f.started_to = NaiveDate::from_ymd_opt(262_000, 1, 1)
+            }),
+            ("anniversary", |f| f.anniversary_within = Some(367)),
+            ("birthday", |f| f.birthday_within = Some(0)),
+            ("page", |f| f.page = 10_001),
+            ("team", |f| f.teams = vec!["'; drop table".into()]),
+            ("manager", |f| f.manager = Some("x\u{0}".into())),
+            ("country", |f| f.countries = vec!["de".into()]),
+            ("office", |f| f.offices = vec!["Berlin".into()]),
+            ("source", |f| f.sources = vec!["x".into(); 21]),
         ];
-        for (filter, field) in cases {
+        for (field, set) in cases {
+            let mut filter = StaffFilter::default();
+            set(&mut filter);
             let err = refused(filter.clone());
             assert_eq!(err.field, field, "{filter:?}");
             assert!(err.message.ends_with('.'), "{}", err.message);

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::campaign::WhyNot;
-use crate::domain::staff_filter::StaffFilter;
+use crate::domain::staff_filter::{FilterPart, StaffFilter};
 use crate::server::error::ServerError;
 use crate::server::store::staff_query;
 use crate::server::store::why_not::{self, Case, Person};
@@ -23,156 +23,67 @@ fn or_none(v: &Option<String>) -> String {
 
 /// Each part of a filter on its own, with the reason to give when the person fails it.
 fn parts(f: &StaffFilter, p: &Person) -> Vec<(StaffFilter, String)> {
-    let all = StaffFilter {
-        include_leavers: true,
-        include_pending: true,
-        ..StaffFilter::default()
+    f.parts()
+        .into_iter()
+        .map(|part| (part.only(f), reason(part, f, p)))
+        .collect()
+}
+
+/// Why `p` fails `part` of `f`, in the words of their own record where it says why.
+fn reason(part: FilterPart, f: &StaffFilter, p: &Person) -> String {
+    let started = || {
+        p.start_date
+            .map(day)
+            .unwrap_or_else(|| "not recorded".into())
     };
-    let mut out = Vec::new();
-    let mut part = |only: StaffFilter, why: String| out.push((only, why));
-    if !f.q.trim().is_empty() {
-        part(
-            StaffFilter {
-                q: f.q.clone(),
-                ..all.clone()
-            },
-            format!(
-                "Their name and work email do not match the search \u{201c}{}\u{201d}.",
-                f.q.trim()
-            ),
-        );
+    match part {
+        FilterPart::Text => format!(
+            "Their name and work email do not match the search \u{201c}{}\u{201d}.",
+            f.q.trim()
+        ),
+        FilterPart::Teams => format!(
+            "They are not in the chosen team (their team: {}).",
+            or_none(&p.team)
+        ),
+        FilterPart::Manager if f.direct_only => {
+            "They do not report directly to the chosen manager.".into()
+        }
+        FilterPart::Manager => "They are not in the chosen manager's reporting line.".into(),
+        FilterPart::Joined => format!(
+            "They did not join in the last {} days (start date: {}).",
+            f.joined_within.unwrap_or_default(),
+            started()
+        ),
+        FilterPart::Countries => format!(
+            "Their office country ({}) is not one of {}.",
+            or_none(&p.country),
+            f.countries.join(", ")
+        ),
+        FilterPart::Departments => "They are not in the chosen department.".into(),
+        FilterPart::Offices => format!(
+            "Their office ({}) is not {}.",
+            or_none(&p.city),
+            f.offices.join(" or ")
+        ),
+        FilterPart::Sources => format!("They come from {}, which the filter leaves out.", p.source),
+        FilterPart::JobTitle => format!(
+            "Their job title ({}) does not contain \u{201c}{}\u{201d}.",
+            or_none(&p.job_title),
+            f.job_title.trim()
+        ),
+        FilterPart::StartDates => format!(
+            "Their start date ({}) is outside the chosen dates.",
+            started()
+        ),
+        FilterPart::Anniversary => format!(
+            "They have no work anniversary in the next {} days.",
+            f.anniversary_within.unwrap_or_default()
+        ),
+        FilterPart::Birthday => format!(
+            "Their birthday is not in the next {} days, or was not shared.",
+            f.birthday_within.unwrap_or_default()
+        ),
     }
-    if !f.teams.is_empty() {
-        part(
-            StaffFilter {
-                teams: f.teams.clone(),
-                ..all.clone()
-            },
-            format!(
-                "They are not in the chosen team (their team: {}).",
-                or_none(&p.team)
-            ),
-        );
-    }
-    if f.manager.is_some() {
-        part(
-            StaffFilter {
-                manager: f.manager.clone(),
-                direct_only: f.direct_only,
-                ..all.clone()
-            },
-            if f.direct_only {
-                "They do not report directly to the chosen manager.".into()
-            } else {
-                "They are not in the chosen manager's reporting line.".into()
-            },
-        );
-    }
-    if let Some(d) = f.joined_within {
-        part(
-            StaffFilter {
-                joined_within: Some(d),
-                ..all.clone()
-            },
-            format!(
-                "They did not join in the last {d} days (start date: {}).",
-                p.start_date
-                    .map(day)
-                    .unwrap_or_else(|| "not recorded".into())
-            ),
-        );
-    }
-    if !f.countries.is_empty() {
-        part(
-            StaffFilter {
-                countries: f.countries.clone(),
-                ..all.clone()
-            },
-            format!(
-                "Their office country ({}) is not one of {}.",
-                or_none(&p.country),
-                f.countries.join(", ")
-            ),
-        );
-    }
-    if !f.departments.is_empty() {
-        part(
-            StaffFilter {
-                departments: f.departments.clone(),
-                ..all.clone()
-            },
-            "They are not in the chosen department.".into(),
-        );
-    }
-    if !f.offices.is_empty() {
-        part(
-            StaffFilter {
-                offices: f.offices.clone(),
-                ..all.clone()
-            },
-            format!(
-                "Their office ({}) is not {}.",
-                or_none(&p.city),
-                f.offices.join(" or ")
-            ),
-        );
-    }
-    if !f.sources.is_empty() {
-        part(
-            StaffFilter {
-                sources: f.sources.clone(),
-                ..all.clone()
-            },
-            format!("They come from {}, which the filter leaves out.", p.source),
-        );
-    }
-    if !f.job_title.trim().is_empty() {
-        part(
-            StaffFilter {
-                job_title: f.job_title.clone(),
-                ..all.clone()
-            },
-            format!(
-                "Their job title ({}) does not contain \u{201c}{}\u{201d}.",
-                or_none(&p.job_title),
-                f.job_title.trim()
-            ),
-        );
-    }
-    if f.started_from.is_some() || f.started_to.is_some() {
-        part(
-            StaffFilter {
-                started_from: f.started_from,
-                started_to: f.started_to,
-                ..all.clone()
-            },
-            format!(
-                "Their start date ({}) is outside the chosen dates.",
-                p.start_date
-                    .map(day)
-                    .unwrap_or_else(|| "not recorded".into())
-            ),
-        );
-    }
-    if let Some(d) = f.anniversary_within {
-        part(
-            StaffFilter {
-                anniversary_within: Some(d),
-                ..all.clone()
-            },
-            format!("They have no work anniversary in the next {d} days."),
-        );
-    }
-    if let Some(d) = f.birthday_within {
-        part(
-            StaffFilter {
-                birthday_within: Some(d),
-                ..all.clone()
-            },
-            format!("Their birthday is not in the next {d} days, or was not shared."),
-        );
-    }
-    out
 }
 
 pub async fn explain(

@@ -4,7 +4,7 @@ use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::domain::person_key::PersonKey;
-use crate::domain::staff_filter::{SortOrder, StaffFilter};
+use crate::domain::staff_filter::{FilterPart, SortOrder, StaffFilter};
 use crate::server::model::text::search_text;
 use crate::server::store::rules::{HAS_LEFT, IN_HR_DATA, NOT_STARTED};
 
@@ -13,12 +13,20 @@ use super::scope::Scope;
 
 /// Appends the start-date filters (joined lately, a date range) on `table`'s `start_date`.
 fn push_start_dates(qb: &mut QueryBuilder<Postgres>, table: &str, f: &StaffFilter) {
+    push_joined(qb, table, f);
+    push_start_range(qb, table, f);
+}
+
+fn push_joined(qb: &mut QueryBuilder<Postgres>, table: &str, f: &StaffFilter) {
     if let Some(days) = f.joined_within {
         qb.push(format!(
             " AND {table}.start_date <= current_date AND {table}.start_date > current_date - "
         ));
         qb.push_bind(days as i32);
     }
+}
+
+fn push_start_range(qb: &mut QueryBuilder<Postgres>, table: &str, f: &StaffFilter) {
     if let Some(d) = f.started_from {
         qb.push(format!(" AND {table}.start_date >= "));
         qb.push_bind(d);
@@ -75,6 +83,28 @@ pub(super) fn push_matching(
     f: &StaffFilter,
     from_words: bool,
 ) {
+    push_from(qb, account_id, scope, from_words);
+    for part in f.parts() {
+        match part {
+            // From the word index, everyone has a word that contains the text or is similar to
+            // it: a match by definition.
+            FilterPart::Text if from_words => {}
+            part => push_part(qb, scope, f, part),
+        }
+    }
+    if !f.include_leavers {
+        qb.push(" AND NOT ");
+        qb.push(HAS_LEFT);
+    }
+    if !f.include_pending {
+        qb.push(" AND NOT ");
+        qb.push(NOT_STARTED);
+    }
+}
+
+/// `FROM … WHERE`: the account's shown people in the scope's connections, from the word
+/// index's word `w.word` when `from_words`.
+fn push_from(qb: &mut QueryBuilder<Postgres>, account_id: Uuid, scope: &Scope, from_words: bool) {
     if from_words {
         // Joined on the whole name-index key: with no text left to check, each person is looked
         // up in the name index alone, which holds what the everyday filters test.
@@ -104,138 +134,159 @@ pub(super) fn push_matching(
     ));
     qb.push_bind(scope.connections.clone());
     qb.push(")");
-    let q = search_text(&[Some(f.q.trim())]);
-    // From the word index, everyone has a word that contains the text or is similar to it: a
-    // match by definition.
-    if !from_words && !q.is_empty() {
-        // Under three characters there is no trigram to look up, and the trigram index would be
-        // read whole (1.7 s at p95 under load for "an" within a team); `strpos`, which that
-        // index cannot serve, leaves the planner to the other filters and checks their rows.
-        if q.chars().count() < 3 {
-            qb.push(" AND (strpos(p.search_text, ");
-            qb.push_bind(q.clone());
-            qb.push(") > 0");
-        } else {
-            qb.push(" AND (p.search_text LIKE '%' || ");
-            qb.push_bind(like_escape(&q));
+}
+
+/// The clause of one part of the filter.
+fn push_part(qb: &mut QueryBuilder<Postgres>, scope: &Scope, f: &StaffFilter, part: FilterPart) {
+    match part {
+        FilterPart::Text => push_text(qb, scope, f),
+        FilterPart::Teams => push_teams(qb, scope),
+        FilterPart::Manager => push_manager(qb, scope, f),
+        FilterPart::Joined => push_joined(qb, "p", f),
+        FilterPart::StartDates => push_start_range(qb, "p", f),
+        FilterPart::Countries => {
+            qb.push(" AND p.country = ANY(");
+            qb.push_bind(f.countries.clone());
+            qb.push(")");
+        }
+        FilterPart::Departments => {
+            let (conns, ids) = PersonKey::columns(f.departments.iter().map(String::as_str));
+            qb.push(" AND EXISTS (SELECT 1 FROM UNNEST(");
+            qb.push_bind(conns);
+            qb.push("::uuid[], ");
+            qb.push_bind(ids);
+            qb.push(
+                "::text[]) AS d(c, i) WHERE d.c = p.connection_id AND d.i = ANY(p.department_ids))",
+            );
+        }
+        FilterPart::Offices => {
+            qb.push(" AND (p.city || ', ' || p.country) = ANY(");
+            qb.push_bind(f.offices.clone());
+            qb.push(")");
+        }
+        // The scope keeps only the chosen connections.
+        FilterPart::Sources => {}
+        FilterPart::JobTitle => {
+            qb.push(" AND p.job_title ILIKE '%' || ");
+            qb.push_bind(like_escape(f.job_title.trim()));
             qb.push(" || '%'");
         }
-        if !scope.similar_words.is_empty() {
-            // Each of a person's words is part of their search text, so the trigram index finds
-            // the candidates; their own words decide.
-            let patterns: Vec<String> = scope
-                .similar_words
-                .iter()
-                .map(|w| format!("%{}%", like_escape(w)))
-                .collect();
-            qb.push(" OR (p.search_text LIKE ANY(");
-            qb.push_bind(patterns);
+        FilterPart::Anniversary => push_anniversary(qb, f),
+        FilterPart::Birthday => push_birthday(qb, f),
+    }
+}
+
+/// The search text, over each person's folded search text, or a word similar to it.
+fn push_text(qb: &mut QueryBuilder<Postgres>, scope: &Scope, f: &StaffFilter) {
+    let q = search_text(&[Some(f.q.trim())]);
+    if q.is_empty() {
+        return;
+    }
+    // Under three characters there is no trigram to look up, and the trigram index would be
+    // read whole (1.7 s at p95 under load for "an" within a team); `strpos`, which that index
+    // cannot serve, leaves the planner to the other filters and checks their rows.
+    if q.chars().count() < 3 {
+        qb.push(" AND (strpos(p.search_text, ");
+        qb.push_bind(q.clone());
+        qb.push(") > 0");
+    } else {
+        qb.push(" AND (p.search_text LIKE '%' || ");
+        qb.push_bind(like_escape(&q));
+        qb.push(" || '%'");
+    }
+    if !scope.similar_words.is_empty() {
+        // Each of a person's words is part of their search text, so the trigram index finds the
+        // candidates; their own words decide.
+        let patterns: Vec<String> = scope
+            .similar_words
+            .iter()
+            .map(|w| format!("%{}%", like_escape(w)))
+            .collect();
+        qb.push(" OR (p.search_text LIKE ANY(");
+        qb.push_bind(patterns);
+        qb.push(
+            ") AND EXISTS (SELECT 1 FROM staff_tokens_of(p.search_text, p.name_words) AS own
+                 WHERE own = ANY(",
+        );
+        qb.push_bind(scope.similar_words.clone());
+        qb.push(")))");
+    }
+    qb.push(")");
+}
+
+/// The chosen teams and every team under them, as the scope worked them out.
+fn push_teams(qb: &mut QueryBuilder<Postgres>, scope: &Scope) {
+    let Some(teams) = &scope.teams else { return };
+    // One `team_id = ANY(…)` per HR system: the planner reads its selectivity from the
+    // statistics, and a team id only counts in its own system.
+    qb.push(" AND (false");
+    for (connection, ids) in teams {
+        qb.push(" OR (p.connection_id = ");
+        qb.push_bind(*connection);
+        qb.push(" AND p.team_id = ANY(");
+        qb.push_bind(ids.clone());
+        qb.push("))");
+    }
+    qb.push(")");
+}
+
+/// The manager's direct reports, or everyone under them, in each HR system that lists them.
+fn push_manager(qb: &mut QueryBuilder<Postgres>, scope: &Scope, f: &StaffFilter) {
+    qb.push(" AND (false");
+    for (connection, id) in &scope.managers {
+        qb.push(" OR (p.connection_id = ");
+        qb.push_bind(*connection);
+        if f.direct_only {
+            qb.push(" AND p.manager_id = ");
+            qb.push_bind(id.clone());
+        } else {
             qb.push(
-                ") AND EXISTS (SELECT 1 FROM staff_tokens_of(p.search_text, p.name_words) AS own
-                     WHERE own = ANY(",
+                " AND (p.connection_id, p.merge_id) IN (SELECT ch.connection_id, ch.merge_id
+                    FROM staff_chains ch WHERE ch.chain @> ARRAY[",
             );
-            qb.push_bind(scope.similar_words.clone());
-            qb.push(")))");
-        }
-        qb.push(")");
-    }
-    if let Some(teams) = &scope.teams {
-        // One `team_id = ANY(…)` per HR system: the planner reads its selectivity from the
-        // statistics, and a team id only counts in its own system.
-        qb.push(" AND (false");
-        for (connection, ids) in teams {
-            qb.push(" OR (p.connection_id = ");
-            qb.push_bind(*connection);
-            qb.push(" AND p.team_id = ANY(");
-            qb.push_bind(ids.clone());
-            qb.push("))");
-        }
-        qb.push(")");
-    }
-    if f.manager.is_some() {
-        qb.push(" AND (false");
-        for (connection, id) in &scope.managers {
-            qb.push(" OR (p.connection_id = ");
-            qb.push_bind(*connection);
-            if f.direct_only {
-                qb.push(" AND p.manager_id = ");
-                qb.push_bind(id.clone());
-            } else {
-                qb.push(
-                    " AND (p.connection_id, p.merge_id) IN (SELECT ch.connection_id, ch.merge_id
-                        FROM staff_chains ch WHERE ch.chain @> ARRAY[",
-                );
-                qb.push_bind(id.clone());
-                qb.push("]::text[]");
-                // The chains hold each start date too, and its week in their index, so one index
-                // scan narrows the tree to the weeks; the dates are then checked exactly.
-                push_start_dates(qb, "ch", f);
-                push_start_weeks(qb, f);
-                qb.push(")");
-            }
+            qb.push_bind(id.clone());
+            qb.push("]::text[]");
+            // The chains hold each start date too, and its week in their index, so one index
+            // scan narrows the tree to the weeks; the dates are then checked exactly.
+            push_start_dates(qb, "ch", f);
+            push_start_weeks(qb, f);
             qb.push(")");
         }
         qb.push(")");
     }
-    push_start_dates(qb, "p", f);
-    if !f.countries.is_empty() {
-        qb.push(" AND p.country = ANY(");
-        qb.push_bind(f.countries.clone());
-        qb.push(")");
-    }
-    if !f.departments.is_empty() {
-        let (conns, ids) = PersonKey::columns(f.departments.iter().map(String::as_str));
-        qb.push(" AND EXISTS (SELECT 1 FROM UNNEST(");
-        qb.push_bind(conns);
-        qb.push("::uuid[], ");
-        qb.push_bind(ids);
-        qb.push(
-            "::text[]) AS d(c, i) WHERE d.c = p.connection_id AND d.i = ANY(p.department_ids))",
-        );
-    }
-    if !f.offices.is_empty() {
-        qb.push(" AND (p.city || ', ' || p.country) = ANY(");
-        qb.push_bind(f.offices.clone());
-        qb.push(")");
-    }
-    let title = f.job_title.trim();
-    if !title.is_empty() {
-        qb.push(" AND p.job_title ILIKE '%' || ");
-        qb.push_bind(like_escape(title));
-        qb.push(" || '%'");
-    }
-    if let Some(days) = f.anniversary_within {
-        // The first anniversary on or after today: start + (whole years up to yesterday + 1).
-        qb.push(
-            " AND p.start_date < current_date AND (p.start_date + make_interval(years =>
-                 date_part('year', age(current_date - 1, p.start_date))::int + 1))::date
-                 <= current_date + ",
-        );
-        qb.push_bind(days as i32);
-    }
-    if let Some(days) = f.birthday_within {
-        // The next birthday this year or next; 29 February falls on 28 February in other years.
-        qb.push(
-            " AND p.birthday_month IS NOT NULL AND p.birthday_day IS NOT NULL
-              AND (SELECT min(b.day) FROM (
-                      SELECT make_date(y, p.birthday_month::int,
-                          CASE WHEN p.birthday_month = 2 AND p.birthday_day = 29
-                                    AND NOT (y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0))
-                               THEN 28 ELSE p.birthday_day::int END) AS day
-                      FROM (VALUES (extract(year FROM current_date)::int),
-                                   (extract(year FROM current_date)::int + 1)) AS years(y)) b
-                   WHERE b.day >= current_date) <= current_date + ",
-        );
-        qb.push_bind(days as i32);
-    }
-    if !f.include_leavers {
-        qb.push(" AND NOT ");
-        qb.push(HAS_LEFT);
-    }
-    if !f.include_pending {
-        qb.push(" AND NOT ");
-        qb.push(NOT_STARTED);
-    }
+    qb.push(")");
+}
+
+fn push_anniversary(qb: &mut QueryBuilder<Postgres>, f: &StaffFilter) {
+    let Some(days) = f.anniversary_within else {
+        return;
+    };
+    // The first anniversary on or after today: start + (whole years up to yesterday + 1).
+    qb.push(
+        " AND p.start_date < current_date AND (p.start_date + make_interval(years =>
+             date_part('year', age(current_date - 1, p.start_date))::int + 1))::date
+             <= current_date + ",
+    );
+    qb.push_bind(days as i32);
+}
+
+fn push_birthday(qb: &mut QueryBuilder<Postgres>, f: &StaffFilter) {
+    let Some(days) = f.birthday_within else {
+        return;
+    };
+    // The next birthday this year or next; 29 February falls on 28 February in other years.
+    qb.push(
+        " AND p.birthday_month IS NOT NULL AND p.birthday_day IS NOT NULL
+          AND (SELECT min(b.day) FROM (
+                  SELECT make_date(y, p.birthday_month::int,
+                      CASE WHEN p.birthday_month = 2 AND p.birthday_day = 29
+                                AND NOT (y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0))
+                           THEN 28 ELSE p.birthday_day::int END) AS day
+                  FROM (VALUES (extract(year FROM current_date)::int),
+                               (extract(year FROM current_date)::int + 1)) AS years(y)) b
+               WHERE b.day >= current_date) <= current_date + ",
+    );
+    qb.push_bind(days as i32);
 }
 
 /// The table's order over staff rows `p`; the name and keys break ties so pages never overlap.
