@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
+use crate::components::form_state::{Errors, field_error, field_invalid, write_draft};
 use crate::domain::campaign::{CURRENCIES, CampaignDraft, MAX_NAME, MAX_NOTES, OCCASIONS};
 use crate::error::AppError;
 
@@ -49,14 +50,9 @@ pub fn CampaignForm(
             Err(found) => errors.set(found.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
         }
     };
-    let error = move |key: &'static str| move || errors.with(|e| e.get(key).cloned());
-    let invalid = move |key: &'static str| move || errors.with(|e| e.contains_key(key)).to_string();
-    let edit = move |f: fn(&mut CampaignDraft, String)| {
-        move |ev: leptos::ev::Event| {
-            let v = event_target_value(&ev);
-            draft.update(|d| f(d, v));
-        }
-    };
+    let error = move |key| field_error(errors, key);
+    let invalid = move |key| field_invalid(errors, key);
+    let edit = move |f| write_draft(draft, f);
     view! {
         <form class="form campaign-form" on:submit=submit novalidate>
             <div class="field">
@@ -68,34 +64,8 @@ pub fn CampaignForm(
                     on:input=edit(|d, v| d.name = v)/>
                 <p class="field-error" id="campaign-name-error" aria-live="polite">{error("name")}</p>
             </div>
-            <div class="field">
-                <label for="campaign-occasion">"Occasion"</label>
-                <select id="campaign-occasion" aria-invalid=invalid("occasion") aria-describedby="campaign-occasion-error"
-                    on:change=edit(|d, v| d.occasion = v)>
-                    <option value="" selected=move || draft.with(|d| d.occasion.is_empty())>"Choose an occasion"</option>
-                    {OCCASIONS.iter().map(|o| view! {
-                        <option value=*o selected=move || draft.with(|d| d.occasion == *o)>{*o}</option>
-                    }).collect_view()}
-                </select>
-                <p class="field-error" id="campaign-occasion-error" aria-live="polite">{error("occasion")}</p>
-            </div>
-            <div class="field">
-                <label for="campaign-budget">"Budget per person " <span class="muted">"(optional)"</span></label>
-                <div class="input-group budget-group">
-                    <select aria-label="Currency" on:change=edit(|d, v| d.currency = v)>
-                        {CURRENCIES.iter().map(|(code, symbol)| view! {
-                            <option value=*code selected=move || draft.with(|d| d.currency == *code || (d.currency.is_empty() && *code == "GBP"))>
-                                {format!("{symbol} {code}")}
-                            </option>
-                        }).collect_view()}
-                    </select>
-                    <input id="campaign-budget" type="text" inputmode="decimal" autocomplete="off" placeholder="25.00"
-                        aria-invalid=invalid("budget") aria-describedby="campaign-budget-error"
-                        prop:value=move || draft.with(|d| d.budget.clone())
-                        on:input=edit(|d, v| d.budget = v)/>
-                </div>
-                <p class="field-error" id="campaign-budget-error" aria-live="polite">{error("budget")}</p>
-            </div>
+            <OccasionField draft errors/>
+            <BudgetField draft errors/>
             <div class="field">
                 <label for="campaign-notes">"Notes " <span class="muted">"(optional)"</span></label>
                 <textarea id="campaign-notes" rows="3" maxlength=MAX_NOTES.to_string()
@@ -114,5 +84,46 @@ pub fn CampaignForm(
                 </button>
             </div>
         </form>
+    }
+}
+
+#[component]
+fn OccasionField(draft: RwSignal<CampaignDraft>, errors: Errors) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="campaign-occasion">"Occasion"</label>
+            <select id="campaign-occasion" aria-invalid=field_invalid(errors, "occasion") aria-describedby="campaign-occasion-error"
+                on:change=write_draft(draft, |d, v| d.occasion = v)>
+                <option value="" selected=move || draft.with(|d| d.occasion.is_empty())>"Choose an occasion"</option>
+                {OCCASIONS.iter().map(|o| view! {
+                    <option value=*o selected=move || draft.with(|d| d.occasion == *o)>{*o}</option>
+                }).collect_view()}
+            </select>
+            <p class="field-error" id="campaign-occasion-error" aria-live="polite">{field_error(errors, "occasion")}</p>
+        </div>
+    }
+}
+
+/// The amount, after its currency; pounds unless another is chosen.
+#[component]
+fn BudgetField(draft: RwSignal<CampaignDraft>, errors: Errors) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="campaign-budget">"Budget per person " <span class="muted">"(optional)"</span></label>
+            <div class="input-group budget-group">
+                <select aria-label="Currency" on:change=write_draft(draft, |d, v| d.currency = v)>
+                    {CURRENCIES.iter().map(|(code, symbol)| view! {
+                        <option value=*code selected=move || draft.with(|d| d.currency == *code || (d.currency.is_empty() && *code == "GBP"))>
+                            {format!("{symbol} {code}")}
+                        </option>
+                    }).collect_view()}
+                </select>
+                <input id="campaign-budget" type="text" inputmode="decimal" autocomplete="off" placeholder="25.00"
+                    aria-invalid=field_invalid(errors, "budget") aria-describedby="campaign-budget-error"
+                    prop:value=move || draft.with(|d| d.budget.clone())
+                    on:input=write_draft(draft, |d, v| d.budget = v)/>
+            </div>
+            <p class="field-error" id="campaign-budget-error" aria-live="polite">{field_error(errors, "budget")}</p>
+        </div>
     }
 }

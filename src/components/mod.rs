@@ -7,6 +7,7 @@ pub mod connect;
 pub mod connection_actions;
 pub mod disconnect_dialog;
 pub mod empty_state;
+pub mod form_state;
 pub mod icon;
 pub mod manager_picker;
 pub mod more_filters;

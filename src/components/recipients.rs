@@ -12,7 +12,8 @@ use crate::components::manager_picker::ManagerPicker;
 use crate::components::more_filters::MoreFilters;
 use crate::domain::numbers::{grouped, people_match};
 use crate::domain::staff_filter::{
-    FilterOptions, JOINED_CHOICES, PAGE_SIZE, SUGGESTIONS_SHOWN, SortOrder, StaffFilter,
+    FilterOptions, JOINED_CHOICES, PAGE_SIZE, SUGGESTIONS_SHOWN, SortOrder, StaffFilter, StaffPage,
+    StaffRow,
 };
 use crate::error::AppError;
 
@@ -189,7 +190,7 @@ pub fn RecipientsView(
     let filter = use_url_filter();
     let toolbar = StoredValue::new(toolbar);
     let navigate = use_navigate();
-    let apply = StoredValue::new(move |f: StaffFilter, replace: bool| {
+    let apply = Callback::new(move |(f, replace): (StaffFilter, bool)| {
         let qs = f.to_query();
         navigate(
             &if qs.is_empty() {
@@ -208,9 +209,8 @@ pub fn RecipientsView(
         let mut f = filter.get_untracked();
         change(&mut f);
         f.page = 0;
-        apply.with_value(|a| a(f, replace));
+        apply.run((f, replace));
     });
-    let set = move |change: Change, replace: bool| set_filter.run((change, replace));
     let options = Resource::new(|| (), |_| staff_options());
     let results = Resource::new(move || filter.get(), search_staff);
 
@@ -236,141 +236,14 @@ pub fn RecipientsView(
                         })}
                         <section class="recipients" aria-labelledby="recipients-title">
                             <h2 id="recipients-title" class="section-title">{heading}</h2>
-                            <div class="filters card">
-                                <div class="field filter-search">
-                                    <label for="staff-q">"Search"</label>
-                                    <input id="staff-q" type="search" placeholder="Name or work email" prop:value=typed on:input=on_type/>
-                                </div>
-                                <ChoicePicker id="staff-team" label="Team" placeholder="Type a team's name" noun="team"
-                                    choices=team_choices(&o)
-                                    chosen=Signal::derive(move || filter.with(|f| f.teams.clone()))
-                                    on_change=Callback::new(move |teams| set(Box::new(move |f| f.teams = teams), false))/>
-                                <div class="field">
-                                    <label for="staff-joined">"Joined"</label>
-                                    <select id="staff-joined" on:change=move |ev| {
-                                        let v = event_target_value(&ev).parse().ok();
-                                        set(Box::new(move |f| f.joined_within = v), false);
-                                    }>
-                                        <option value="" selected=move || filter.with(|f| f.joined_within.is_none())>"Any time"</option>
-                                        {JOINED_CHOICES.iter().map(|d| {
-                                            let d = *d;
-                                            view! { <option value=d.to_string() selected=move || filter.with(|f| f.joined_within == Some(d))>{format!("In the last {d} days")}</option> }
-                                        }).collect_view()}
-                                    </select>
-                                </div>
-                                <ChoicePicker id="staff-country" label="Office country" placeholder="Country name or code" noun="country"
-                                    choices=country_choices(&o)
-                                    chosen=Signal::derive(move || filter.with(|f| f.countries.clone()))
-                                    on_change=Callback::new(move |countries| set(Box::new(move |f| f.countries = countries), false))/>
-                                <ManagerPicker filter set=set_filter/>
-                                <MoreFilters options=o.clone() filter set=set_filter/>
-                                <div class="filter-toggles">
-                                    <label class="check">
-                                        <input type="checkbox" prop:checked=move || filter.with(|f| f.include_pending)
-                                            on:change=move |ev| { let on = event_target_checked(&ev); set(Box::new(move |f| f.include_pending = on), false); }/>
-                                        "Include people starting soon"
-                                    </label>
-                                    <label class="check">
-                                        <input type="checkbox" prop:checked=move || filter.with(|f| f.include_leavers)
-                                            on:change=move |ev| { let on = event_target_checked(&ev); set(Box::new(move |f| f.include_leavers = on), false); }/>
-                                        "Include people who have left"
-                                    </label>
-                                </div>
-                            </div>
+                            <FilterBar options=o filter set=set_filter typed on_type/>
                             {toolbar.with_value(|t| t.clone()).map(|t| t.run())}
-                            <div class="results-sort">
-                                <label for="staff-sort">"Sort by"</label>
-                                <select id="staff-sort" on:change=move |ev| {
-                                    let v = SortOrder::parse(&event_target_value(&ev)).unwrap_or_default();
-                                    set(Box::new(move |f| f.sort = v), false);
-                                }>
-                                    {SortOrder::ALL.map(|s| view! {
-                                        <option value=s.key() selected=move || filter.with(|f| f.sort == s)>{s.label()}</option>
-                                    }).collect_view()}
-                                </select>
-                            </div>
+                            <SortSelect filter set=set_filter/>
                             <Transition fallback=|| view! { <p class="muted">"Searching…"</p> }>
                                 {move || Suspend::new(async move {
                                     match results.await {
                                         Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
-                                        Ok(page) => {
-                                            let f = filter.get_untracked();
-                                            let first = f.page * PAGE_SIZE;
-                                            let shown_to = first as i64 + page.rows.len() as i64;
-                                            let has_more = shown_to < page.total;
-                                            let (name_sort, date_sort) = match f.sort {
-                                                SortOrder::NameAsc => (Some("ascending"), None),
-                                                SortOrder::NameDesc => (Some("descending"), None),
-                                                SortOrder::NewestFirst => (None, Some("descending")),
-                                                SortOrder::LongestServing => (None, Some("ascending")),
-                                            };
-                                            view! {
-                                                <p class="result-count" role="status" aria-live="polite">
-                                                    {if page.total_exact {
-                                                        view! { <strong>{people_match(page.total)}</strong> }.into_any()
-                                                    } else {
-                                                        view! { <ExactCount filter=f.clone() at_least=page.total/> }.into_any()
-                                                    }}
-                                                    {(page.total > 0).then(|| format!(" · showing {}–{}", first + 1, shown_to))}
-                                                </p>
-                                                {if page.rows.is_empty() {
-                                                    view! { <p class="muted">"Nobody matches these filters. Try removing one."</p> }.into_any()
-                                                } else {
-                                                    view! {
-                                                        <div class="table-wrap card">
-                                                            <table class="data-table staff-table">
-                                                                <thead><tr>
-                                                                    {selection.map(|_| view! { <th scope="col"><span class="sr-only">"Pick"</span></th> })}
-                                                                    <th scope="col" aria-sort=name_sort>"Name"</th><th scope="col">"Job title"</th><th scope="col">"Team"</th>
-                                                                    <th scope="col">"Office"</th><th scope="col" aria-sort=date_sort>"Started"</th><th scope="col">"Status"</th><th scope="col">"Source"</th>
-                                                                </tr></thead>
-                                                                <tbody>
-                                                                    {page.rows.into_iter().map(|r| view! {
-                                                                        <tr>
-                                                                            {selection.map(|sel| {
-                                                                                let key = r.key.clone();
-                                                                                let k2 = key.clone();
-                                                                                view! {
-                                                                                    <td>
-                                                                                        <input type="checkbox" class="pick" aria-label=format!("Pick {}", r.display_name)
-                                                                                            prop:checked=move || sel.with(|s| s.contains(&key))
-                                                                                            on:change=move |ev| {
-                                                                                                let on = event_target_checked(&ev);
-                                                                                                let k = k2.clone();
-                                                                                                sel.update(|s| { if on { s.insert(k); } else { s.remove(&k); } });
-                                                                                            }/>
-                                                                                    </td>
-                                                                                }
-                                                                            })}
-                                                                            <th scope="row">
-                                                                                <span class="person-name">{r.display_name}</span>
-                                                                                <span class="person-email muted">{r.work_email.unwrap_or_else(|| "No work email".into())}</span>
-                                                                            </th>
-                                                                            <td>{r.job_title.unwrap_or_default()}</td>
-                                                                            <td>{r.team.unwrap_or_default()}</td>
-                                                                            <td>{[r.city, r.country].into_iter().flatten().collect::<Vec<_>>().join(", ")}</td>
-                                                                            <td>{r.start_date.map(|d| d.format("%-d %b %Y").to_string()).unwrap_or_default()}</td>
-                                                                            <td>{r.status}</td>
-                                                                            <td>{r.source}{(r.also_in > 0).then(|| format!(" (+{} more)", r.also_in))}</td>
-                                                                        </tr>
-                                                                    }).collect_view()}
-                                                                </tbody>
-                                                            </table>
-                                                        </div>
-                                                    }.into_any()
-                                                }}
-                                                <div class="button-row pager">
-                                                    <button type="button" class="button button--secondary button--small" disabled=f.page == 0
-                                                        on:click=move |_| { let mut f = filter.get_untracked(); f.page = f.page.saturating_sub(1); apply.with_value(|a| a(f, false)); }>
-                                                        "Previous"
-                                                    </button>
-                                                    <button type="button" class="button button--secondary button--small" disabled=!has_more
-                                                        on:click=move |_| { let mut f = filter.get_untracked(); f.page += 1; apply.with_value(|a| a(f, false)); }>
-                                                        "Next"
-                                                    </button>
-                                                </div>
-                                            }.into_any()
-                                        }
+                                        Ok(page) => view! { <ResultsPage page filter selection apply/> }.into_any(),
                                     }
                                 })}
                             </Transition>
@@ -379,5 +252,177 @@ pub fn RecipientsView(
                 }
             })}
         </Transition>
+    }
+}
+
+#[component]
+fn FilterBar(
+    options: FilterOptions,
+    filter: Memo<StaffFilter>,
+    set: Callback<(Change, bool)>,
+    typed: ReadSignal<String>,
+    on_type: impl Fn(leptos::ev::Event) + Copy + 'static,
+) -> impl IntoView {
+    let change = move |c: Change| set.run((c, false));
+    view! {
+        <div class="filters card">
+            <div class="field filter-search">
+                <label for="staff-q">"Search"</label>
+                <input id="staff-q" type="search" placeholder="Name or work email" prop:value=typed on:input=on_type/>
+            </div>
+            <ChoicePicker id="staff-team" label="Team" placeholder="Type a team's name" noun="team"
+                choices=team_choices(&options)
+                chosen=Signal::derive(move || filter.with(|f| f.teams.clone()))
+                on_change=Callback::new(move |teams| change(Box::new(move |f| f.teams = teams)))/>
+            <div class="field">
+                <label for="staff-joined">"Joined"</label>
+                <select id="staff-joined" on:change=move |ev| {
+                    let v = event_target_value(&ev).parse().ok();
+                    change(Box::new(move |f| f.joined_within = v));
+                }>
+                    <option value="" selected=move || filter.with(|f| f.joined_within.is_none())>"Any time"</option>
+                    {JOINED_CHOICES.iter().map(|d| {
+                        let d = *d;
+                        view! { <option value=d.to_string() selected=move || filter.with(|f| f.joined_within == Some(d))>{format!("In the last {d} days")}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <ChoicePicker id="staff-country" label="Office country" placeholder="Country name or code" noun="country"
+                choices=country_choices(&options)
+                chosen=Signal::derive(move || filter.with(|f| f.countries.clone()))
+                on_change=Callback::new(move |countries| change(Box::new(move |f| f.countries = countries)))/>
+            <ManagerPicker filter set/>
+            <MoreFilters options filter set/>
+            <div class="filter-toggles">
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || filter.with(|f| f.include_pending)
+                        on:change=move |ev| { let on = event_target_checked(&ev); change(Box::new(move |f| f.include_pending = on)); }/>
+                    "Include people starting soon"
+                </label>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || filter.with(|f| f.include_leavers)
+                        on:change=move |ev| { let on = event_target_checked(&ev); change(Box::new(move |f| f.include_leavers = on)); }/>
+                    "Include people who have left"
+                </label>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn SortSelect(filter: Memo<StaffFilter>, set: Callback<(Change, bool)>) -> impl IntoView {
+    view! {
+        <div class="results-sort">
+            <label for="staff-sort">"Sort by"</label>
+            <select id="staff-sort" on:change=move |ev| {
+                let v = SortOrder::parse(&event_target_value(&ev)).unwrap_or_default();
+                set.run((Box::new(move |f| f.sort = v), false));
+            }>
+                {SortOrder::ALL.map(|s| view! {
+                    <option value=s.key() selected=move || filter.with(|f| f.sort == s)>{s.label()}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// One page of results: how many match, who, and the way to the pages either side.
+#[component]
+fn ResultsPage(
+    page: StaffPage,
+    filter: Memo<StaffFilter>,
+    selection: Option<RwSignal<BTreeSet<String>>>,
+    apply: Callback<(StaffFilter, bool)>,
+) -> impl IntoView {
+    let f = filter.get_untracked();
+    let first = f.page * PAGE_SIZE;
+    let shown_to = first as i64 + page.rows.len() as i64;
+    let has_more = shown_to < page.total;
+    view! {
+        <p class="result-count" role="status" aria-live="polite">
+            {if page.total_exact {
+                view! { <strong>{people_match(page.total)}</strong> }.into_any()
+            } else {
+                view! { <ExactCount filter=f.clone() at_least=page.total/> }.into_any()
+            }}
+            {(page.total > 0).then(|| format!(" · showing {}–{}", first + 1, shown_to))}
+        </p>
+        {if page.rows.is_empty() {
+            view! { <p class="muted">"Nobody matches these filters. Try removing one."</p> }.into_any()
+        } else {
+            view! { <StaffTable rows=page.rows sort=f.sort selection/> }.into_any()
+        }}
+        <div class="button-row pager">
+            <button type="button" class="button button--secondary button--small" disabled=f.page == 0
+                on:click=move |_| { let mut f = filter.get_untracked(); f.page = f.page.saturating_sub(1); apply.run((f, false)); }>
+                "Previous"
+            </button>
+            <button type="button" class="button button--secondary button--small" disabled=!has_more
+                on:click=move |_| { let mut f = filter.get_untracked(); f.page += 1; apply.run((f, false)); }>
+                "Next"
+            </button>
+        </div>
+    }
+}
+
+#[component]
+fn StaffTable(
+    rows: Vec<StaffRow>,
+    sort: SortOrder,
+    selection: Option<RwSignal<BTreeSet<String>>>,
+) -> impl IntoView {
+    let (name_sort, date_sort) = match sort {
+        SortOrder::NameAsc => (Some("ascending"), None),
+        SortOrder::NameDesc => (Some("descending"), None),
+        SortOrder::NewestFirst => (None, Some("descending")),
+        SortOrder::LongestServing => (None, Some("ascending")),
+    };
+    view! {
+        <div class="table-wrap card">
+            <table class="data-table staff-table">
+                <thead><tr>
+                    {selection.map(|_| view! { <th scope="col"><span class="sr-only">"Pick"</span></th> })}
+                    <th scope="col" aria-sort=name_sort>"Name"</th><th scope="col">"Job title"</th><th scope="col">"Team"</th>
+                    <th scope="col">"Office"</th><th scope="col" aria-sort=date_sort>"Started"</th><th scope="col">"Status"</th><th scope="col">"Source"</th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|row| view! { <StaffTableRow row selection/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn StaffTableRow(row: StaffRow, selection: Option<RwSignal<BTreeSet<String>>>) -> impl IntoView {
+    let r = row;
+    view! {
+        <tr>
+            {selection.map(|sel| {
+                let key = r.key.clone();
+                let k2 = key.clone();
+                view! {
+                    <td>
+                        <input type="checkbox" class="pick" aria-label=format!("Pick {}", r.display_name)
+                            prop:checked=move || sel.with(|s| s.contains(&key))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                let k = k2.clone();
+                                sel.update(|s| { if on { s.insert(k); } else { s.remove(&k); } });
+                            }/>
+                    </td>
+                }
+            })}
+            <th scope="row">
+                <span class="person-name">{r.display_name}</span>
+                <span class="person-email muted">{r.work_email.unwrap_or_else(|| "No work email".into())}</span>
+            </th>
+            <td>{r.job_title.unwrap_or_default()}</td>
+            <td>{r.team.unwrap_or_default()}</td>
+            <td>{[r.city, r.country].into_iter().flatten().collect::<Vec<_>>().join(", ")}</td>
+            <td>{r.start_date.map(|d| d.format("%-d %b %Y").to_string()).unwrap_or_default()}</td>
+            <td>{r.status}</td>
+            <td>{r.source}{(r.also_in > 0).then(|| format!(" (+{} more)", r.also_in))}</td>
+        </tr>
     }
 }

@@ -5,6 +5,7 @@ use crate::api::account::{ChangePassword, SignOutElsewhere, sessions};
 use crate::components::new_password::NewPasswordField;
 use crate::components::page_header::PageHeader;
 use crate::components::shell::UserResource;
+use crate::domain::team::SignedInSession;
 
 /// "Your account": who you are here, your password, and where you are signed in.
 #[component]
@@ -43,37 +44,7 @@ pub fn AccountPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(items) => {
-                            let others = items.iter().filter(|s| !s.this_browser).count();
-                            view! {
-                                <ul class="session-list">
-                                    {items.into_iter().map(|s| view! {
-                                        <li class="session">
-                                            <span class="person-line">
-                                                <span class="person-name">{s.device}</span>
-                                                {s.this_browser.then(|| view! { <span class="tag tag--ok">"This browser"</span> })}
-                                            </span>
-                                            <span class="session-meta muted">{format!(
-                                                "{} · signed in {} · last active {}",
-                                                if s.client_ip.is_empty() { "address unknown".to_owned() } else { s.client_ip },
-                                                s.signed_in_at.format("%-d %b %Y, %H:%M UTC"),
-                                                s.last_active_at.format("%-d %b %Y, %H:%M UTC"),
-                                            )}</span>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                                {if others == 0 {
-                                    view! { <p class="muted">"You aren't signed in anywhere else."</p> }.into_any()
-                                } else {
-                                    view! {
-                                        <button type="button" class="button button--secondary" disabled=elsewhere.pending()
-                                            on:click=move |_| { elsewhere.dispatch(SignOutElsewhere {}); }>
-                                            {format!("Sign out of the {others} other session{}", if others == 1 { "" } else { "s" })}
-                                        </button>
-                                    }.into_any()
-                                }}
-                            }.into_any()
-                        }
+                        Ok(items) => view! { <SessionList items elsewhere/> }.into_any(),
                         Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -87,6 +58,43 @@ pub fn AccountPage() -> impl IntoView {
                 {move || elsewhere.value().get().and_then(|r| r.err()).map(|e| view! { <p>{e.to_string()}</p> })}
             </div>
         </section>
+    }
+}
+
+/// Each browser signed in to this account, and a way to sign out of all but this one.
+#[component]
+fn SessionList(
+    items: Vec<SignedInSession>,
+    elsewhere: ServerAction<SignOutElsewhere>,
+) -> impl IntoView {
+    let others = items.iter().filter(|s| !s.this_browser).count();
+    view! {
+        <ul class="session-list">
+            {items.into_iter().map(|s| view! {
+                <li class="session">
+                    <span class="person-line">
+                        <span class="person-name">{s.device}</span>
+                        {s.this_browser.then(|| view! { <span class="tag tag--ok">"This browser"</span> })}
+                    </span>
+                    <span class="session-meta muted">{format!(
+                        "{} · signed in {} · last active {}",
+                        if s.client_ip.is_empty() { "address unknown".to_owned() } else { s.client_ip },
+                        s.signed_in_at.format("%-d %b %Y, %H:%M UTC"),
+                        s.last_active_at.format("%-d %b %Y, %H:%M UTC"),
+                    )}</span>
+                </li>
+            }).collect_view()}
+        </ul>
+        {if others == 0 {
+            view! { <p class="muted">"You aren't signed in anywhere else."</p> }.into_any()
+        } else {
+            view! {
+                <button type="button" class="button button--secondary" disabled=elsewhere.pending()
+                    on:click=move |_| { elsewhere.dispatch(SignOutElsewhere {}); }>
+                    {format!("Sign out of the {others} other session{}", if others == 1 { "" } else { "s" })}
+                </button>
+            }.into_any()
+        }}
     }
 }
 

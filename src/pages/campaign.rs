@@ -13,9 +13,11 @@ use crate::components::campaign_form::CampaignForm;
 use crate::components::recipients::{RecipientsView, use_url_filter};
 use crate::components::why_not::WhyNotPanel;
 use crate::domain::campaign::{
-    AudienceKind, CampaignDetails, Person, RECIPIENTS_PAGE, format_budget,
+    AudienceDiff, AudienceKind, CampaignDetails, Person, RECIPIENTS_PAGE, RecipientsPage,
+    format_budget,
 };
 use crate::domain::numbers::grouped;
+use crate::error::AppError;
 
 /// One campaign: its details, the staff view to choose who it reaches (first, because refining
 /// the audience is the page's work), then its current recipients (paged and searchable, with
@@ -144,39 +146,6 @@ fn Recipients(
         let (text, page, _) = (typed.get(), page.get(), refresh.get());
         campaign_recipients(id, text, page)
     });
-    let audience = match (c.audience, c.audience_query.clone()) {
-        (None, _) => view! { <p class="muted">"No recipients chosen yet. Filter the staff above, then save them to this campaign."</p> }.into_any(),
-        (Some(AudienceKind::Dynamic), query) => view! {
-            <p>
-                "Everyone matching a saved filter, updated after every sync. "
-                <a href=format!("/campaigns/{id}?{}", query.unwrap_or_default())>"Show the filter"</a>
-            </p>
-        }.into_any(),
-        (Some(AudienceKind::Snapshot), _) => view! { <p>"A fixed list: it does not change when your HR data does."</p> }.into_any(),
-    };
-    let diff = details.diff.clone();
-    let row = move |r: Person, excluded: bool| {
-        let key = r.key.clone();
-        let name = r.name.clone();
-        view! {
-            <tr>
-                <th scope="row">
-                    <span class="person-name">{r.name}</span>
-                    <span class="person-email muted">{r.work_email.unwrap_or_else(|| "No work email".into())}</span>
-                </th>
-                <td>{r.job_title.unwrap_or_default()}</td>
-                <td>{r.source}</td>
-                <td>
-                    <button type="button" class="button button--ghost button--small"
-                        aria-label=format!("{} {name}", if excluded { "Include again" } else { "Exclude" })
-                        disabled=exclusion.pending()
-                        on:click=move |_| { exclusion.dispatch(SetExclusion { id, key: key.clone(), excluded: !excluded }); }>
-                        {if excluded { "Include again" } else { "Exclude" }}
-                    </button>
-                </td>
-            </tr>
-        }
-    };
     let count = c.recipients;
     // The recipients' own search and pages are drawn once the page is live: drawn on the server,
     // their nested <Transition> could reach the browser after hydration had begun and break it.
@@ -187,24 +156,8 @@ fn Recipients(
             <h2 id="recipients-list-title" class="section-title section-title--first">
                 {recipients(count)}
             </h2>
-            {audience}
-            {(c.audience == Some(AudienceKind::Dynamic)).then(|| {
-                let summary = if diff.at.is_none() {
-                    "After each sync, this shows who joined and who left.".to_owned()
-                } else if diff.joined.is_empty() && diff.left.is_empty() {
-                    "Nobody joined or left at the last sync.".to_owned()
-                } else {
-                    format!("+{} joined, −{} left at the last sync", diff.joined.len(), diff.left.len())
-                };
-                let at = diff.at.map(|a| format!(" ({})", a.format("%-d %b %Y, %H:%M UTC"))).unwrap_or_default();
-                view! {
-                    <div class="audience-diff" role="status">
-                        <p><strong>{summary}</strong>{at}</p>
-                        {(!diff.joined.is_empty()).then(|| view! { <p class="muted">"Joined: " {diff.joined.join(", ")}</p> })}
-                        {(!diff.left.is_empty()).then(|| view! { <p class="muted">"Left: " {diff.left.join(", ")}</p> })}
-                    </div>
-                }
-            })}
+            {audience_line(id, c.audience, c.audience_query.clone())}
+            {(c.audience == Some(AudienceKind::Dynamic)).then(|| view! { <AudienceChange diff=details.diff.clone()/> })}
             {(details.no_longer_eligible > 0).then(|| view! {
                 <p class="notice notice--info">{format!(
                     "{} chosen {} left or no longer in your HR data, so {} not included.",
@@ -214,65 +167,167 @@ fn Recipients(
                 )}</p>
             })}
             {move || (hydrated.get() && count > 0).then(|| view! {
-                <div class="field recipients-search">
-                    <label for="recipients-q">"Find a recipient"</label>
-                    <input id="recipients-q" type="search" placeholder="Name or work email" autocomplete="off"
-                        prop:value=typed
-                        on:input=move |ev| { typed.set(event_target_value(&ev)); page.set(0); }/>
-                </div>
-                <Transition fallback=|| view! { <p class="muted">"Loading recipients…"</p> }>
-                    {move || Suspend::new(async move {
-                        match listed.await {
-                            Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
-                            Ok(list) => {
-                                let p = page.get_untracked();
-                                let first = i64::from(p * RECIPIENTS_PAGE);
-                                let shown_to = first + list.rows.len() as i64;
-                                let has_more = shown_to < list.total;
-                                let searching = typed.with_untracked(|t| !t.trim().is_empty());
-                                view! {
-                                    <p class="muted" role="status">
-                                        {match (list.total, searching) {
-                                            (0, true) => "No recipient has that name or work email.".to_owned(),
-                                            (n, true) => format!("{} found · showing {}–{}", recipients(n), first + 1, shown_to),
-                                            (n, false) => format!("Showing {}–{} of {} by name; the export has everyone.", first + 1, shown_to, grouped(n)),
-                                        }}
-                                    </p>
-                                    {(!list.rows.is_empty()).then(|| view! {
-                                        <div class="table-wrap">
-                                            <table class="data-table recipients-table">
-                                                <caption class="sr-only">"Recipients"</caption>
-                                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Job title"</th><th scope="col">"HR system"</th><th scope="col"><span class="sr-only">"Action"</span></th></tr></thead>
-                                                <tbody>{list.rows.into_iter().map(|r| row(r, false)).collect_view()}</tbody>
-                                            </table>
-                                        </div>
-                                    })}
-                                    {(p > 0 || has_more).then(|| view! {
-                                        <div class="button-row pager" role="group" aria-label="Recipients pages">
-                                            <button type="button" class="button button--secondary button--small" disabled=p == 0
-                                                on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous recipients"</button>
-                                            <button type="button" class="button button--secondary button--small" disabled=!has_more
-                                                on:click=move |_| page.update(|p| *p += 1)>"Next recipients"</button>
-                                        </div>
-                                    })}
-                                }.into_any()
-                            }
-                        }
-                    })}
-                </Transition>
+                <RecipientsSearch campaign=id typed page listed exclusion/>
             })}
             {(!details.excluded.is_empty()).then(|| view! {
                 <h3 class="subsection-title">{format!("Excluded ({})", details.excluded.len())}</h3>
-                <div class="table-wrap">
-                    <table class="data-table recipients-table">
-                        <caption class="sr-only">"Excluded people"</caption>
-                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Job title"</th><th scope="col">"HR system"</th><th scope="col"><span class="sr-only">"Action"</span></th></tr></thead>
-                        <tbody>{details.excluded.clone().into_iter().map(|r| row(r, true)).collect_view()}</tbody>
-                    </table>
-                </div>
+                <RecipientTable caption="Excluded people" people=details.excluded.clone() excluded=true campaign=id exclusion/>
             })}
             {move || exclusion.value().get().and_then(|r| r.err()).map(|e| view! { <p class="field-error" role="alert">{e.to_string()}</p> })}
         </section>
+    }
+}
+
+/// How the campaign's audience was chosen.
+fn audience_line(id: Uuid, audience: Option<AudienceKind>, query: Option<String>) -> AnyView {
+    match audience {
+        None => view! { <p class="muted">"No recipients chosen yet. Filter the staff above, then save them to this campaign."</p> }.into_any(),
+        Some(AudienceKind::Dynamic) => view! {
+            <p>
+                "Everyone matching a saved filter, updated after every sync. "
+                <a href=format!("/campaigns/{id}?{}", query.unwrap_or_default())>"Show the filter"</a>
+            </p>
+        }.into_any(),
+        Some(AudienceKind::Snapshot) => view! { <p>"A fixed list: it does not change when your HR data does."</p> }.into_any(),
+    }
+}
+
+/// Who a dynamic audience gained and lost at the last sync.
+#[component]
+fn AudienceChange(diff: AudienceDiff) -> impl IntoView {
+    let summary = if diff.at.is_none() {
+        "After each sync, this shows who joined and who left.".to_owned()
+    } else if diff.joined.is_empty() && diff.left.is_empty() {
+        "Nobody joined or left at the last sync.".to_owned()
+    } else {
+        format!(
+            "+{} joined, −{} left at the last sync",
+            diff.joined.len(),
+            diff.left.len()
+        )
+    };
+    let at = diff
+        .at
+        .map(|a| format!(" ({})", a.format("%-d %b %Y, %H:%M UTC")))
+        .unwrap_or_default();
+    view! {
+        <div class="audience-diff" role="status">
+            <p><strong>{summary}</strong>{at}</p>
+            {(!diff.joined.is_empty()).then(|| view! { <p class="muted">"Joined: " {diff.joined.join(", ")}</p> })}
+            {(!diff.left.is_empty()).then(|| view! { <p class="muted">"Left: " {diff.left.join(", ")}</p> })}
+        </div>
+    }
+}
+
+/// The recipients' own search, and the page of them it finds.
+#[component]
+fn RecipientsSearch(
+    campaign: Uuid,
+    typed: RwSignal<String>,
+    page: RwSignal<u32>,
+    listed: LocalResource<Result<RecipientsPage, AppError>>,
+    exclusion: ServerAction<SetExclusion>,
+) -> impl IntoView {
+    view! {
+        <div class="field recipients-search">
+            <label for="recipients-q">"Find a recipient"</label>
+            <input id="recipients-q" type="search" placeholder="Name or work email" autocomplete="off"
+                prop:value=typed
+                on:input=move |ev| { typed.set(event_target_value(&ev)); page.set(0); }/>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading recipients…"</p> }>
+            {move || Suspend::new(async move {
+                match listed.await {
+                    Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(list) => view! { <RecipientsFound list campaign typed page exclusion/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn RecipientsFound(
+    list: RecipientsPage,
+    campaign: Uuid,
+    typed: RwSignal<String>,
+    page: RwSignal<u32>,
+    exclusion: ServerAction<SetExclusion>,
+) -> impl IntoView {
+    let p = page.get_untracked();
+    let first = i64::from(p * RECIPIENTS_PAGE);
+    let shown_to = first + list.rows.len() as i64;
+    let has_more = shown_to < list.total;
+    let searching = typed.with_untracked(|t| !t.trim().is_empty());
+    view! {
+        <p class="muted" role="status">
+            {match (list.total, searching) {
+                (0, true) => "No recipient has that name or work email.".to_owned(),
+                (n, true) => format!("{} found · showing {}–{}", recipients(n), first + 1, shown_to),
+                (n, false) => format!("Showing {}–{} of {} by name; the export has everyone.", first + 1, shown_to, grouped(n)),
+            }}
+        </p>
+        {(!list.rows.is_empty()).then(|| view! {
+            <RecipientTable caption="Recipients" people=list.rows excluded=false campaign exclusion/>
+        })}
+        {(p > 0 || has_more).then(|| view! {
+            <div class="button-row pager" role="group" aria-label="Recipients pages">
+                <button type="button" class="button button--secondary button--small" disabled=p == 0
+                    on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous recipients"</button>
+                <button type="button" class="button button--secondary button--small" disabled=!has_more
+                    on:click=move |_| page.update(|p| *p += 1)>"Next recipients"</button>
+            </div>
+        })}
+    }
+}
+
+/// Recipients, or the people excluded, each with the button that moves them to the other list.
+#[component]
+fn RecipientTable(
+    caption: &'static str,
+    people: Vec<Person>,
+    excluded: bool,
+    campaign: Uuid,
+    exclusion: ServerAction<SetExclusion>,
+) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="data-table recipients-table">
+                <caption class="sr-only">{caption}</caption>
+                <thead><tr><th scope="col">"Name"</th><th scope="col">"Job title"</th><th scope="col">"HR system"</th><th scope="col"><span class="sr-only">"Action"</span></th></tr></thead>
+                <tbody>{people.into_iter().map(|person| view! { <RecipientRow person excluded campaign exclusion/> }).collect_view()}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn RecipientRow(
+    person: Person,
+    excluded: bool,
+    campaign: Uuid,
+    exclusion: ServerAction<SetExclusion>,
+) -> impl IntoView {
+    let r = person;
+    let key = r.key.clone();
+    let name = r.name.clone();
+    view! {
+        <tr>
+            <th scope="row">
+                <span class="person-name">{r.name}</span>
+                <span class="person-email muted">{r.work_email.unwrap_or_else(|| "No work email".into())}</span>
+            </th>
+            <td>{r.job_title.unwrap_or_default()}</td>
+            <td>{r.source}</td>
+            <td>
+                <button type="button" class="button button--ghost button--small"
+                    aria-label=format!("{} {name}", if excluded { "Include again" } else { "Exclude" })
+                    disabled=exclusion.pending()
+                    on:click=move |_| { exclusion.dispatch(SetExclusion { id: campaign, key: key.clone(), excluded: !excluded }); }>
+                    {if excluded { "Include again" } else { "Exclude" }}
+                </button>
+            </td>
+        </tr>
     }
 }
 
@@ -325,56 +380,70 @@ fn Chooser(id: Uuid, on_change: Callback<()>) -> impl IntoView {
     view! {
         <section class="chooser" aria-label="Choose recipients">
             <RecipientsView base_path=format!("/campaigns/{id}") selection=picked toolbar=move || view! {
-            <div class="card save-bar" role="group" aria-label="Save recipients">
-                <p class="save-bar-text">
-                    {move || match picked.with(|p| p.len()) {
-                        0 => "Save everyone matching these filters to the campaign:".to_owned(),
-                        n => format!("{n} {} picked.", if n == 1 { "person" } else { "people" }),
-                    }}
-                </p>
-                <div class="button-row">
-                    {move || if picked.with(|p| p.is_empty()) {
-                        view! {
-                            <button type="button" class="button button--primary" disabled=move || save.pending().get() || checking.get()
-                                on:click=move |_| save_matching(AudienceKind::Dynamic)>"Save as a dynamic audience"</button>
-                            <button type="button" class="button button--secondary" disabled=move || save.pending().get() || checking.get()
-                                on:click=move |_| save_matching(AudienceKind::Snapshot)>"Save as a fixed list"</button>
-                        }.into_any()
-                    } else {
-                        view! {
-                            <button type="button" class="button button--primary" disabled=save.pending()
-                                on:click=move |_| dispatch(AudienceKind::Snapshot, true)>"Save the picked people"</button>
-                            <button type="button" class="button button--ghost" on:click=move |_| picked.set(BTreeSet::new())>"Clear picks"</button>
-                        }.into_any()
-                    }}
-                </div>
-                {move || nobody.get().map(|kind| view! {
-                    <div class="notice notice--warning empty-audience" role="alert">
-                        <p>
-                            <strong>"Nobody matches these filters right now."</strong>
-                            {match kind {
-                                AudienceKind::Dynamic => " Saved as a dynamic audience, the campaign would have no recipients until someone who matches joins.",
-                                AudienceKind::Snapshot => " Saved as a fixed list, the campaign would have no recipients.",
-                            }}
-                        </p>
-                        <div class="button-row">
-                            <button type="button" class="button button--secondary button--small"
-                                on:click=move |_| { nobody.set(None); dispatch(kind, false); }>"Save anyway"</button>
-                            <button type="button" class="button button--ghost button--small"
-                                on:click=move |_| nobody.set(None)>"Keep editing the filters"</button>
-                        </div>
-                    </div>
-                })}
-                <p class="muted">"A dynamic audience follows your HR data: new joiners who match are added and leavers removed after every sync. A fixed list stays as it is."</p>
-                <p role="status" aria-live="polite">
-                    {move || save.value().get().map(|r| match r {
-                        Ok(()) => "Saved. The recipients below are up to date.".to_owned(),
-                        Err(e) => e.to_string(),
-                    })}
-                </p>
-            </div>
+                <SaveBar picked save checking nobody dispatch save_matching/>
             }/>
         </section>
+    }
+}
+
+#[component]
+fn SaveBar(
+    picked: RwSignal<BTreeSet<String>>,
+    save: ServerAction<SaveAudience>,
+    checking: RwSignal<bool>,
+    nobody: RwSignal<Option<AudienceKind>>,
+    dispatch: impl Fn(AudienceKind, bool) + Copy + Send + Sync + 'static,
+    save_matching: impl Fn(AudienceKind) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="card save-bar" role="group" aria-label="Save recipients">
+            <p class="save-bar-text">
+                {move || match picked.with(|p| p.len()) {
+                    0 => "Save everyone matching these filters to the campaign:".to_owned(),
+                    n => format!("{n} {} picked.", if n == 1 { "person" } else { "people" }),
+                }}
+            </p>
+            <div class="button-row">
+                {move || if picked.with(|p| p.is_empty()) {
+                    view! {
+                        <button type="button" class="button button--primary" disabled=move || save.pending().get() || checking.get()
+                            on:click=move |_| save_matching(AudienceKind::Dynamic)>"Save as a dynamic audience"</button>
+                        <button type="button" class="button button--secondary" disabled=move || save.pending().get() || checking.get()
+                            on:click=move |_| save_matching(AudienceKind::Snapshot)>"Save as a fixed list"</button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class="button button--primary" disabled=save.pending()
+                            on:click=move |_| dispatch(AudienceKind::Snapshot, true)>"Save the picked people"</button>
+                        <button type="button" class="button button--ghost" on:click=move |_| picked.set(BTreeSet::new())>"Clear picks"</button>
+                    }.into_any()
+                }}
+            </div>
+            {move || nobody.get().map(|kind| view! {
+                <div class="notice notice--warning empty-audience" role="alert">
+                    <p>
+                        <strong>"Nobody matches these filters right now."</strong>
+                        {match kind {
+                            AudienceKind::Dynamic => " Saved as a dynamic audience, the campaign would have no recipients until someone who matches joins.",
+                            AudienceKind::Snapshot => " Saved as a fixed list, the campaign would have no recipients.",
+                        }}
+                    </p>
+                    <div class="button-row">
+                        <button type="button" class="button button--secondary button--small"
+                            on:click=move |_| { nobody.set(None); dispatch(kind, false); }>"Save anyway"</button>
+                        <button type="button" class="button button--ghost button--small"
+                            on:click=move |_| nobody.set(None)>"Keep editing the filters"</button>
+                    </div>
+                </div>
+            })}
+            <p class="muted">"A dynamic audience follows your HR data: new joiners who match are added and leavers removed after every sync. A fixed list stays as it is."</p>
+            <p role="status" aria-live="polite">
+                {move || save.value().get().map(|r| match r {
+                    Ok(()) => "Saved. The recipients below are up to date.".to_owned(),
+                    Err(e) => e.to_string(),
+                })}
+            </p>
+        </div>
     }
 }
 

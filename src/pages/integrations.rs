@@ -78,27 +78,36 @@ pub fn IntegrationsPage() -> impl IntoView {
                             })}
                         </EmptyState>
                     }.into_any(),
-                    Ok(list) => {
-                        let (gone, live): (Vec<_>, Vec<_>) =
-                            list.into_iter().partition(|c| c.health == Health::Disconnected);
-                        view! {
-                            {(!admin).then(|| view! {
-                                <p class="notice notice--info">"Only an admin of your account can connect or change integrations. You can see their status here."</p>
-                            })}
-                            {live.is_empty().then(|| view! {
-                                <p class="muted">"No integration is connected at the moment."</p>
-                            })}
-                            <ul class="connection-list">
-                                {live.into_iter().map(|c| view! { <ConnectionCard connection=c admin on_change/> }).collect_view()}
-                            </ul>
-                            {(!gone.is_empty()).then(|| view! { <DisconnectedHistory connections=gone/> })}
-                        }.into_any()
-                    }
+                    Ok(list) => view! { <ConnectionList list admin on_change/> }.into_any(),
                     Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
         <ConnectDialog open=dialog_open on_change/>
+    }
+}
+
+/// The connections that read staff now, as cards, then those disconnected.
+#[component]
+fn ConnectionList(
+    list: Vec<ConnectionView>,
+    admin: bool,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let (gone, live): (Vec<_>, Vec<_>) = list
+        .into_iter()
+        .partition(|c| c.health == Health::Disconnected);
+    view! {
+        {(!admin).then(|| view! {
+            <p class="notice notice--info">"Only an admin of your account can connect or change integrations. You can see their status here."</p>
+        })}
+        {live.is_empty().then(|| view! {
+            <p class="muted">"No integration is connected at the moment."</p>
+        })}
+        <ul class="connection-list">
+            {live.into_iter().map(|c| view! { <ConnectionCard connection=c admin on_change/> }).collect_view()}
+        </ul>
+        {(!gone.is_empty()).then(|| view! { <DisconnectedHistory connections=gone/> })}
     }
 }
 

@@ -34,8 +34,6 @@ pub fn LoginPage() -> impl IntoView {
             .map(|e| e.to_string())
     };
 
-    // Checked in the browser as the user leaves the field; the server checks again.
-    let (email_error, set_email_error) = signal(None::<String>);
     // Single sign-on: once a valid address is typed, ask whether its domain signs in through
     // a company identity provider; the answer carries the provider's name and nothing else.
     let sso_email = RwSignal::new(String::new());
@@ -56,6 +54,41 @@ pub fn LoginPage() -> impl IntoView {
             .map(|(_, hint)| hint)
             .unwrap_or_default()
     };
+
+    view! {
+        <Title text="Sign in"/>
+        <AuthCard>
+                <h1>"Sign in"</h1>
+                <p class="muted">"Connect your HR systems and choose who receives gifts."</p>
+                {move || notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                <ActionForm action=login attr:class="form" attr:novalidate=true>
+                    <input type="hidden" name="next" prop:value=next/>
+                    <EmailField sso_email sso_lookup/>
+                    <SsoOffer hint=Signal::derive(sso) email=sso_email.into() next=Signal::derive(next)/>
+                    <PasswordField/>
+                    <div class="form-error" role="alert" aria-live="assertive">
+                        {move || error().map(|e| view! { <p>{e}</p> })}
+                    </div>
+                    <button type="submit" disabled=pending
+                        class=move || if sso().provider.is_some() { "button button--secondary button--block" } else { "button button--primary button--block" }>
+                        {move || if pending.get() { "Signing in…" } else if sso().provider.is_some() { "Sign in with password" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+                <p class="auth-footnote muted">
+                    "New here? Ask an admin of your company's &Open account to invite you from their Team page."
+                </p>
+        </AuthCard>
+    }
+}
+
+/// The work email. Once it is a valid address, it is also looked up for single sign-on.
+#[component]
+fn EmailField(
+    sso_email: RwSignal<String>,
+    sso_lookup: Action<String, (String, SsoHint)>,
+) -> impl IntoView {
+    // Checked in the browser as the user leaves the field; the server checks again.
+    let (email_error, set_email_error) = signal(None::<String>);
     let check_email = move |ev: leptos::ev::FocusEvent| {
         let value = event_target_value(&ev);
         let parsed = EmailAddress::parse(&value);
@@ -71,57 +104,42 @@ pub fn LoginPage() -> impl IntoView {
             sso_lookup.dispatch(email.as_str().to_owned());
         }
     };
-
     view! {
-        <Title text="Sign in"/>
-        <AuthCard>
-                <h1>"Sign in"</h1>
-                <p class="muted">"Connect your HR systems and choose who receives gifts."</p>
-                {move || notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                <ActionForm action=login attr:class="form" attr:novalidate=true>
-                    <input type="hidden" name="next" prop:value=next/>
-                    <div class="field">
-                        <label for="email">"Work email"</label>
-                        <input
-                            id="email"
-                            name="email"
-                            type="email"
-                            autocomplete="username"
-                            required
-                            maxlength="254"
-                            aria-invalid=move || email_error.get().is_some().to_string()
-                            aria-describedby="email-error"
-                            on:blur=check_email
-                        />
-                        <p class="field-error" id="email-error" aria-live="polite">
-                            {move || email_error.get()}
-                        </p>
-                    </div>
-                    <SsoOffer hint=Signal::derive(sso) email=sso_email.into() next=Signal::derive(next)/>
-                    <div class="field">
-                        <label for="password">"Password"</label>
-                        <input
-                            id="password"
-                            name="password"
-                            type="password"
-                            autocomplete="current-password"
-                            required
-                            maxlength="1024"
-                        />
-                        <p class="field-hint"><a href="/forgot-password">"Forgot your password?"</a></p>
-                    </div>
-                    <div class="form-error" role="alert" aria-live="assertive">
-                        {move || error().map(|e| view! { <p>{e}</p> })}
-                    </div>
-                    <button type="submit" disabled=pending
-                        class=move || if sso().provider.is_some() { "button button--secondary button--block" } else { "button button--primary button--block" }>
-                        {move || if pending.get() { "Signing in…" } else if sso().provider.is_some() { "Sign in with password" } else { "Sign in" }}
-                    </button>
-                </ActionForm>
-                <p class="auth-footnote muted">
-                    "New here? Ask an admin of your company's &Open account to invite you from their Team page."
-                </p>
-        </AuthCard>
+        <div class="field">
+            <label for="email">"Work email"</label>
+            <input
+                id="email"
+                name="email"
+                type="email"
+                autocomplete="username"
+                required
+                maxlength="254"
+                aria-invalid=move || email_error.get().is_some().to_string()
+                aria-describedby="email-error"
+                on:blur=check_email
+            />
+            <p class="field-error" id="email-error" aria-live="polite">
+                {move || email_error.get()}
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn PasswordField() -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="password">"Password"</label>
+            <input
+                id="password"
+                name="password"
+                type="password"
+                autocomplete="current-password"
+                required
+                maxlength="1024"
+            />
+            <p class="field-hint"><a href="/forgot-password">"Forgot your password?"</a></p>
+        </div>
     }
 }
 

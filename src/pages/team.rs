@@ -324,11 +324,6 @@ fn InviteButton(invite: ServerAction<Invite>, sent_to: RwSignal<Option<String>>)
     let role = RwSignal::new(Role::CampaignManager);
     let message = RwSignal::new(String::new());
     let local_error = RwSignal::new(None::<AppError>);
-    let error = move || {
-        local_error
-            .get()
-            .or_else(|| invite.value().get().and_then(|r| r.err()))
-    };
     Effect::new(move |_| {
         if invite.value().get().is_some_and(|r| r.is_ok()) {
             if let Some(d) = dialog.get_untracked() {
@@ -339,6 +334,37 @@ fn InviteButton(invite: ServerAction<Invite>, sent_to: RwSignal<Option<String>>)
             message.set(String::new());
         }
     });
+    view! {
+        <button type="button" class="button button--primary"
+            on:click=move |_| {
+                local_error.set(None);
+                if let Some(d) = dialog.get() { let _ = d.show_modal(); }
+            }>
+            "Invite someone"
+        </button>
+        <dialog node_ref=dialog class="modal" aria-labelledby="invite-title">
+            <div class="modal-head"><h2 id="invite-title">"Invite someone"</h2></div>
+            <InviteForm invite dialog email role message local_error/>
+        </dialog>
+    }
+}
+
+/// The invitation, checked here before it is sent; the server's objections show in the same
+/// places as the form's own.
+#[component]
+fn InviteForm(
+    invite: ServerAction<Invite>,
+    dialog: NodeRef<html::Dialog>,
+    email: RwSignal<String>,
+    role: RwSignal<Role>,
+    message: RwSignal<String>,
+    local_error: RwSignal<Option<AppError>>,
+) -> impl IntoView {
+    let error = move || {
+        local_error
+            .get()
+            .or_else(|| invite.value().get().and_then(|r| r.err()))
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let draft = InvitationDraft {
@@ -364,56 +390,53 @@ fn InviteButton(invite: ServerAction<Invite>, sent_to: RwSignal<Option<String>>)
             .map(|e| e.to_string())
     };
     view! {
-        <button type="button" class="button button--primary"
-            on:click=move |_| {
-                local_error.set(None);
-                if let Some(d) = dialog.get() { let _ = d.show_modal(); }
-            }>
-            "Invite someone"
-        </button>
-        <dialog node_ref=dialog class="modal" aria-labelledby="invite-title">
-            <div class="modal-head"><h2 id="invite-title">"Invite someone"</h2></div>
-            <form class="modal-body form" novalidate on:submit=submit>
-                <div class="field">
-                    <label for="invite-email">"Work email"</label>
-                    <input id="invite-email" type="email" autocomplete="off" required maxlength="254"
-                        prop:value=move || email.get()
-                        on:input=move |ev| email.set(event_target_value(&ev))
-                        aria-invalid=move || field_error("email")().is_some().to_string()
-                        aria-describedby="invite-email-error"/>
-                    <p class="field-error" id="invite-email-error" aria-live="polite">{field_error("email")}</p>
-                </div>
-                <fieldset class="choice-group">
-                    <legend class="field-label">"Role"</legend>
-                    <label class="choice">
-                        <input type="radio" name="invite-role" prop:checked=move || role.get() == Role::CampaignManager
-                            on:change=move |_| role.set(Role::CampaignManager)/>
-                        <span><strong>"Campaign manager"</strong><br/>
-                        <span class="muted">"Builds gift campaigns from the synced staff. Sees integrations and the team, changes neither."</span></span>
-                    </label>
-                    <label class="choice">
-                        <input type="radio" name="invite-role" prop:checked=move || role.get() == Role::Admin
-                            on:change=move |_| role.set(Role::Admin)/>
-                        <span><strong>"Admin"</strong><br/>
-                        <span class="muted">"Also connects HR systems and manages the team."</span></span>
-                    </label>
-                </fieldset>
-                <div class="field">
-                    <label for="invite-message">"Message " <span class="muted">"(optional)"</span></label>
-                    <textarea id="invite-message" rows="3" maxlength="1000"
-                        prop:value=move || message.get()
-                        on:input=move |ev| message.set(event_target_value(&ev))
-                        aria-describedby="invite-message-error"></textarea>
-                    <p class="field-error" id="invite-message-error" aria-live="polite">{field_error("message")}</p>
-                </div>
-                <div class="form-error" role="alert">{move || general().map(|e| view! { <p>{e}</p> })}</div>
-                <div class="button-row dialog-actions">
-                    <button type="button" class="button button--secondary" on:click=move |_| { if let Some(d) = dialog.get() { d.close(); } }>"Cancel"</button>
-                    <button type="submit" class="button button--primary" disabled=invite.pending()>
-                        {move || if invite.pending().get() { "Sending…" } else { "Send invitation" }}
-                    </button>
-                </div>
-            </form>
-        </dialog>
+        <form class="modal-body form" novalidate on:submit=submit>
+            <div class="field">
+                <label for="invite-email">"Work email"</label>
+                <input id="invite-email" type="email" autocomplete="off" required maxlength="254"
+                    prop:value=move || email.get()
+                    on:input=move |ev| email.set(event_target_value(&ev))
+                    aria-invalid=move || field_error("email")().is_some().to_string()
+                    aria-describedby="invite-email-error"/>
+                <p class="field-error" id="invite-email-error" aria-live="polite">{field_error("email")}</p>
+            </div>
+            <RoleChoice role/>
+            <div class="field">
+                <label for="invite-message">"Message " <span class="muted">"(optional)"</span></label>
+                <textarea id="invite-message" rows="3" maxlength="1000"
+                    prop:value=move || message.get()
+                    on:input=move |ev| message.set(event_target_value(&ev))
+                    aria-describedby="invite-message-error"></textarea>
+                <p class="field-error" id="invite-message-error" aria-live="polite">{field_error("message")}</p>
+            </div>
+            <div class="form-error" role="alert">{move || general().map(|e| view! { <p>{e}</p> })}</div>
+            <div class="button-row dialog-actions">
+                <button type="button" class="button button--secondary" on:click=move |_| { if let Some(d) = dialog.get() { d.close(); } }>"Cancel"</button>
+                <button type="submit" class="button button--primary" disabled=invite.pending()>
+                    {move || if invite.pending().get() { "Sending…" } else { "Send invitation" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn RoleChoice(role: RwSignal<Role>) -> impl IntoView {
+    view! {
+        <fieldset class="choice-group">
+            <legend class="field-label">"Role"</legend>
+            <label class="choice">
+                <input type="radio" name="invite-role" prop:checked=move || role.get() == Role::CampaignManager
+                    on:change=move |_| role.set(Role::CampaignManager)/>
+                <span><strong>"Campaign manager"</strong><br/>
+                <span class="muted">"Builds gift campaigns from the synced staff. Sees integrations and the team, changes neither."</span></span>
+            </label>
+            <label class="choice">
+                <input type="radio" name="invite-role" prop:checked=move || role.get() == Role::Admin
+                    on:change=move |_| role.set(Role::Admin)/>
+                <span><strong>"Admin"</strong><br/>
+                <span class="muted">"Also connects HR systems and manages the team."</span></span>
+            </label>
+        </fieldset>
     }
 }

@@ -10,6 +10,7 @@ use super::progress::ProgressStep;
 use crate::api::integrations::catalogue;
 use crate::domain::field_policy::Consent;
 use crate::domain::integration::{CatalogueItem, ConnectionView};
+use crate::error::AppError;
 
 #[derive(Clone, PartialEq)]
 enum Step {
@@ -91,42 +92,56 @@ pub fn ConnectDialog(open: RwSignal<bool>, on_change: Callback<()>) -> impl Into
                 <button type="button" class="button button--ghost button--small" aria-label="Close" on:click=move |_| open.set(false)>"✕"</button>
             </div>
             <div class="modal-body">
-                {move || match step.get() {
-                    Step::Pick => view! {
-                        <Transition fallback=|| view! { <p class="muted">"Loading HR systems…"</p> }>
-                            {move || Suspend::new(async move {
-                                match items.await {
-                                    Ok(Some(list)) => view! {
-                                        <Picker items=list on_pick=Callback::new(move |item| step.set(Step::Consent(item)))/>
-                                    }.into_any(),
-                                    Ok(None) => ().into_any(),
-                                    Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
-                                }
-                            })}
-                        </Transition>
-                    }.into_any(),
-                    Step::Consent(item) => view! {
-                        <ConsentStep
-                            system=item.clone()
-                            optional_on
-                            on_allow=Callback::new(move |_| step.set(Step::Credentials(item.clone())))
-                            on_decline=Callback::new(move |_| step.set(Step::Pick))
-                        />
-                    }.into_any(),
-                    Step::Credentials(item) => view! {
-                        <CredentialsStep
-                            system=item.clone()
-                            optional_on
-                            on_connected=Callback::new(move |c| { step.set(Step::Progress(Box::new(c))); on_change.run(()); })
-                            on_back=Callback::new(move |_| step.set(Step::Consent(item.clone())))
-                            on_existing=Callback::new(move |_| { open.set(false); on_change.run(()); })
-                        />
-                    }.into_any(),
-                    Step::Progress(c) => view! {
-                        <ProgressStep connection=*c on_done=Callback::new(move |_| open.set(false)) on_change/>
-                    }.into_any(),
-                }}
+                <CurrentStep step items optional_on open on_change/>
             </div>
         </dialog>
+    }
+}
+
+/// The step the dialog is at; each one says which comes next.
+#[component]
+fn CurrentStep(
+    step: RwSignal<Step>,
+    items: Resource<Result<Option<Vec<CatalogueItem>>, AppError>>,
+    optional_on: RwSignal<BTreeSet<String>>,
+    open: RwSignal<bool>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    move || {
+        match step.get() {
+        Step::Pick => view! {
+            <Transition fallback=|| view! { <p class="muted">"Loading HR systems…"</p> }>
+                {move || Suspend::new(async move {
+                    match items.await {
+                        Ok(Some(list)) => view! {
+                            <Picker items=list on_pick=Callback::new(move |item| step.set(Step::Consent(item)))/>
+                        }.into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        }.into_any(),
+        Step::Consent(item) => view! {
+            <ConsentStep
+                system=item.clone()
+                optional_on
+                on_allow=Callback::new(move |_| step.set(Step::Credentials(item.clone())))
+                on_decline=Callback::new(move |_| step.set(Step::Pick))
+            />
+        }.into_any(),
+        Step::Credentials(item) => view! {
+            <CredentialsStep
+                system=item.clone()
+                optional_on
+                on_connected=Callback::new(move |c| { step.set(Step::Progress(Box::new(c))); on_change.run(()); })
+                on_back=Callback::new(move |_| step.set(Step::Consent(item.clone())))
+                on_existing=Callback::new(move |_| { open.set(false); on_change.run(()); })
+            />
+        }.into_any(),
+        Step::Progress(c) => view! {
+            <ProgressStep connection=*c on_done=Callback::new(move |_| open.set(false)) on_change/>
+        }.into_any(),
+    }
     }
 }
