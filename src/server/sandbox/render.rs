@@ -228,6 +228,71 @@ impl View<'_> {
     }
 
     fn employee_with(&self, p: &Person, allow_expand: bool) -> String {
+        let links = self.relations(p, allow_expand);
+        let sensitive = self.include_sensitive || self.leaking();
+        let remote_data = self.remote_data(
+            "Employee",
+            "employees",
+            &p.remote_id,
+            &[
+                ("employment_status", p.status),
+                ("gender", p.gender),
+                ("ethnicity", p.ethnicity),
+                ("marital_status", p.marital_status),
+            ],
+        );
+        let mut o = Obj::new(self, "Employee");
+        o.val("id", &p.id.to_string())
+            .val("remote_id", &p.remote_id)
+            .time("created_at", Some(p.created_at))
+            .time("modified_at", Some(p.modified_at))
+            .val("employee_number", &p.employee_number)
+            .raw("company", &links.company)
+            .val("first_name", &p.first_name)
+            .val("last_name", &p.last_name)
+            .val("preferred_name", &p.preferred_name)
+            .val("display_full_name", &p.display_full_name)
+            .val("username", &p.username)
+            .raw("groups", &links.groups)
+            .val("work_email", &p.work_email)
+            .val("personal_email", &p.personal_email)
+            .val("mobile_phone_number", &p.mobile_phone_number)
+            .raw("employments", &links.employments)
+            .raw("home_location", &links.home_location)
+            .raw("work_location", &links.work_location)
+            .raw("manager", &links.manager)
+            .raw("team", &links.team)
+            .raw("pay_group", &links.pay_group)
+            .val("ssn", &sensitive.then_some(&p.ssn))
+            .choice("gender", p.gender)
+            .choice("ethnicity", p.ethnicity)
+            .choice("marital_status", p.marital_status)
+            .time("date_of_birth", Some(p.date_of_birth))
+            .time("hire_date", Some(p.hire_date))
+            .time("start_date", Some(p.start_date))
+            .time("remote_created_at", Some(p.created_at))
+            .choice("employment_status", p.status)
+            .time("termination_date", p.termination_date)
+            .val(
+                "avatar",
+                &format!("https://avatars.sandbox.invalid/{}.png", p.remote_id),
+            )
+            .raw(
+                "custom_fields",
+                r#"{"t_shirt_size":"M","allergies":"peanuts"}"#,
+            )
+            .val("remote_was_deleted", &p.deleted)
+            .raw(
+                "field_mappings",
+                r#"{"organization_defined_targets":{},"linked_account_defined_targets":{}}"#,
+            )
+            .raw("remote_data", &remote_data);
+        o.finish()
+    }
+
+    /// An employee's links to other objects: each its id, or the object itself where the
+    /// request asked to expand it (one level deep: an expanded manager's links stay ids).
+    fn relations(&self, p: &Person, allow_expand: bool) -> Relations {
         let w = &self.workforce;
         let expand = |field: &str| allow_expand && self.expands(field);
         let manager = match p.manager {
@@ -274,65 +339,16 @@ impl View<'_> {
         } else {
             self.id_json(kind::PAY_GROUP, 0)
         };
-        let sensitive = self.include_sensitive || self.leaking();
-        let remote_data = self.remote_data(
-            "Employee",
-            "employees",
-            &p.remote_id,
-            &[
-                ("employment_status", p.status),
-                ("gender", p.gender),
-                ("ethnicity", p.ethnicity),
-                ("marital_status", p.marital_status),
-            ],
-        );
-        let mut o = Obj::new(self, "Employee");
-        o.val("id", &p.id.to_string())
-            .val("remote_id", &p.remote_id)
-            .time("created_at", Some(p.created_at))
-            .time("modified_at", Some(p.modified_at))
-            .val("employee_number", &p.employee_number)
-            .raw("company", &company)
-            .val("first_name", &p.first_name)
-            .val("last_name", &p.last_name)
-            .val("preferred_name", &p.preferred_name)
-            .val("display_full_name", &p.display_full_name)
-            .val("username", &p.username)
-            .raw("groups", &groups)
-            .val("work_email", &p.work_email)
-            .val("personal_email", &p.personal_email)
-            .val("mobile_phone_number", &p.mobile_phone_number)
-            .raw("employments", &employments)
-            .raw("home_location", &home_location)
-            .raw("work_location", &work_location)
-            .raw("manager", &manager)
-            .raw("team", &team)
-            .raw("pay_group", &pay_group)
-            .val("ssn", &sensitive.then_some(&p.ssn))
-            .choice("gender", p.gender)
-            .choice("ethnicity", p.ethnicity)
-            .choice("marital_status", p.marital_status)
-            .time("date_of_birth", Some(p.date_of_birth))
-            .time("hire_date", Some(p.hire_date))
-            .time("start_date", Some(p.start_date))
-            .time("remote_created_at", Some(p.created_at))
-            .choice("employment_status", p.status)
-            .time("termination_date", p.termination_date)
-            .val(
-                "avatar",
-                &format!("https://avatars.sandbox.invalid/{}.png", p.remote_id),
-            )
-            .raw(
-                "custom_fields",
-                r#"{"t_shirt_size":"M","allergies":"peanuts"}"#,
-            )
-            .val("remote_was_deleted", &p.deleted)
-            .raw(
-                "field_mappings",
-                r#"{"organization_defined_targets":{},"linked_account_defined_targets":{}}"#,
-            )
-            .raw("remote_data", &remote_data);
-        o.finish()
+        Relations {
+            manager,
+            team,
+            work_location,
+            home_location,
+            groups,
+            employments,
+            company,
+            pay_group,
+        }
     }
 
     fn pay_group(&self) -> String {
@@ -540,4 +556,16 @@ struct LocationFields {
 
 pub fn parse_uuid(raw: &str) -> Option<uuid::Uuid> {
     uuid::Uuid::parse_str(raw).ok()
+}
+
+/// An employee's links, as JSON: ids or expanded objects.
+struct Relations {
+    manager: String,
+    team: String,
+    work_location: String,
+    home_location: String,
+    groups: String,
+    employments: String,
+    company: String,
+    pay_group: String,
 }

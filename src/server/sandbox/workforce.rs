@@ -415,35 +415,13 @@ impl Workforce {
 
     pub fn person(&self, i: u64) -> Person {
         let r = |salt: u64| self.rnd(i, salt);
-        let hostile = i % 997 == 13;
-        let control = i % 997 == 41;
-        // Every 50th person exists under the same name and email in each HR system of the
-        // organisation, as people do who appear in two divisions' systems.
-        let name_seed = if i % 50 == 7 { i } else { r(1) };
-        let first = if control {
-            CONTROL_FIRST.to_owned()
-        } else if hostile {
-            HOSTILE_FIRST[(i / 997) as usize % HOSTILE_FIRST.len()].to_owned()
-        } else {
-            FIRST[(mix(name_seed) % FIRST.len() as u64) as usize].to_owned()
-        };
-        let last = if control {
-            CONTROL_LAST.to_owned()
-        } else {
-            LAST[(mix(name_seed ^ 0xABCD) % LAST.len() as u64) as usize].to_owned()
-        };
-        let preferred_name = (!control && r(3) % 10 == 0)
-            .then(|| FIRST[(r(4) % FIRST.len() as u64) as usize].to_owned());
+        let Names {
+            first,
+            last,
+            preferred_name,
+            local,
+        } = self.names(i);
         let display_full_name = format!("{} {}", preferred_name.as_deref().unwrap_or(&first), last);
-        let hired_in = self.hired_in(i);
-        let local = format!("{}.{}", ascii_fold(&first), ascii_fold(&last));
-        let local = if local.len() < 3 || local.starts_with('.') || local.ends_with('.') {
-            format!("staff{}", 10_000 + i)
-        } else if i % 50 == 7 {
-            local
-        } else {
-            format!("{local}{i}")
-        };
         let work_email = (r(5) % 40 != 0).then(|| format!("{local}@{}", self.domain));
 
         let manager = (i > 0).then(|| (i - 1) / FANOUT);
@@ -453,70 +431,18 @@ impl Workforce {
             _ => ancestor_at(i, 2),
         };
         let department = if i == 0 { 1 } else { ancestor_at(i, 1) };
-
+        let hired_in = self.hired_in(i);
         let created_at = self.generation_time(hired_in);
-        let start_date = if hired_in > 0 {
-            day(created_at) + Duration::days((r(6) % 21) as i64 - 7)
-        } else {
-            match r(7) % 100 {
-                // Recent joiners and pending hires relative to link time.
-                0..=3 => day(self.linked_at) - Duration::days((r(8) % 30) as i64),
-                4 => day(self.linked_at) + Duration::days(1 + (r(8) % 40) as i64),
-                _ => day(self.linked_at) - Duration::days(30 + (r(8) % 2900) as i64),
-            }
-        };
-        let mut status = if start_date > self.linked_at.max(created_at) {
-            "PENDING"
-        } else {
-            "ACTIVE"
-        };
-        let mut termination_date = None;
-        if hired_in == 0 && i > 0 && r(9) % 100 < 4 {
-            status = "INACTIVE";
-            termination_date = Some(day(self.linked_at) - Duration::days((r(10) % 400) as i64));
-        }
-        let mut deleted = false;
-        let mut modified_at = created_at;
-        let mut title_generation = 0;
-        for g in (hired_in + 1)..=self.generation() {
-            let Some(change) = self.change(i, g) else {
-                continue;
-            };
-            if deleted {
-                break;
-            }
-            modified_at = self.generation_time(g);
-            match change {
-                Change::Edit => title_generation = g,
-                Change::Leave if termination_date.is_none() => {
-                    status = "INACTIVE";
-                    termination_date = Some(day(modified_at));
-                }
-                Change::Leave => title_generation = g,
-                Change::Delete => deleted = true,
-            }
-        }
+        let Employment {
+            start_date,
+            status,
+            termination_date,
+            deleted,
+            modified_at,
+            title_generation,
+        } = self.employment(i, hired_in, created_at);
 
-        let dob = Utc
-            .with_ymd_and_hms(
-                1960 + (r(11) % 45) as i32,
-                1 + (r(12) % 12) as u32,
-                1 + (r(13) % 28) as u32,
-                0,
-                0,
-                0,
-            )
-            .single()
-            .expect("valid date");
-        let title = if control {
-            CONTROL_TITLE.to_owned()
-        } else if hostile {
-            "<img src=x onerror=alert('title')> Manager".to_owned()
-        } else if depth(i) == 1 {
-            format!("Head of {}", Self::department_name(department))
-        } else {
-            TITLES[(mix(r(14) ^ title_generation as u64) % TITLES.len() as u64) as usize].to_owned()
-        };
+        let title = self.title(i, department, title_generation);
         let office = (mix(r(15)) % OFFICES.len() as u64) as usize;
 
         Person {
@@ -538,7 +464,7 @@ impl Workforce {
             office,
             start_date,
             hire_date: start_date - Duration::days(14),
-            date_of_birth: dob,
+            date_of_birth: date_of_birth(r(11), r(12), r(13)),
             status,
             termination_date,
             deleted,
@@ -550,27 +476,116 @@ impl Workforce {
                 10 + r(18) % 89,
                 1000 + r(19) % 9000
             ),
-            gender: [
-                "MALE",
-                "FEMALE",
-                "NON-BINARY",
-                "OTHER",
-                "PREFER_NOT_TO_DISCLOSE",
-            ][(r(20) % 5) as usize],
-            ethnicity: [
-                "ASIAN_OR_INDIAN_SUBCONTINENT",
-                "BLACK_OR_AFRICAN_AMERICAN",
-                "HISPANIC_OR_LATINO",
-                "WHITE",
-                "TWO_OR_MORE_RACES",
-                "PREFER_NOT_TO_DISCLOSE",
-            ][(r(21) % 6) as usize],
-            marital_status: ["SINGLE", "MARRIED_FILING_JOINTLY", "HEAD_OF_HOUSEHOLD"]
-                [(r(22) % 3) as usize],
+            gender: GENDERS[(r(20) % GENDERS.len() as u64) as usize],
+            ethnicity: ETHNICITIES[(r(21) % ETHNICITIES.len() as u64) as usize],
+            marital_status: MARITAL_STATUSES[(r(22) % MARITAL_STATUSES.len() as u64) as usize],
             pay_rate: 30_000.0 + (r(23) % 120_000) as f64,
             pay_currency: ["GBP", "EUR", "USD"][(r(24) % 3) as usize],
             created_at,
             modified_at,
+        }
+    }
+
+    /// Their names and the local part of their email addresses. Every 997th person has a name
+    /// built to break naive rendering and a control name the tests look for.
+    fn names(&self, i: u64) -> Names {
+        let r = |salt: u64| self.rnd(i, salt);
+        let hostile = i % 997 == 13;
+        let control = i % 997 == 41;
+        // Every 50th person exists under the same name and email in each HR system of the
+        // organisation, as people do who appear in two divisions' systems.
+        let name_seed = if i % 50 == 7 { i } else { r(1) };
+        let first = if control {
+            CONTROL_FIRST.to_owned()
+        } else if hostile {
+            HOSTILE_FIRST[(i / 997) as usize % HOSTILE_FIRST.len()].to_owned()
+        } else {
+            FIRST[(mix(name_seed) % FIRST.len() as u64) as usize].to_owned()
+        };
+        let last = if control {
+            CONTROL_LAST.to_owned()
+        } else {
+            LAST[(mix(name_seed ^ 0xABCD) % LAST.len() as u64) as usize].to_owned()
+        };
+        let preferred_name = (!control && r(3) % 10 == 0)
+            .then(|| FIRST[(r(4) % FIRST.len() as u64) as usize].to_owned());
+        let local = format!("{}.{}", ascii_fold(&first), ascii_fold(&last));
+        let local = if local.len() < 3 || local.starts_with('.') || local.ends_with('.') {
+            format!("staff{}", 10_000 + i)
+        } else if i % 50 == 7 {
+            local
+        } else {
+            format!("{local}{i}")
+        };
+        Names {
+            first,
+            last,
+            preferred_name,
+            local,
+        }
+    }
+
+    /// Their start, status and end as of the current generation: hired at link time or in a
+    /// later generation, then edited, leaving or deleted by the generations since.
+    fn employment(&self, i: u64, hired_in: usize, created_at: DateTime<Utc>) -> Employment {
+        let r = |salt: u64| self.rnd(i, salt);
+        let start_date = if hired_in > 0 {
+            day(created_at) + Duration::days((r(6) % 21) as i64 - 7)
+        } else {
+            match r(7) % 100 {
+                // Recent joiners and pending hires relative to link time.
+                0..=3 => day(self.linked_at) - Duration::days((r(8) % 30) as i64),
+                4 => day(self.linked_at) + Duration::days(1 + (r(8) % 40) as i64),
+                _ => day(self.linked_at) - Duration::days(30 + (r(8) % 2900) as i64),
+            }
+        };
+        let mut e = Employment {
+            start_date,
+            status: if start_date > self.linked_at.max(created_at) {
+                "PENDING"
+            } else {
+                "ACTIVE"
+            },
+            termination_date: None,
+            deleted: false,
+            modified_at: created_at,
+            title_generation: 0,
+        };
+        if hired_in == 0 && i > 0 && r(9) % 100 < 4 {
+            e.status = "INACTIVE";
+            e.termination_date = Some(day(self.linked_at) - Duration::days((r(10) % 400) as i64));
+        }
+        for g in (hired_in + 1)..=self.generation() {
+            let Some(change) = self.change(i, g) else {
+                continue;
+            };
+            if e.deleted {
+                break;
+            }
+            e.modified_at = self.generation_time(g);
+            match change {
+                Change::Edit => e.title_generation = g,
+                Change::Leave if e.termination_date.is_none() => {
+                    e.status = "INACTIVE";
+                    e.termination_date = Some(day(e.modified_at));
+                }
+                Change::Leave => e.title_generation = g,
+                Change::Delete => e.deleted = true,
+            }
+        }
+        e
+    }
+
+    fn title(&self, i: u64, department: u64, title_generation: usize) -> String {
+        if i % 997 == 41 {
+            CONTROL_TITLE.to_owned()
+        } else if i % 997 == 13 {
+            "<img src=x onerror=alert('title')> Manager".to_owned()
+        } else if depth(i) == 1 {
+            format!("Head of {}", Self::department_name(department))
+        } else {
+            let r = self.rnd(i, 14);
+            TITLES[(mix(r ^ title_generation as u64) % TITLES.len() as u64) as usize].to_owned()
         }
     }
 
@@ -691,4 +706,54 @@ mod tests {
         }
         assert_eq!(w.person(1003).created_at, w.generations[0]);
     }
+}
+
+/// A person's names, as [`Workforce::person`] builds them.
+struct Names {
+    first: String,
+    last: String,
+    preferred_name: Option<String>,
+    /// The local part of their email addresses.
+    local: String,
+}
+
+/// A person's employment, as [`Workforce::person`] builds it.
+struct Employment {
+    start_date: DateTime<Utc>,
+    status: &'static str,
+    termination_date: Option<DateTime<Utc>>,
+    deleted: bool,
+    modified_at: DateTime<Utc>,
+    title_generation: usize,
+}
+
+const GENDERS: [&str; 5] = [
+    "MALE",
+    "FEMALE",
+    "NON-BINARY",
+    "OTHER",
+    "PREFER_NOT_TO_DISCLOSE",
+];
+const ETHNICITIES: [&str; 6] = [
+    "ASIAN_OR_INDIAN_SUBCONTINENT",
+    "BLACK_OR_AFRICAN_AMERICAN",
+    "HISPANIC_OR_LATINO",
+    "WHITE",
+    "TWO_OR_MORE_RACES",
+    "PREFER_NOT_TO_DISCLOSE",
+];
+const MARITAL_STATUSES: [&str; 3] = ["SINGLE", "MARRIED_FILING_JOINTLY", "HEAD_OF_HOUSEHOLD"];
+
+/// A birth date between 1960 and 2004 from three random numbers.
+fn date_of_birth(year: u64, month: u64, day: u64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(
+        1960 + (year % 45) as i32,
+        1 + (month % 12) as u32,
+        1 + (day % 28) as u32,
+        0,
+        0,
+        0,
+    )
+    .single()
+    .expect("valid date")
 }

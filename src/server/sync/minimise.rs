@@ -5,7 +5,9 @@
 use chrono::Datelike;
 
 use crate::domain::field_policy::{Consent, FieldKey};
-use crate::server::merge::models::{Employee, EmploymentStatus, Group, GroupType, Relation, Team};
+use crate::server::merge::models::{
+    Employee, EmploymentStatus, Group, GroupType, Location, Relation, Team,
+};
 use crate::server::model::records::{DepartmentRecord, SkipReason, StaffRecord, TeamRecord};
 use crate::server::model::text::{clean, person_text_and_words};
 
@@ -46,6 +48,54 @@ pub fn department(g: &Group) -> Option<DepartmentRecord> {
     })
 }
 
+/// "Preferred-or-first last", for a record without a display name.
+fn joined_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
+    let joined = [first, last]
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    clean(Some(&joined))
+}
+
+/// Their groups that are departments (or may be: a group Merge did not expand is kept).
+fn department_ids(e: &Employee) -> Vec<String> {
+    e.groups
+        .iter()
+        .filter(|g| {
+            g.expanded()
+                .is_none_or(|g| matches!(g.group_type, Some(GroupType::Department) | None))
+        })
+        .filter_map(|g| g.id().map(str::to_owned))
+        .collect()
+}
+
+/// A status as stored: Merge's value, or the HR system's own word for one Merge does not know.
+fn status_text(s: &EmploymentStatus) -> String {
+    match s {
+        EmploymentStatus::Other(raw) => clean(Some(raw)).unwrap_or_default(),
+        known => known.as_str().to_owned(),
+    }
+}
+
+/// The title of their latest employment still in the HR system.
+fn current_job_title(e: &Employee) -> Option<String> {
+    e.employments
+        .iter()
+        .filter_map(Relation::expanded)
+        .filter(|em| em.remote_was_deleted != Some(true))
+        .max_by_key(|em| em.effective_date)
+        .and_then(|em| clean(em.job_title.as_deref()))
+}
+
+/// An office's country as ISO 3166 alpha-2, which is what Merge sends; anything else is dropped.
+fn country_code(l: &Location) -> Option<String> {
+    clean(l.country.as_deref())
+        .map(|c| c.to_ascii_uppercase())
+        .filter(|c| c.len() == 2)
+}
+
 pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReason> {
     let merge_id = clean(e.id.as_deref()).ok_or(SkipReason::NoId)?;
     let first_name = clean(e.first_name.as_deref());
@@ -53,16 +103,10 @@ pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReas
     let preferred_name = clean(e.preferred_name.as_deref());
     let display_name = clean(e.display_full_name.as_deref())
         .or_else(|| {
-            let joined = [
+            joined_name(
                 preferred_name.as_deref().or(first_name.as_deref()),
                 last_name.as_deref(),
-            ]
-            .iter()
-            .flatten()
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ");
-            clean(Some(&joined))
+            )
         })
         .ok_or(SkipReason::NoName)?;
     let work_email = email(e.work_email.as_deref());
@@ -70,35 +114,16 @@ pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReas
         .allows(FieldKey::PersonalEmail)
         .then(|| email(e.personal_email.as_deref()))
         .flatten();
-    let job_title = if consent.allows(FieldKey::JobTitle) {
-        e.employments
-            .iter()
-            .filter_map(Relation::expanded)
-            .filter(|em| em.remote_was_deleted != Some(true))
-            .max_by_key(|em| em.effective_date)
-            .and_then(|em| clean(em.job_title.as_deref()))
-    } else {
-        None
-    };
-    let department_ids = e
-        .groups
-        .iter()
-        .filter(|g| {
-            g.expanded()
-                .is_none_or(|g| matches!(g.group_type, Some(GroupType::Department) | None))
-        })
-        .filter_map(|g| g.id().map(str::to_owned))
-        .collect();
+    let job_title = consent
+        .allows(FieldKey::JobTitle)
+        .then(|| current_job_title(e))
+        .flatten();
     let office = e.work_location.as_ref();
     let birthday = if consent.allows(FieldKey::Birthday) {
         e.date_of_birth.map(|d| (d.month(), d.day()))
     } else {
         None
     };
-    let status = e.employment_status.as_ref().map(|s| match s {
-        EmploymentStatus::Other(raw) => clean(Some(raw)).unwrap_or_default(),
-        known => known.as_str().to_owned(),
-    });
     let (search, words) = person_text_and_words(
         &[
             Some(display_name.as_str()),
@@ -119,19 +144,15 @@ pub fn minimise(e: &Employee, consent: &Consent) -> Result<StaffRecord, SkipReas
         personal_email,
         job_title,
         team_id: e.team.as_ref().and_then(|t| t.id()).map(str::to_owned),
-        department_ids,
+        department_ids: department_ids(e),
         manager_id: e.manager.as_ref().and_then(|m| m.id()).map(str::to_owned),
         location_id: office.and_then(|l| l.id()).map(str::to_owned),
         city: office
             .and_then(Relation::expanded)
             .and_then(|l| clean(l.city.as_deref())),
-        country: office
-            .and_then(Relation::expanded)
-            .and_then(|l| clean(l.country.as_deref()))
-            .map(|c| c.to_ascii_uppercase())
-            .filter(|c| c.len() == 2),
+        country: office.and_then(Relation::expanded).and_then(country_code),
         start_date: e.start_date.map(|d| d.date_naive()),
-        employment_status: status,
+        employment_status: e.employment_status.as_ref().map(status_text),
         termination_date: e.termination_date.map(|d| d.date_naive()),
         employee_number: consent
             .allows(FieldKey::EmployeeNumber)
