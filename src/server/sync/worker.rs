@@ -17,14 +17,35 @@ use crate::server::store::{audiences, derived, tokens};
 /// Jobs that heartbeat less often than this are considered abandoned by a stopped worker.
 pub const STALE_AFTER_SECS: i64 = 300;
 
-/// Claims and runs one job, if any is due. Returns its id.
-pub async fn run_one(ctx: &SyncContext) -> Result<Option<Uuid>, ServerError> {
+/// A job a worker ran.
+#[derive(Debug, Clone, Copy)]
+pub struct Worked {
+    pub job: Uuid,
+    /// How long the word index took to catch up after it. The job's people were searchable
+    /// before that (through the staff table), so it is not part of the sync's time.
+    pub index_catch_up: Duration,
+}
+
+/// Claims and runs one job, if any is due, exactly as a running worker does.
+pub async fn run_one(ctx: &SyncContext) -> Result<Option<Worked>, ServerError> {
     let Some(job) = jobs::claim(&ctx.pool, &ctx.worker, STALE_AFTER_SECS).await? else {
         return Ok(None);
     };
+    work_on(ctx, job).await.map(Some)
+}
+
+/// What a worker does with a job it claimed: runs it and folds it in, then brings the word
+/// index up to date, whether or not the job succeeded.
+async fn work_on(ctx: &SyncContext, job: jobs::Job) -> Result<Worked, ServerError> {
     let id = job.id;
-    run_and_refresh(ctx, job).await?;
-    Ok(Some(id))
+    let outcome = run_and_refresh(ctx, job).await;
+    let started = std::time::Instant::now();
+    catch_up_index(ctx).await;
+    let index_catch_up = started.elapsed();
+    outcome.map(|()| Worked {
+        job: id,
+        index_catch_up,
+    })
 }
 
 /// Runs a job, then folds what it wrote into the derived values (`store::derived`: duplicate
@@ -36,12 +57,13 @@ async fn run_and_refresh(ctx: &SyncContext, job: jobs::Job) -> Result<(), Server
         release_after_outage(ctx, id).await;
         return Err(err);
     }
-    let account: Option<Uuid> =
-        sqlx::query_scalar("SELECT account_id FROM connections WHERE id = $1")
-            .bind(connection)
-            .fetch_optional(&ctx.pool)
-            .await
-            .context("finding a synced connection's account")?;
+    let account = sqlx::query_scalar!(
+        "SELECT account_id FROM connections WHERE id = $1",
+        connection,
+    )
+    .fetch_optional(&ctx.pool)
+    .await
+    .context("finding a synced connection's account")?;
     if let Some(account) = account {
         derived::refresh_after_sync(&ctx.pool, account, connection).await?;
         audiences::refresh_dynamic(&ctx.pool, account).await?;
@@ -100,13 +122,13 @@ async fn release_after_outage(ctx: &SyncContext, job: Uuid) {
 
 /// Queues incremental syncs for connections whose data is older than `interval`.
 pub async fn schedule_due(ctx: &SyncContext, interval: Duration) -> Result<u64, ServerError> {
-    let due: Vec<Uuid> = sqlx::query_scalar(
+    let due = sqlx::query_scalar!(
         "SELECT id FROM connections
          WHERE category = 'hris' AND status IN ('healthy', 'needs_attention')
            AND data_as_of IS NOT NULL
            AND data_as_of < now() - make_interval(secs => $1)",
+        interval.as_secs_f64(),
     )
-    .bind(interval.as_secs_f64())
     .fetch_all(&ctx.pool)
     .await
     .context("finding connections due for a sync")?;
@@ -138,10 +160,9 @@ pub fn spawn(
                             Ok(Some(job)) => {
                                 let ctx = ctx.clone();
                                 running.spawn(async move {
-                                    if let Err(err) = run_and_refresh(&ctx, job).await {
+                                    if let Err(err) = work_on(&ctx, job).await {
                                         tracing::error!(error = %err, "sync job failed");
                                     }
-                                    catch_up_index(&ctx).await;
                                 });
                             }
                             Ok(None) => break,
