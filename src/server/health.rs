@@ -8,7 +8,7 @@ use sqlx::PgPool;
 pub async fn healthz(State(pool): State<PgPool>) -> (StatusCode, Json<Value>) {
     let db = tokio::time::timeout(
         std::time::Duration::from_secs(3),
-        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&pool),
+        sqlx::query_scalar!(r#"SELECT 1 AS "one!""#).fetch_one(&pool),
     )
     .await;
     match db {

@@ -72,11 +72,13 @@ pub async fn demo(pool: &PgPool) -> Result<(), ServerError> {
 }
 
 async fn account_named(pool: &PgPool, name: &str) -> Result<Option<Uuid>, ServerError> {
-    sqlx::query_scalar("SELECT id FROM accounts WHERE name = $1 ORDER BY created_at LIMIT 1")
-        .bind(name)
-        .fetch_optional(pool)
-        .await
-        .context("finding a demo account")
+    sqlx::query_scalar!(
+        "SELECT id FROM accounts WHERE name = $1 ORDER BY created_at LIMIT 1",
+        name,
+    )
+    .fetch_optional(pool)
+    .await
+    .context("finding a demo account")
 }
 
 pub fn print_logins(public_url: &str) {

@@ -45,12 +45,14 @@ pub async fn details(
         return Ok(None);
     };
     let history = jobs::history(pool, c.id, HISTORY_LIMIT).await?;
-    let (syncs, added, updated, removed): (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*), coalesce(sum(added), 0), coalesce(sum(updated), 0), coalesce(sum(removed), 0)
-         FROM sync_jobs WHERE connection_id = $1 AND created_at >= $2 AND state <> 'queued'",
+    let changes = sqlx::query_as!(
+        ChangeTotals,
+        r#"SELECT count(*) AS "syncs!", coalesce(sum(added), 0) AS "added!",
+             coalesce(sum(updated), 0) AS "updated!", coalesce(sum(removed), 0) AS "removed!"
+         FROM sync_jobs WHERE connection_id = $1 AND created_at >= $2 AND state <> 'queued'"#,
+        c.id,
+        c.consented_at,
     )
-    .bind(c.id)
-    .bind(c.consented_at)
     .fetch_one(pool)
     .await
     .context("totalling changes since consent")?;
@@ -58,12 +60,7 @@ pub async fn details(
     let (held, held_total) = removals::held(pool, account_id, c.id).await?;
     Ok(Some(ConnectionDetails {
         connection: views::view(pool, &c).await?,
-        changes: ChangeTotals {
-            syncs,
-            added,
-            updated,
-            removed,
-        },
+        changes,
         history: history.iter().map(record).collect(),
         removals,
         removals_total,

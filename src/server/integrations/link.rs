@@ -15,6 +15,7 @@ use crate::server::auth::guard::encode_component;
 use crate::server::error::{Context, ServerError};
 use crate::server::merge::client::EndUser;
 use crate::server::merge::error::MergeError;
+use crate::server::merge::models::AccountTokenResponse;
 use crate::server::secret::Secret;
 use crate::server::state::AppState;
 use crate::server::store::audit::Actor;
@@ -119,18 +120,18 @@ async fn hand_off(
         AppError::Unavailable("Signing in with this system is not available for your account yet. Contact &Open support.".into())
     })?;
     let id = Uuid::new_v4();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO pending_links (id, account_id, user_id, integration_slug, integration_name, label, consent, origin_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        id,
+        user.account_id,
+        user.user_id,
+        slug,
+        name,
+        label,
+        sqlx::types::Json(consent) as _,
+        origin_id,
     )
-    .bind(id)
-    .bind(user.account_id)
-    .bind(user.user_id)
-    .bind(slug)
-    .bind(name)
-    .bind(label)
-    .bind(sqlx::types::Json(consent))
-    .bind(origin_id)
     .execute(&state.pool)
     .await
     .map_err(ServerError::from)?;
@@ -157,13 +158,13 @@ pub async fn complete(
             "This sign-in has expired or was already finished. Start again from Connect new integration.".into(),
         )
     };
-    let pending_exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM pending_links
-         WHERE id = $1 AND account_id = $2 AND created_at > now() - make_interval(hours => $3))",
+    let pending_exists = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pending_links
+         WHERE id = $1 AND account_id = $2 AND created_at > now() - make_interval(hours => $3)) AS "exists!""#,
+        pending,
+        user.account_id,
+        PENDING_HOURS,
     )
-    .bind(pending)
-    .bind(user.account_id)
-    .bind(PENDING_HOURS)
     .fetch_one(&state.pool)
     .await
     .context("finding a pending link")?;
@@ -172,37 +173,12 @@ pub async fn complete(
     }
     // Exchanged before the hand-off is claimed, so a token Merge refuses (or an outage) leaves
     // the hand-off in place to be finished with the right token.
-    let account = state
-        .merge
-        .exchange_public_token(public_token)
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "public token exchange failed");
-            let message =
-                "The sign-in could not be confirmed. Start again from Connect new integration.";
-            match e {
-                MergeError::Status { status, .. } if status.is_client_error() => {
-                    AppError::invalid("public_token", message)
-                }
-                _ => AppError::Unavailable(message.into()),
-            }
-        })?;
-    type Row = (String, String, String, sqlx::types::Json<Consent>, String);
-    let row: Option<Row> = sqlx::query_as(
-        "DELETE FROM pending_links
-         WHERE id = $1 AND account_id = $2 AND created_at > now() - make_interval(hours => $3)
-         RETURNING integration_slug, integration_name, label, consent, origin_id",
-    )
-    .bind(pending)
-    .bind(user.account_id)
-    .bind(PENDING_HOURS)
-    .fetch_optional(&state.pool)
-    .await
-    .context("claiming a pending link")?;
-    let Some((slug, name, label, consent, origin_id)) = row else {
+    let account = exchange(state, public_token).await?;
+    let Some(link) = claim(state, user, pending).await? else {
         return Err(expired());
     };
-    let id = origin_id
+    let id = link
+        .origin_id
         .rsplit_once("_conn_")
         .and_then(|(_, c)| Uuid::parse_str(c).ok())
         .unwrap_or_else(Uuid::new_v4);
@@ -216,14 +192,14 @@ pub async fn complete(
         NewConnection {
             id,
             account_id: user.account_id,
-            integration_slug: &slug,
-            integration_name: &name,
-            label: &label,
+            integration_slug: &link.integration_slug,
+            integration_name: &link.integration_name,
+            label: &link.label,
             tenant: None,
-            origin_id: &origin_id,
+            origin_id: &link.origin_id,
             merge_account_id: account.id.as_deref(),
             account_token: &Secret::new(account.account_token.clone()),
-            consent: &consent.0,
+            consent: &link.consent.0,
             consented_by: user.user_id,
             first_sync: if existed {
                 JobKind::Relink
@@ -235,4 +211,55 @@ pub async fn complete(
     )
     .await
     .map_err(AppError::from)
+}
+
+/// Exchanges Link's public token for the linked account's token.
+async fn exchange(state: &AppState, public_token: &str) -> Result<AccountTokenResponse, AppError> {
+    state
+        .merge
+        .exchange_public_token(public_token)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "public token exchange failed");
+            let message =
+                "The sign-in could not be confirmed. Start again from Connect new integration.";
+            match e {
+                MergeError::Status { status, .. } if status.is_client_error() => {
+                    AppError::invalid("public_token", message)
+                }
+                _ => AppError::Unavailable(message.into()),
+            }
+        })
+}
+
+/// A started hand-off, as `hand_off` stored it.
+struct PendingLink {
+    integration_slug: String,
+    integration_name: String,
+    label: String,
+    consent: ConsentJson,
+    origin_id: String,
+}
+
+type ConsentJson = sqlx::types::Json<Consent>;
+
+/// Takes the hand-off, if it is still live, so it is finished only once.
+async fn claim(
+    state: &AppState,
+    user: &CurrentUser,
+    pending: Uuid,
+) -> Result<Option<PendingLink>, ServerError> {
+    sqlx::query_as!(
+        PendingLink,
+        r#"DELETE FROM pending_links
+         WHERE id = $1 AND account_id = $2 AND created_at > now() - make_interval(hours => $3)
+         RETURNING integration_slug, integration_name, label, consent AS "consent: ConsentJson",
+             origin_id"#,
+        pending,
+        user.account_id,
+        PENDING_HOURS,
+    )
+    .fetch_optional(&state.pool)
+    .await
+    .context("claiming a pending link")
 }

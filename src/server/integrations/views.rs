@@ -46,8 +46,7 @@ pub async fn view(pool: &PgPool, c: &Connection) -> Result<ConnectionView, Serve
     let running = progress.as_ref().is_some_and(|p| p.phase.is_running());
     let consented_by: Option<String> = match c.consented_by {
         Some(u) => {
-            sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
-                .bind(u)
+            sqlx::query_scalar!("SELECT name FROM users WHERE id = $1", u)
                 .fetch_optional(pool)
                 .await?
         }

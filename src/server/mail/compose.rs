@@ -5,7 +5,7 @@ use sqlx::PgPool;
 
 use super::outbox::{self, NewMail};
 use crate::domain::field_policy::BLOCKED;
-use crate::domain::integration::people;
+use crate::domain::integration::{MissingAccess, Reach, people};
 use crate::domain::numbers::grouped;
 use crate::pages::help_guide::guide_path;
 use crate::server::error::{Context, ServerError};
@@ -51,14 +51,15 @@ pub async fn first_sync_finished(
     let Some(user) = connection.consented_by else {
         return Ok(());
     };
-    let recipient: Option<(String, String)> =
-        sqlx::query_as("SELECT email, name FROM users WHERE id = $1 AND account_id = $2")
-            .bind(user)
-            .bind(connection.account_id)
-            .fetch_optional(pool)
-            .await
-            .context("finding who connected")?;
-    let Some((email, name)) = recipient else {
+    let recipient = sqlx::query!(
+        "SELECT email, name FROM users WHERE id = $1 AND account_id = $2",
+        user,
+        connection.account_id,
+    )
+    .fetch_optional(pool)
+    .await
+    .context("finding who connected")?;
+    let Some(recipient) = recipient else {
         return Ok(());
     };
     let system = &connection.integration_name;
@@ -73,71 +74,16 @@ pub async fn first_sync_finished(
         ),
         (None, false) => format!("{system} is connected: {} synced", people(reach.synced)),
     };
-    let fields: Vec<&str> = connection
-        .consent
-        .enabled_fields()
-        .map(|f| f.label)
-        .collect();
-    let blocked: Vec<&str> = BLOCKED.iter().map(|b| b.label).collect();
     let body = if failed {
-        format!(
-            "Hello {name},\n\n\
-             The first sync of {named} did not finish: {error}\n\n\
-             Nothing was lost. Open Integrations to retry or relink:\n{public_url}/integrations\n\n\
-             — &Open HR Connectors\n",
-            named = named(connection),
-            error = job.error.as_deref().unwrap_or("an unexpected error."),
-        )
+        failure_body(&recipient.name, connection, job, public_url)
     } else {
-        let mut difference = String::new();
-        for line in reach.reasons() {
-            difference.push_str(&format!("  - {line}\n"));
-        }
-        let access = match &missing {
-            None => String::new(),
-            Some(m) => {
-                let empty = if m.empty_filters.is_empty() {
-                    "No filter is empty yet, but some details may be missing.".to_owned()
-                } else {
-                    format!(
-                        "Until this is fixed, these filters find no one from {system}: {}.",
-                        m.empty_filters.join(", ")
-                    )
-                };
-                format!(
-                    "Some data is missing. {system} did not give Merge everything it asked for:\n  {problem}\n\
-                     {empty}\n\
-                     Ask your {system} admin to grant the missing permissions (the guide lists them):\n\
-                     {public_url}{guide}\n\
-                     Then choose \"Resync now\" on the connection to check again:\n\
-                     {public_url}/integrations/{id}\n\n",
-                    problem = m.problem,
-                    guide = guide_path(&connection.integration_slug),
-                    id = connection.id,
-                )
-            }
-        };
-        format!(
-            "Hello {name},\n\n\
-             {named} is connected to &Open and its first sync has finished.\n\n\
-             {access}\
-             People synced: {synced}\n\
-             Campaigns can choose: {recipients}\n\
-             {difference}\
-             {skipped}\n\n\
-             Fields shared: {fields}\n\
-             Never requested: {blocked}\n\n\
-             Next: start a campaign and choose its recipients from this staff list:\n\
-             {public_url}/campaigns?new\n\
-             See the people:\n\
-             {public_url}/people\n\n\
-             — &Open HR Connectors\n",
-            named = named(connection),
-            synced = grouped(reach.synced),
-            recipients = grouped(reach.recipients),
-            skipped = skip_lines(job),
-            fields = fields.join(", "),
-            blocked = blocked.join(", "),
+        success_body(
+            &recipient.name,
+            connection,
+            job,
+            &reach,
+            missing.as_ref(),
+            public_url,
         )
     };
     outbox::enqueue(
@@ -145,11 +91,91 @@ pub async fn first_sync_finished(
         NewMail {
             account_id: connection.account_id,
             dedupe_key: &format!("first-sync:{}", job.id),
-            to: &email,
+            to: &recipient.email,
             subject: &subject,
             body: &body,
         },
     )
     .await?;
     Ok(())
+}
+
+fn failure_body(name: &str, connection: &Connection, job: &Job, public_url: &str) -> String {
+    format!(
+        "Hello {name},\n\n\
+         The first sync of {named} did not finish: {error}\n\n\
+         Nothing was lost. Open Integrations to retry or relink:\n{public_url}/integrations\n\n\
+         — &Open HR Connectors\n",
+        named = named(connection),
+        error = job.error.as_deref().unwrap_or("an unexpected error."),
+    )
+}
+
+fn success_body(
+    name: &str,
+    connection: &Connection,
+    job: &Job,
+    reach: &Reach,
+    missing: Option<&MissingAccess>,
+    public_url: &str,
+) -> String {
+    let mut difference = String::new();
+    for line in reach.reasons() {
+        difference.push_str(&format!("  - {line}\n"));
+    }
+    let access = missing.map_or_else(String::new, |m| {
+        missing_access_note(connection, m, public_url)
+    });
+    let fields: Vec<&str> = connection
+        .consent
+        .enabled_fields()
+        .map(|f| f.label)
+        .collect();
+    let blocked: Vec<&str> = BLOCKED.iter().map(|b| b.label).collect();
+    format!(
+        "Hello {name},\n\n\
+         {named} is connected to &Open and its first sync has finished.\n\n\
+         {access}\
+         People synced: {synced}\n\
+         Campaigns can choose: {recipients}\n\
+         {difference}\
+         {skipped}\n\n\
+         Fields shared: {fields}\n\
+         Never requested: {blocked}\n\n\
+         Next: start a campaign and choose its recipients from this staff list:\n\
+         {public_url}/campaigns?new\n\
+         See the people:\n\
+         {public_url}/people\n\n\
+         — &Open HR Connectors\n",
+        named = named(connection),
+        synced = grouped(reach.synced),
+        recipients = grouped(reach.recipients),
+        skipped = skip_lines(job),
+        fields = fields.join(", "),
+        blocked = blocked.join(", "),
+    )
+}
+
+/// What the HR system withheld, and how the admin gets it granted.
+fn missing_access_note(connection: &Connection, m: &MissingAccess, public_url: &str) -> String {
+    let system = &connection.integration_name;
+    let empty = if m.empty_filters.is_empty() {
+        "No filter is empty yet, but some details may be missing.".to_owned()
+    } else {
+        format!(
+            "Until this is fixed, these filters find no one from {system}: {}.",
+            m.empty_filters.join(", ")
+        )
+    };
+    format!(
+        "Some data is missing. {system} did not give Merge everything it asked for:\n  {problem}\n\
+         {empty}\n\
+         Ask your {system} admin to grant the missing permissions (the guide lists them):\n\
+         {public_url}{guide}\n\
+         Then choose \"Resync now\" on the connection to check again:\n\
+         {public_url}/integrations/{id}\n\n",
+        problem = m.problem,
+        guide = guide_path(&connection.integration_slug),
+        id = connection.id,
+    )
 }

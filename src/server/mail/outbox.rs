@@ -49,17 +49,17 @@ async fn insert(
     body_text: &str,
     body_sealed: Option<&str>,
 ) -> Result<bool, ServerError> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "INSERT INTO mail_outbox (id, account_id, dedupe_key, to_address, subject, body_text, body_sealed)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+        id,
+        mail.account_id,
+        mail.dedupe_key,
+        mail.to,
+        mail.subject,
+        body_text,
+        body_sealed,
     )
-    .bind(id)
-    .bind(mail.account_id)
-    .bind(mail.dedupe_key)
-    .bind(mail.to)
-    .bind(mail.subject)
-    .bind(body_text)
-    .bind(body_sealed)
     .execute(db)
     .await
     .context("queueing mail")?
@@ -94,7 +94,6 @@ pub struct OutboxMessage {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
 struct StoredMessage {
     id: Uuid,
     to_address: String,
@@ -121,12 +120,13 @@ pub async fn list(
     limit: i64,
     private_links: PrivateLinks,
 ) -> Result<Vec<OutboxMessage>, ServerError> {
-    let rows: Vec<StoredMessage> = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        StoredMessage,
         "SELECT id, to_address, subject, body_text, body_sealed, created_at, sent_at
          FROM mail_outbox WHERE account_id = $1 ORDER BY created_at DESC LIMIT $2",
+        account_id,
+        limit,
     )
-    .bind(account_id)
-    .bind(limit)
     .fetch_all(pool)
     .await
     .context("listing the outbox")?;
@@ -189,24 +189,25 @@ pub async fn deliver_due(
     mailer: &Mailer,
 ) -> Result<usize, ServerError> {
     let mut tx = pool.begin().await.context("starting mail delivery")?;
-    let due: Vec<(Uuid, String, String, String, Option<String>, i32)> = sqlx::query_as(
+    let due = sqlx::query!(
         "SELECT id, to_address, subject, body_text, body_sealed, attempts FROM mail_outbox
          WHERE sent_at IS NULL AND next_attempt_at <= now() AND attempts < 10
-         ORDER BY created_at LIMIT 20 FOR UPDATE SKIP LOCKED",
+         ORDER BY created_at LIMIT 20 FOR UPDATE SKIP LOCKED"
     )
     .fetch_all(&mut *tx)
     .await
     .context("claiming mail")?;
     let mut sent = 0;
-    for (id, to, subject, body, sealed, attempts) in due {
-        let body = open_body(secrets, id, body, sealed.as_deref());
+    for m in due {
+        let (id, attempts) = (m.id, m.attempts);
+        let body = open_body(secrets, id, m.body_text, m.body_sealed.as_deref());
         let result = match body {
             Err(e) => Err(e.to_string()),
-            Ok(body) => match to.parse::<Mailbox>() {
+            Ok(body) => match m.to_address.parse::<Mailbox>() {
                 Ok(to) => match Message::builder()
                     .from(mailer.from.clone())
                     .to(to)
-                    .subject(subject)
+                    .subject(m.subject)
                     .body(body)
                 {
                     Ok(message) => mailer
@@ -222,23 +223,27 @@ pub async fn deliver_due(
         };
         match result {
             Ok(()) => {
-                sqlx::query("UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .context("marking mail sent")?;
+                sqlx::query!(
+                    "UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1,
+                         last_error = NULL
+                     WHERE id = $1",
+                    id,
+                )
+                .execute(&mut *tx)
+                .await
+                .context("marking mail sent")?;
                 sent += 1;
             }
             Err(err) => {
                 tracing::warn!(mail = %id, attempt = attempts + 1, error = %err, "mail delivery failed; will retry");
-                sqlx::query(
+                sqlx::query!(
                     "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2,
                          next_attempt_at = now() + make_interval(secs => $3)
                      WHERE id = $1",
+                    id,
+                    &err,
+                    30.0 * 2f64.powi(attempts.min(8)),
                 )
-                .bind(id)
-                .bind(&err)
-                .bind(30.0 * 2f64.powi(attempts.min(8)))
                 .execute(&mut *tx)
                 .await
                 .context("rescheduling mail")?;

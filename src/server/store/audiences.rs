@@ -3,12 +3,12 @@
 //! and not excluded. Dynamic audiences are re-evaluated after every sync, recording who joined
 //! and who left.
 
-use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, PgPool};
+use chrono::Utc;
+use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::campaigns::{self, ELIGIBLE, NOT_EXCLUDED};
-use super::staff_query::{self, PERSON, like_escape};
+use super::campaigns::{self, recipients_query};
+use super::staff_query::{self, like_escape};
 use crate::domain::campaign::{
     AudienceDiff, AudienceKind, CampaignDetails, Person, RECIPIENTS_PAGE, RecipientsPage,
 };
@@ -30,14 +30,14 @@ async fn set_audience(
 ) -> Result<bool, ServerError> {
     let (connections, ids) = PersonKey::columns(keys.iter().map(String::as_str));
     let mut tx = pool.begin().await.context("starting to save an audience")?;
-    let found = sqlx::query(
+    let found = sqlx::query!(
         "UPDATE campaigns SET audience_kind = $3, audience_filter = $4, evaluated_at = now()
          WHERE account_id = $1 AND id = $2",
+        account_id,
+        campaign_id,
+        kind.as_str(),
+        filter.map(sqlx::types::Json) as _,
     )
-    .bind(account_id)
-    .bind(campaign_id)
-    .bind(kind.as_str())
-    .bind(filter.map(sqlx::types::Json))
     .execute(&mut *tx)
     .await
     .context("saving an audience")?
@@ -46,28 +46,32 @@ async fn set_audience(
     if !found {
         return Ok(false);
     }
-    for sql in [
+    sqlx::query!(
         "DELETE FROM campaign_members WHERE campaign_id = $1",
+        campaign_id
+    )
+    .execute(&mut *tx)
+    .await
+    .context("clearing an audience")?;
+    sqlx::query!(
         "DELETE FROM campaign_changes WHERE campaign_id = $1",
-    ] {
-        sqlx::query(sql)
-            .bind(campaign_id)
-            .execute(&mut *tx)
-            .await
-            .context("clearing an audience")?;
-    }
-    sqlx::query(
+        campaign_id
+    )
+    .execute(&mut *tx)
+    .await
+    .context("clearing an audience")?;
+    sqlx::query!(
         "INSERT INTO campaign_members (campaign_id, connection_id, merge_id)
          SELECT $1, s.connection_id, s.merge_id
          FROM UNNEST($3::uuid[], $4::text[]) AS k(connection_id, merge_id)
          JOIN staff s ON s.connection_id = k.connection_id AND s.merge_id = k.merge_id
          WHERE s.account_id = $2
          ON CONFLICT DO NOTHING",
+        campaign_id,
+        account_id,
+        &connections,
+        &ids,
     )
-    .bind(campaign_id)
-    .bind(account_id)
-    .bind(connections)
-    .bind(ids)
     .execute(&mut *tx)
     .await
     .context("storing an audience")?;
@@ -105,79 +109,94 @@ pub async fn save(
     Ok(saved)
 }
 
+/// A dynamic audience's filter as stored, compared as stored when its refresh is saved.
+type StoredFilter = sqlx::types::Json<serde_json::Value>;
+
 /// Re-evaluates every open dynamic audience of the account, recording who joined and left.
 /// Returns how many campaigns were re-evaluated.
 pub async fn refresh_dynamic(pool: &PgPool, account_id: Uuid) -> Result<usize, ServerError> {
-    type Stored = sqlx::types::Json<serde_json::Value>;
-    let dynamic: Vec<(Uuid, Stored)> = sqlx::query_as(
-        "SELECT id, audience_filter FROM campaigns
+    let dynamic = sqlx::query!(
+        r#"SELECT id, audience_filter AS "audience_filter!: StoredFilter" FROM campaigns
          WHERE account_id = $1 AND audience_kind = 'dynamic' AND archived_at IS NULL
-           AND audience_filter IS NOT NULL",
+           AND audience_filter IS NOT NULL"#,
+        account_id,
     )
-    .bind(account_id)
     .fetch_all(pool)
     .await
     .context("finding dynamic audiences")?;
     let mut refreshed = 0;
-    for (id, stored) in &dynamic {
-        let filter: StaffFilter = serde_json::from_value(stored.0.clone()).map_err(|e| {
-            ServerError::Internal(format!("campaign {id} has an unreadable filter: {e}"))
-        })?;
-        let keys = staff_query::all_keys(pool, account_id, &filter).await?;
-        let (connections, ids) = PersonKey::columns(keys.iter().map(String::as_str));
-        let now = Utc::now();
-        let mut tx = pool
-            .begin()
-            .await
-            .context("starting to refresh an audience")?;
-        // The campaign row first, as saving takes it, so the two never wait for each other in
-        // opposite orders; and only if the filter is still the one the keys came from: an
-        // audience saved meanwhile is newer than this refresh.
-        let current = sqlx::query(
-            "UPDATE campaigns SET evaluated_at = $3
-             WHERE id = $1 AND account_id = $2 AND audience_kind = 'dynamic'
-               AND archived_at IS NULL AND audience_filter = $4",
-        )
-        .bind(id)
-        .bind(account_id)
-        .bind(now)
-        .bind(stored)
-        .execute(&mut *tx)
-        .await
-        .context("stamping an audience")?
-        .rows_affected()
-            == 1;
-        if !current {
-            continue;
+    for campaign in &dynamic {
+        if refresh_one(pool, account_id, campaign.id, &campaign.audience_filter).await? {
+            refreshed += 1;
         }
-        sqlx::query(
-            "WITH fresh AS (SELECT * FROM UNNEST($2::uuid[], $3::text[]) AS f(connection_id, merge_id)),
-             gone AS (
-                 DELETE FROM campaign_members m WHERE m.campaign_id = $1 AND NOT EXISTS (
-                     SELECT 1 FROM fresh f WHERE f.connection_id = m.connection_id AND f.merge_id = m.merge_id)
-                 RETURNING m.connection_id, m.merge_id),
-             came AS (
-                 INSERT INTO campaign_members (campaign_id, connection_id, merge_id)
-                 SELECT $1, connection_id, merge_id FROM fresh
-                 ON CONFLICT DO NOTHING
-                 RETURNING connection_id, merge_id)
-             INSERT INTO campaign_changes (campaign_id, evaluated_at, connection_id, merge_id, joined)
-             SELECT $1, $4, connection_id, merge_id, false FROM gone
-             UNION ALL SELECT $1, $4, connection_id, merge_id, true FROM came",
-        )
-        .bind(id)
-        .bind(connections)
-        .bind(ids)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .context("refreshing an audience")?;
-        tx.commit()
-            .await
-            .context("committing an audience refresh")?;
-        refreshed += 1;
     }
     Ok(refreshed)
+}
+
+/// Re-evaluates one dynamic audience from its stored filter; false when an audience saved
+/// meanwhile replaced that filter.
+async fn refresh_one(
+    pool: &PgPool,
+    account_id: Uuid,
+    id: Uuid,
+    stored: &StoredFilter,
+) -> Result<bool, ServerError> {
+    let filter: StaffFilter = serde_json::from_value(stored.0.clone()).map_err(|e| {
+        ServerError::Internal(format!("campaign {id} has an unreadable filter: {e}"))
+    })?;
+    let keys = staff_query::all_keys(pool, account_id, &filter).await?;
+    let (connections, ids) = PersonKey::columns(keys.iter().map(String::as_str));
+    let now = Utc::now();
+    let mut tx = pool
+        .begin()
+        .await
+        .context("starting to refresh an audience")?;
+    // The campaign row first, as saving takes it, so the two never wait for each other in
+    // opposite orders; and only if the filter is still the one the keys came from: an
+    // audience saved meanwhile is newer than this refresh.
+    let current = sqlx::query!(
+        "UPDATE campaigns SET evaluated_at = $3
+         WHERE id = $1 AND account_id = $2 AND audience_kind = 'dynamic'
+           AND archived_at IS NULL AND audience_filter = $4",
+        id,
+        account_id,
+        now,
+        stored as _,
+    )
+    .execute(&mut *tx)
+    .await
+    .context("stamping an audience")?
+    .rows_affected()
+        == 1;
+    if !current {
+        return Ok(false);
+    }
+    sqlx::query!(
+        "WITH fresh AS (SELECT * FROM UNNEST($2::uuid[], $3::text[]) AS f(connection_id, merge_id)),
+         gone AS (
+             DELETE FROM campaign_members m WHERE m.campaign_id = $1 AND NOT EXISTS (
+                 SELECT 1 FROM fresh f WHERE f.connection_id = m.connection_id AND f.merge_id = m.merge_id)
+             RETURNING m.connection_id, m.merge_id),
+         came AS (
+             INSERT INTO campaign_members (campaign_id, connection_id, merge_id)
+             SELECT $1, connection_id, merge_id FROM fresh
+             ON CONFLICT DO NOTHING
+             RETURNING connection_id, merge_id)
+         INSERT INTO campaign_changes (campaign_id, evaluated_at, connection_id, merge_id, joined)
+         SELECT $1, $4::timestamptz, connection_id, merge_id, false FROM gone
+         UNION ALL SELECT $1, $4::timestamptz, connection_id, merge_id, true FROM came",
+        id,
+        &connections,
+        &ids,
+        now,
+    )
+    .execute(&mut *tx)
+    .await
+    .context("refreshing an audience")?;
+    tx.commit()
+        .await
+        .context("committing an audience refresh")?;
+    Ok(true)
 }
 
 /// Excludes a person from a campaign (or lets them back in). False when the account has no
@@ -194,31 +213,35 @@ pub async fn set_excluded(
     let (Some(connection), Some(merge_id)) = (connections.first(), ids.first()) else {
         return Ok(false);
     };
-    let query = if excluded {
-        sqlx::query(
+    if excluded {
+        sqlx::query!(
             "INSERT INTO campaign_exclusions (campaign_id, connection_id, merge_id, excluded_by)
              SELECT k.id, s.connection_id, s.merge_id, $5 FROM campaigns k
              JOIN staff s ON s.account_id = k.account_id AND s.connection_id = $3 AND s.merge_id = $4
              WHERE k.account_id = $1 AND k.id = $2
              ON CONFLICT DO NOTHING",
+            account_id,
+            campaign_id,
+            connection,
+            merge_id,
+            user_id,
         )
-        .bind(account_id)
-        .bind(campaign_id)
-        .bind(connection)
-        .bind(merge_id)
-        .bind(user_id)
+        .execute(pool)
+        .await
     } else {
-        sqlx::query(
+        sqlx::query!(
             "DELETE FROM campaign_exclusions x USING campaigns k
              WHERE k.id = x.campaign_id AND k.account_id = $1 AND k.id = $2
                AND x.connection_id = $3 AND x.merge_id = $4",
+            account_id,
+            campaign_id,
+            connection,
+            merge_id,
         )
-        .bind(account_id)
-        .bind(campaign_id)
-        .bind(connection)
-        .bind(merge_id)
-    };
-    query.execute(pool).await.context("changing an exclusion")?;
+        .execute(pool)
+        .await
+    }
+    .context("changing an exclusion")?;
     Ok(campaigns::get(pool, account_id, campaign_id)
         .await?
         .is_some())
@@ -232,56 +255,68 @@ pub async fn details(
     let Some(campaign) = campaigns::get(pool, account_id, id).await? else {
         return Ok(None);
     };
-    let excluded: Vec<Person> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {PERSON} FROM campaign_exclusions x
+    let excluded = sqlx::query_as!(
+        Person,
+        r#"SELECT person_key(s.connection_id, s.merge_id) AS "key!", s.display_name AS name,
+             s.work_email, s.job_title, c.label AS source
+         FROM campaign_exclusions x
          JOIN staff s ON s.connection_id = x.connection_id AND s.merge_id = x.merge_id AND s.account_id = $1
          JOIN connections c ON c.id = s.connection_id
-         WHERE x.campaign_id = $2 ORDER BY x.excluded_at DESC"
-    )))
-    .bind(account_id)
-    .bind(id)
+         WHERE x.campaign_id = $2 ORDER BY x.excluded_at DESC"#,
+        account_id,
+        id,
+    )
     .fetch_all(pool)
     .await
     .context("listing exclusions")?;
-    let no_longer_eligible: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT count(*) FROM campaign_members m
+    // Members not excluded who fail the rest of `campaigns::recipients_query!`'s test, written
+    // out here to count those whose staff row is gone as well.
+    let no_longer_eligible = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM campaign_members m
          LEFT JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
          LEFT JOIN connections c ON c.id = s.connection_id
-         WHERE m.campaign_id = $2 AND {NOT_EXCLUDED} AND (s.merge_id IS NULL OR NOT ({ELIGIBLE}))"
-    )))
-    .bind(account_id)
-    .bind(id)
+         WHERE m.campaign_id = $2
+           AND NOT EXISTS (SELECT 1 FROM campaign_exclusions x
+               WHERE x.campaign_id = m.campaign_id AND x.connection_id = m.connection_id
+                 AND x.merge_id = m.merge_id)
+           AND (s.merge_id IS NULL OR NOT (staff_in_hr_data(s.removed_at, s.deleted)
+               AND connection_visible(c.status, c.read_only_until)
+               AND NOT staff_has_left(s.employment_status, s.termination_date)))"#,
+        account_id,
+        id,
+    )
     .fetch_one(pool)
     .await
     .context("counting people no longer eligible")?;
-    let last: Option<DateTime<Utc>> =
-        sqlx::query_scalar("SELECT max(evaluated_at) FROM campaign_changes WHERE campaign_id = $1")
-            .bind(id)
-            .fetch_one(pool)
-            .await
-            .context("finding the last audience change")?;
-    let changes: Vec<(String, bool)> = sqlx::query_as(
-        "SELECT coalesce(s.display_name, 'Someone no longer in your HR data'), ch.joined
+    let last = sqlx::query_scalar!(
+        "SELECT max(evaluated_at) FROM campaign_changes WHERE campaign_id = $1",
+        id
+    )
+    .fetch_one(pool)
+    .await
+    .context("finding the last audience change")?;
+    let changes = sqlx::query!(
+        r#"SELECT coalesce(s.display_name, 'Someone no longer in your HR data') AS "name!", ch.joined
          FROM campaign_changes ch
          LEFT JOIN staff s ON s.connection_id = ch.connection_id AND s.merge_id = ch.merge_id AND s.account_id = $1
          WHERE ch.campaign_id = $2 AND ch.evaluated_at = $3
-         ORDER BY 1",
+         ORDER BY 1"#,
+        account_id,
+        id,
+        last,
     )
-    .bind(account_id)
-    .bind(id)
-    .bind(last)
     .fetch_all(pool)
     .await
     .context("listing audience changes")?;
-    let (joined, left): (Vec<_>, Vec<_>) = changes.into_iter().partition(|(_, j)| *j);
+    let (joined, left): (Vec<_>, Vec<_>) = changes.into_iter().partition(|c| c.joined);
     Ok(Some(CampaignDetails {
         campaign,
         excluded,
         no_longer_eligible,
         diff: AudienceDiff {
             at: last,
-            joined: joined.into_iter().map(|(n, _)| n).collect(),
-            left: left.into_iter().map(|(n, _)| n).collect(),
+            joined: joined.into_iter().map(|c| c.name).collect(),
+            left: left.into_iter().map(|c| c.name).collect(),
         },
     }))
 }
@@ -293,31 +328,40 @@ pub async fn reach_through(
     account_id: Uuid,
     connection_id: Uuid,
 ) -> Result<Vec<CampaignLoss>, ServerError> {
-    let rows: Vec<(Uuid, String, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT k.id, k.name, count(*) FILTER (WHERE s.connection_id = $2), count(*)
+    recipients_query!(
+        query_as<CampaignLoss>
+        [r#"SELECT k.id AS campaign_id, k.name,
+             count(*) FILTER (WHERE s.connection_id = $2) AS "loses!", count(*) AS "of!"
          FROM campaigns k
          JOIN campaign_members m ON m.campaign_id = k.id
          JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
          JOIN connections c ON c.id = s.connection_id
-         WHERE k.account_id = $1 AND k.archived_at IS NULL AND {ELIGIBLE} AND {NOT_EXCLUDED}
-         GROUP BY k.id, k.name
+         WHERE k.account_id = $1 AND k.archived_at IS NULL AND "#]
+        ["GROUP BY k.id, k.name
          HAVING count(*) FILTER (WHERE s.connection_id = $2) > 0
-         ORDER BY lower(k.name), k.id"
-    )))
-    .bind(account_id)
-    .bind(connection_id)
+         ORDER BY lower(k.name), k.id"],
+        account_id,
+        connection_id,
+    )
     .fetch_all(pool)
     .await
-    .context("counting recipients reached through a connection")?;
-    Ok(rows
-        .into_iter()
-        .map(|(campaign_id, name, loses, of)| CampaignLoss {
-            campaign_id,
-            name,
-            loses,
-            of,
-        })
-        .collect())
+    .context("counting recipients reached through a connection")
+}
+
+/// `sqlx::$mac!` on `$select`, then the campaign's (`$2`) recipients in the account (`$1`)
+/// whose search text contains `$3`, then `$rest`.
+macro_rules! matching_recipients {
+    ($mac:ident $(<$out:path>)? $select:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
+        recipients_query!(
+            $mac $(<$out>)?
+            [$select, " FROM campaign_members m
+             JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
+             JOIN connections c ON c.id = s.connection_id
+             WHERE m.campaign_id = $2 AND "]
+            ["AND s.search_text LIKE '%' || $3 || '%' ", $rest]
+            $(, $arg)*
+        )
+    };
 }
 
 /// A page of the campaign's current recipients by name, narrowed to those whose name or work
@@ -333,37 +377,36 @@ pub async fn recipients(
         return Ok(None);
     }
     let q = search_text(&[Some(text.trim())]);
-    let matching = format!(
-        "FROM campaign_members m
-         JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
-         JOIN connections c ON c.id = s.connection_id
-         WHERE m.campaign_id = $2 AND {ELIGIBLE} AND {NOT_EXCLUDED}
-           AND s.search_text LIKE '%' || $3 || '%'"
-    );
     let pattern = like_escape(&q);
     let (rows, total) = tokio::try_join!(
         async {
-            sqlx::query_as::<_, Person>(AssertSqlSafe(format!(
-                "SELECT {PERSON} {matching}
-                 ORDER BY lower(s.display_name), s.merge_id LIMIT $4 OFFSET $5"
-            )))
-            .bind(account_id)
-            .bind(id)
-            .bind(&pattern)
-            .bind(i64::from(RECIPIENTS_PAGE))
-            .bind(i64::from(page) * i64::from(RECIPIENTS_PAGE))
+            matching_recipients!(
+                query_as<Person>
+                r#"SELECT person_key(s.connection_id, s.merge_id) AS "key!", s.display_name AS name,
+                     s.work_email, s.job_title, c.label AS source"#,
+                "ORDER BY lower(s.display_name), s.merge_id LIMIT $4 OFFSET $5",
+                account_id,
+                id,
+                &pattern,
+                i64::from(RECIPIENTS_PAGE),
+                i64::from(page) * i64::from(RECIPIENTS_PAGE),
+            )
             .fetch_all(pool)
             .await
             .context("listing recipients")
         },
         async {
-            sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT count(*) {matching}")))
-                .bind(account_id)
-                .bind(id)
-                .bind(&pattern)
-                .fetch_one(pool)
-                .await
-                .context("counting recipients")
+            matching_recipients!(
+                query_scalar
+                r#"SELECT count(*) AS "count!""#,
+                "",
+                account_id,
+                id,
+                &pattern,
+            )
+            .fetch_one(pool)
+            .await
+            .context("counting recipients")
         }
     )?;
     Ok(Some(RecipientsPage { rows, total }))
@@ -381,50 +424,27 @@ pub struct ExportRow {
     pub source: String,
 }
 
-type ExportTuple = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<chrono::NaiveDate>,
-    String,
-);
-
 /// Every recipient of the campaign, by name.
 pub async fn export(
     pool: &PgPool,
     account_id: Uuid,
     id: Uuid,
 ) -> Result<Vec<ExportRow>, ServerError> {
-    let rows: Vec<ExportTuple> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT s.display_name, s.work_email, s.job_title, t.name, s.city, s.country, s.start_date,
-             c.label
+    recipients_query!(
+        query_as<ExportRow>
+        [r#"SELECT s.display_name AS name, s.work_email, s.job_title, t.name AS "team?", s.city,
+             s.country, s.start_date, c.label AS source
          FROM campaign_members m
          JOIN campaigns k ON k.id = m.campaign_id AND k.account_id = $1
          JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id AND s.account_id = $1
          JOIN connections c ON c.id = s.connection_id
          LEFT JOIN teams t ON t.connection_id = s.connection_id AND t.merge_id = s.team_id
-         WHERE m.campaign_id = $2 AND {ELIGIBLE} AND {NOT_EXCLUDED}
-         ORDER BY lower(s.display_name), s.merge_id"
-    )))
-    .bind(account_id)
-    .bind(id)
+         WHERE m.campaign_id = $2 AND "#]
+        ["ORDER BY lower(s.display_name), s.merge_id"],
+        account_id,
+        id,
+    )
     .fetch_all(pool)
     .await
-    .context("exporting recipients")?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ExportRow {
-            name: r.0,
-            work_email: r.1,
-            job_title: r.2,
-            team: r.3,
-            city: r.4,
-            country: r.5,
-            start_date: r.6,
-            source: r.7,
-        })
-        .collect())
+    .context("exporting recipients")
 }

@@ -67,17 +67,17 @@ pub async fn record_by(
     subject: &str,
     detail: &str,
 ) -> Result<(), ServerError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO audit_events (account_id, user_id, actor, action, subject, detail, client_ip)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        actor.account_id,
+        actor.user_id,
+        actor.label(),
+        action.as_str(),
+        subject,
+        detail,
+        actor.client_ip,
     )
-    .bind(actor.account_id)
-    .bind(actor.user_id)
-    .bind(actor.label())
-    .bind(action.as_str())
-    .bind(subject)
-    .bind(detail)
-    .bind(actor.client_ip)
     .execute(db)
     .await
     .context("recording an audit event")?;
@@ -90,32 +90,24 @@ pub async fn recent(
     account_id: Uuid,
     limit: i64,
 ) -> Result<Vec<AuditEntry>, ServerError> {
-    type Row = (
-        chrono::DateTime<chrono::Utc>,
-        String,
-        String,
-        String,
-        String,
-        String,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT at, actor, action, subject, detail, client_ip FROM audit_events
          WHERE account_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+        account_id,
+        limit,
     )
-    .bind(account_id)
-    .bind(limit)
     .fetch_all(pool)
     .await
     .context("reading the activity log")?;
     Ok(rows
         .into_iter()
         .map(|r| AuditEntry {
-            at: r.0,
-            actor: r.1,
-            action: AuditAction::parse(&r.2),
-            subject: r.3,
-            detail: r.4,
-            client_ip: r.5,
+            at: r.at,
+            actor: r.actor,
+            action: AuditAction::parse(&r.action),
+            subject: r.subject,
+            detail: r.detail,
+            client_ip: r.client_ip,
         })
         .collect())
 }

@@ -1,64 +1,81 @@
 //! Campaigns of an account: create, list, edit, archive. Every query is scoped to the account.
 
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::campaign::{AudienceKind, CampaignSummary, ValidCampaign};
 use crate::domain::staff_filter::StaffFilter;
 use crate::server::error::{Context, ServerError};
 
-/// People who can receive a gift: still in the HR data of a live (or read-only) connection, and
-/// not a leaver. `s` is the staff row, `c` its connection.
-pub const ELIGIBLE: &str = "staff_in_hr_data(s.removed_at, s.deleted)
-    AND connection_visible(c.status, c.read_only_until)
-    AND NOT staff_has_left(s.employment_status, s.termination_date)";
+/// `sqlx::$mac!` (with `<$out>`, `query_as!` into `$out`) on the literal pieces `$before`, then
+/// the test that the member `m` of a campaign is one of its recipients, then `$after`. A
+/// recipient can receive a gift: their staff row `s` is still in the HR data of a live (or
+/// read-only) connection `c`, they are not a leaver, and they are not excluded from the
+/// campaign. The macros need literal SQL, so the test lives here rather than in a constant.
+macro_rules! recipients_query {
+    ($mac:ident $(<$out:path>)? [$($before:literal),+] [$($after:literal),*] $(, $arg:expr)* $(,)?) => {
+        sqlx::$mac!(
+            $($out,)?
+            $($before +)+ "staff_in_hr_data(s.removed_at, s.deleted)
+                AND connection_visible(c.status, c.read_only_until)
+                AND NOT staff_has_left(s.employment_status, s.termination_date)
+                AND NOT EXISTS (SELECT 1 FROM campaign_exclusions x
+                    WHERE x.campaign_id = m.campaign_id AND x.connection_id = m.connection_id
+                      AND x.merge_id = m.merge_id) " $(+ $after)*
+            $(, $arg)*
+        )
+    };
+}
+pub(super) use recipients_query;
 
-/// The member `m` of campaign `k` is not excluded from it.
-pub const NOT_EXCLUDED: &str = "NOT EXISTS (SELECT 1 FROM campaign_exclusions x
-    WHERE x.campaign_id = m.campaign_id AND x.connection_id = m.connection_id AND x.merge_id = m.merge_id)";
-
-type Row = (
-    Uuid,
-    String,
-    String,
-    Option<i64>,
-    String,
-    String,
-    Option<String>,
-    Option<sqlx::types::Json<StaffFilter>>,
-    i64,
-    chrono::DateTime<chrono::Utc>,
-    bool,
-);
+/// A campaign as stored, with how many recipients it has.
+struct Row {
+    id: Uuid,
+    name: String,
+    occasion: String,
+    budget_minor: Option<i64>,
+    currency: String,
+    notes: String,
+    audience_kind: Option<String>,
+    audience_filter: Option<sqlx::types::Json<StaffFilter>>,
+    recipients: i64,
+    created_at: chrono::DateTime<chrono::Utc>,
+    archived: bool,
+}
 
 fn summary(r: Row) -> CampaignSummary {
     CampaignSummary {
-        id: r.0,
-        name: r.1,
-        occasion: r.2,
-        budget_minor: r.3,
-        currency: r.4,
-        notes: r.5,
-        audience: r.6.as_deref().and_then(AudienceKind::parse),
-        audience_query: r.7.map(|f| f.0.to_query()),
-        recipients: r.8,
-        created_at: r.9,
-        archived: r.10,
+        id: r.id,
+        name: r.name,
+        occasion: r.occasion,
+        budget_minor: r.budget_minor,
+        currency: r.currency,
+        notes: r.notes,
+        audience: r.audience_kind.as_deref().and_then(AudienceKind::parse),
+        audience_query: r.audience_filter.map(|f| f.0.to_query()),
+        recipients: r.recipients,
+        created_at: r.created_at,
+        archived: r.archived,
     }
 }
 
-fn select(filter: &str) -> String {
-    format!(
-        "SELECT k.id, k.name, k.occasion, k.budget_minor, k.currency, k.notes, k.audience_kind,
-             k.audience_filter,
-             (SELECT count(*) FROM campaign_members m
-                JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id
-                    AND s.account_id = k.account_id
-                JOIN connections c ON c.id = s.connection_id
-              WHERE m.campaign_id = k.id AND {ELIGIBLE} AND {NOT_EXCLUDED}),
-             k.created_at, k.archived_at IS NOT NULL
-         FROM campaigns k WHERE k.account_id = $1 {filter}"
-    )
+/// `query_as!` into [`Row`] for the account's (`$1`) campaigns narrowed by `$filter`.
+macro_rules! campaign_query {
+    ($filter:literal $(, $arg:expr)* $(,)?) => {
+        recipients_query!(
+            query_as<Row>
+            [r#"SELECT k.id, k.name, k.occasion, k.budget_minor, k.currency, k.notes, k.audience_kind,
+                 k.audience_filter AS "audience_filter: sqlx::types::Json<StaffFilter>",
+                 (SELECT count(*) FROM campaign_members m
+                    JOIN staff s ON s.connection_id = m.connection_id AND s.merge_id = m.merge_id
+                        AND s.account_id = k.account_id
+                    JOIN connections c ON c.id = s.connection_id
+                  WHERE m.campaign_id = k.id AND "#]
+            [r#") AS "recipients!", k.created_at, k.archived_at IS NOT NULL AS "archived!"
+             FROM campaigns k WHERE k.account_id = $1 "#, $filter]
+            $(, $arg)*
+        )
+    };
 }
 
 pub async fn create(
@@ -68,18 +85,18 @@ pub async fn create(
     c: &ValidCampaign,
 ) -> Result<Uuid, ServerError> {
     let id = Uuid::new_v4();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO campaigns (id, account_id, name, occasion, budget_minor, currency, notes, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        id,
+        account_id,
+        &c.name,
+        &c.occasion,
+        c.budget_minor,
+        &c.currency,
+        &c.notes,
+        user_id,
     )
-    .bind(id)
-    .bind(account_id)
-    .bind(&c.name)
-    .bind(&c.occasion)
-    .bind(c.budget_minor)
-    .bind(&c.currency)
-    .bind(&c.notes)
-    .bind(user_id)
     .execute(pool)
     .await
     .context("creating a campaign")?;
@@ -92,16 +109,22 @@ pub async fn list(
     account_id: Uuid,
     archived: bool,
 ) -> Result<Vec<CampaignSummary>, ServerError> {
-    let filter = if archived {
-        "AND k.archived_at IS NOT NULL ORDER BY k.archived_at DESC"
-    } else {
-        "AND k.archived_at IS NULL ORDER BY k.created_at DESC"
-    };
-    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(select(filter)))
-        .bind(account_id)
+    let rows = if archived {
+        campaign_query!(
+            "AND k.archived_at IS NOT NULL ORDER BY k.archived_at DESC",
+            account_id
+        )
         .fetch_all(pool)
         .await
-        .context("listing campaigns")?;
+    } else {
+        campaign_query!(
+            "AND k.archived_at IS NULL ORDER BY k.created_at DESC",
+            account_id
+        )
+        .fetch_all(pool)
+        .await
+    }
+    .context("listing campaigns")?;
     Ok(rows.into_iter().map(summary).collect())
 }
 
@@ -110,9 +133,7 @@ pub async fn get(
     account_id: Uuid,
     id: Uuid,
 ) -> Result<Option<CampaignSummary>, ServerError> {
-    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(select("AND k.id = $2")))
-        .bind(account_id)
-        .bind(id)
+    let row = campaign_query!("AND k.id = $2", account_id, id)
         .fetch_optional(pool)
         .await
         .context("loading a campaign")?;
@@ -126,17 +147,17 @@ pub async fn update(
     id: Uuid,
     c: &ValidCampaign,
 ) -> Result<bool, ServerError> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE campaigns SET name = $3, occasion = $4, budget_minor = $5, currency = $6, notes = $7
          WHERE account_id = $1 AND id = $2",
+        account_id,
+        id,
+        &c.name,
+        &c.occasion,
+        c.budget_minor,
+        &c.currency,
+        &c.notes,
     )
-    .bind(account_id)
-    .bind(id)
-    .bind(&c.name)
-    .bind(&c.occasion)
-    .bind(c.budget_minor)
-    .bind(&c.currency)
-    .bind(&c.notes)
     .execute(pool)
     .await
     .context("updating a campaign")?
@@ -150,13 +171,13 @@ pub async fn set_archived(
     id: Uuid,
     archived: bool,
 ) -> Result<bool, ServerError> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "UPDATE campaigns SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END
          WHERE account_id = $1 AND id = $2",
+        account_id,
+        id,
+        archived,
     )
-    .bind(account_id)
-    .bind(id)
-    .bind(archived)
     .execute(pool)
     .await
     .context("archiving a campaign")?

@@ -2,7 +2,7 @@
 //! (AES-256-GCM, bound to the connection id) and decrypted only to call Merge.
 
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::audit::{AuditAction, fields_shared};
@@ -24,7 +24,7 @@ pub enum ConnectionStatus {
     Disconnected,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Connection {
     pub id: Uuid,
     pub account_id: Uuid,
@@ -38,7 +38,6 @@ pub struct Connection {
     pub merge_account_id: Option<String>,
     pub status: ConnectionStatus,
     pub status_reason: Option<String>,
-    #[sqlx(json)]
     pub consent: Consent,
     pub consented_by: Option<Uuid>,
     pub consented_at: DateTime<Utc>,
@@ -49,10 +48,31 @@ pub struct Connection {
     pub disconnected_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str =
-    "id, account_id, category, integration_slug, integration_name, label, tenant, origin_id,
-    merge_account_id, status, status_reason, consent, consented_by, consented_at, created_at,
-    data_as_of, people_count, synced_through, disconnected_at";
+/// The consent column as stored: JSON.
+type StoredConsent = sqlx::types::Json<Consent>;
+
+/// `query_as!` converts each column with `.into()`, so a stored consent reads straight into
+/// [`Connection::consent`].
+impl From<StoredConsent> for Consent {
+    fn from(stored: StoredConsent) -> Self {
+        stored.0
+    }
+}
+
+/// `query_as!` into [`Connection`]: `$sql` is the statement up to its column list, `$rest`
+/// follows it. The macro needs literal SQL, so the shared column list lives here.
+macro_rules! connection_query {
+    ($sql:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Connection,
+            $sql + r#" id, account_id, category, integration_slug, integration_name, label, tenant,
+                origin_id, merge_account_id, status AS "status: ConnectionStatus", status_reason,
+                consent AS "consent: StoredConsent", consented_by, consented_at, created_at,
+                data_as_of, people_count, synced_through, disconnected_at "# + $rest
+            $(, $arg)*
+        )
+    };
+}
 
 pub struct NewConnection<'a> {
     pub id: Uuid,
@@ -90,10 +110,11 @@ async fn lock_names(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     account_id: Uuid,
 ) -> Result<(), ServerError> {
-    sqlx::query(
-        "SELECT pg_advisory_xact_lock(hashtextextended('connection-names:' || $1::text, 0))",
+    sqlx::query!(
+        r#"SELECT pg_advisory_xact_lock(hashtextextended('connection-names:' || $1::uuid::text, 0))
+               AS "locked: ()""#,
+        account_id,
     )
-    .bind(account_id)
     .execute(&mut **tx)
     .await
     .context("locking connection names")?;
@@ -107,12 +128,14 @@ async fn names_taken(
     account_id: Uuid,
     except: Uuid,
 ) -> Result<Vec<String>, ServerError> {
-    sqlx::query_scalar("SELECT label FROM connections WHERE account_id = $1 AND id <> $2")
-        .bind(account_id)
-        .bind(except)
-        .fetch_all(&mut **tx)
-        .await
-        .context("reading connection names")
+    sqlx::query_scalar!(
+        "SELECT label FROM connections WHERE account_id = $1 AND id <> $2",
+        account_id,
+        except,
+    )
+    .fetch_all(&mut **tx)
+    .await
+    .context("reading connection names")
 }
 
 /// Creates a connection, or for an origin id that exists (a relink) replaces its Merge account
@@ -135,7 +158,7 @@ pub async fn create(
         new.label,
         &names_taken(&mut tx, new.account_id, new.id).await?,
     );
-    let connection: Connection = sqlx::query_as(AssertSqlSafe(format!(
+    let connection = connection_query!(
         "INSERT INTO connections (id, account_id, integration_slug, integration_name, label, tenant,
              origin_id, merge_account_id, account_token_enc, status, consent, consented_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'syncing', $10, $11)
@@ -143,19 +166,20 @@ pub async fn create(
              account_token_enc = excluded.account_token_enc,
              merge_account_id = excluded.merge_account_id,
              status = 'syncing', status_reason = NULL
-         RETURNING {COLUMNS}"
-    )))
-    .bind(new.id)
-    .bind(new.account_id)
-    .bind(new.integration_slug)
-    .bind(new.integration_name)
-    .bind(label)
-    .bind(new.tenant)
-    .bind(new.origin_id)
-    .bind(new.merge_account_id)
-    .bind(sealed)
-    .bind(sqlx::types::Json(new.consent))
-    .bind(new.consented_by)
+         RETURNING",
+        "",
+        new.id,
+        new.account_id,
+        new.integration_slug,
+        new.integration_name,
+        label,
+        new.tenant,
+        new.origin_id,
+        new.merge_account_id,
+        sealed,
+        sqlx::types::Json(new.consent) as _,
+        new.consented_by,
+    )
     .fetch_one(&mut *tx)
     .await
     .context("creating a connection")?;
@@ -178,24 +202,26 @@ pub async fn live_for_tenant(
     slug: &str,
     tenant: &str,
 ) -> Result<Option<Connection>, ServerError> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM connections
+    connection_query!(
+        "SELECT",
+        "FROM connections
          WHERE account_id = $1 AND integration_slug = $2 AND lower(tenant) = lower($3)
-           AND status <> 'disconnected'"
-    )))
-    .bind(account_id)
-    .bind(slug)
-    .bind(tenant)
+           AND status <> 'disconnected'",
+        account_id,
+        slug,
+        tenant,
+    )
     .fetch_optional(pool)
     .await
     .context("finding a connection to the same tenant")
 }
 
 pub async fn list(pool: &PgPool, account_id: Uuid) -> Result<Vec<Connection>, ServerError> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM connections WHERE account_id = $1 ORDER BY created_at"
-    )))
-    .bind(account_id)
+    connection_query!(
+        "SELECT",
+        "FROM connections WHERE account_id = $1 ORDER BY created_at",
+        account_id,
+    )
     .fetch_all(pool)
     .await
     .context("listing connections")
@@ -206,11 +232,12 @@ pub async fn get(
     account_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Connection>, ServerError> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM connections WHERE account_id = $1 AND id = $2"
-    )))
-    .bind(account_id)
-    .bind(id)
+    connection_query!(
+        "SELECT",
+        "FROM connections WHERE account_id = $1 AND id = $2",
+        account_id,
+        id,
+    )
     .fetch_optional(pool)
     .await
     .context("loading a connection")
@@ -218,23 +245,21 @@ pub async fn get(
 
 /// For the sync worker, which acts on a job rather than for a signed-in user.
 pub async fn get_for_sync(pool: &PgPool, id: Uuid) -> Result<Option<Connection>, ServerError> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM connections WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-    .context("loading a connection for sync")
+    connection_query!("SELECT", "FROM connections WHERE id = $1", id)
+        .fetch_optional(pool)
+        .await
+        .context("loading a connection for sync")
 }
 
 pub async fn by_merge_account(
     pool: &PgPool,
     merge_account_id: &str,
 ) -> Result<Option<Connection>, ServerError> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM connections WHERE merge_account_id = $1 AND status <> 'disconnected'"
-    )))
-    .bind(merge_account_id)
+    connection_query!(
+        "SELECT",
+        "FROM connections WHERE merge_account_id = $1 AND status <> 'disconnected'",
+        merge_account_id,
+    )
     .fetch_optional(pool)
     .await
     .context("finding a connection by Merge account")
@@ -245,12 +270,13 @@ pub async fn account_token(
     secrets: &SecretBox,
     id: Uuid,
 ) -> Result<Option<Secret>, ServerError> {
-    let sealed: Option<Option<String>> =
-        sqlx::query_scalar("SELECT account_token_enc FROM connections WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-            .context("reading a connection's token")?;
+    let sealed = sqlx::query_scalar!(
+        "SELECT account_token_enc FROM connections WHERE id = $1",
+        id
+    )
+    .fetch_optional(pool)
+    .await
+    .context("reading a connection's token")?;
     match sealed.flatten() {
         Some(s) => secrets
             .decrypt(&s, &token_context(id))
@@ -266,13 +292,15 @@ pub async fn set_status(
     status: ConnectionStatus,
     reason: Option<&str>,
 ) -> Result<(), ServerError> {
-    sqlx::query("UPDATE connections SET status = $2, status_reason = $3 WHERE id = $1")
-        .bind(id)
-        .bind(status)
-        .bind(reason)
-        .execute(pool)
-        .await
-        .context("updating a connection's status")?;
+    sqlx::query!(
+        "UPDATE connections SET status = $2, status_reason = $3 WHERE id = $1",
+        id,
+        status as ConnectionStatus,
+        reason,
+    )
+    .execute(pool)
+    .await
+    .context("updating a connection's status")?;
     Ok(())
 }
 
@@ -297,14 +325,16 @@ pub async fn rename(
     if distinct_label(label, &taken) != label {
         return Ok(Renamed::Taken);
     }
-    let n = sqlx::query("UPDATE connections SET label = $3 WHERE account_id = $1 AND id = $2")
-        .bind(account_id)
-        .bind(id)
-        .bind(label)
-        .execute(&mut *tx)
-        .await
-        .context("renaming a connection")?
-        .rows_affected();
+    let n = sqlx::query!(
+        "UPDATE connections SET label = $3 WHERE account_id = $1 AND id = $2",
+        account_id,
+        id,
+        label,
+    )
+    .execute(&mut *tx)
+    .await
+    .context("renaming a connection")?
+    .rows_affected();
     tx.commit().await.context("committing a rename")?;
     Ok(if n == 1 {
         Renamed::Done
@@ -324,51 +354,70 @@ pub async fn mark_disconnected(
     by: Option<&Actor<'_>>,
 ) -> Result<Uuid, ServerError> {
     let mut tx = pool.begin().await.context("starting a disconnect")?;
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM sync_jobs WHERE connection_id = $1 AND state IN ('queued', 'running')",
+        id,
     )
-    .bind(id)
     .execute(&mut *tx)
     .await
     .context("cancelling syncs")?;
     if keep_until.is_none() {
-        for table in ["staff_chains", "staff", "teams", "departments"] {
-            sqlx::query(AssertSqlSafe(format!(
-                "DELETE FROM {table} WHERE connection_id = $1"
-            )))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .context("purging a connection's data")?;
-        }
+        purge(&mut tx, id).await?;
     }
-    let (account, label): (Uuid, String) = sqlx::query_as(
+    let disconnected = sqlx::query!(
         "UPDATE connections SET status = $2, status_reason = $3, account_token_enc = NULL,
              disconnected_at = now(), read_only_until = $4,
-             people_count = CASE WHEN $4 IS NULL THEN 0 ELSE people_count END
+             people_count = CASE WHEN $4::timestamptz IS NULL THEN 0 ELSE people_count END
          WHERE id = $1
          RETURNING account_id, label",
+        id,
+        ConnectionStatus::Disconnected as ConnectionStatus,
+        reason,
+        keep_until,
     )
-    .bind(id)
-    .bind(ConnectionStatus::Disconnected)
-    .bind(reason)
-    .bind(keep_until)
     .fetch_one(&mut *tx)
     .await
     .context("marking a connection disconnected")?;
+    let label = &disconnected.label;
     if let Some(by) = by {
-        audit::record_by(&mut *tx, by, AuditAction::Disconnected, &label, reason).await?;
+        audit::record_by(&mut *tx, by, AuditAction::Disconnected, label, reason).await?;
         if keep_until.is_none() {
-            audit::record_by(&mut *tx, by, AuditAction::DataDeleted, &label, reason).await?;
+            audit::record_by(&mut *tx, by, AuditAction::DataDeleted, label, reason).await?;
         }
     }
     tx.commit().await.context("finishing a disconnect")?;
-    Ok(account)
+    Ok(disconnected.account_id)
+}
+
+/// Deletes what the connection's syncs stored: its staff, their management chains, its teams
+/// and departments.
+async fn purge(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    id: Uuid,
+) -> Result<(), ServerError> {
+    let what = "purging a connection's data";
+    sqlx::query!("DELETE FROM staff_chains WHERE connection_id = $1", id)
+        .execute(&mut **tx)
+        .await
+        .context(what)?;
+    sqlx::query!("DELETE FROM staff WHERE connection_id = $1", id)
+        .execute(&mut **tx)
+        .await
+        .context(what)?;
+    sqlx::query!("DELETE FROM teams WHERE connection_id = $1", id)
+        .execute(&mut **tx)
+        .await
+        .context(what)?;
+    sqlx::query!("DELETE FROM departments WHERE connection_id = $1", id)
+        .execute(&mut **tx)
+        .await
+        .context(what)?;
+    Ok(())
 }
 
 /// Disconnected connections whose read-only days are over.
 pub async fn read_only_expired(pool: &PgPool) -> Result<Vec<Uuid>, ServerError> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT id FROM connections WHERE status = 'disconnected' AND read_only_until < now()",
     )
     .fetch_all(pool)
@@ -386,16 +435,16 @@ pub async fn record_sync(
     data_as_of: DateTime<Utc>,
     people: i64,
 ) -> Result<(), ServerError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE connections SET status = $2, status_reason = $3, data_as_of = $4, synced_through = $4,
              people_count = $5
          WHERE id = $1 AND status <> 'disconnected'",
+        id,
+        status as ConnectionStatus,
+        reason,
+        data_as_of,
+        people as i32,
     )
-    .bind(id)
-    .bind(status)
-    .bind(reason)
-    .bind(data_as_of)
-    .bind(people as i32)
     .execute(pool)
     .await
     .context("recording a finished sync")?;
@@ -405,15 +454,15 @@ pub async fn record_sync(
 /// The demo account's CRM integration, so the Integrations page shows every category. CRM
 /// systems are connected by &Open's sales team, not through this product, and carry no staff.
 pub async fn add_demo_crm(pool: &PgPool, account_id: Uuid) -> Result<(), ServerError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO connections (id, account_id, category, integration_slug, integration_name, label,
              origin_id, status, consent, data_as_of)
          VALUES ($1, $2, 'crm', 'salesforce', 'Salesforce', 'Sales pipeline', $3, 'healthy', '{\"optional_on\": []}', now())
          ON CONFLICT (origin_id) DO NOTHING",
+        Uuid::new_v4(),
+        account_id,
+        format!("demo_{}_crm_salesforce", account_id.simple()),
     )
-    .bind(Uuid::new_v4())
-    .bind(account_id)
-    .bind(format!("demo_{}_crm_salesforce", account_id.simple()))
     .execute(pool)
     .await
     .context("seeding the demo CRM integration")?;

@@ -7,7 +7,6 @@
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
-use super::rules::{IN_HR_DATA, VISIBLE_CONNECTION};
 use super::{staff_lock, tokens};
 use crate::server::error::{Context, ServerError};
 
@@ -40,17 +39,17 @@ pub async fn refresh_after_sync(
     account_id: Uuid,
     connection_id: Uuid,
 ) -> Result<u64, ServerError> {
-    let pending: Vec<(Uuid, bool, bool)> = sqlx::query_as(
-        "SELECT id, full_sync, state IN ('succeeded', 'partial', 'failed')
+    let pending = sqlx::query!(
+        r#"SELECT id, full_sync, state IN ('succeeded', 'partial', 'failed') AS "ended!"
          FROM sync_jobs
-         WHERE connection_id = $1 AND derived_at IS NULL AND started_at IS NOT NULL",
+         WHERE connection_id = $1 AND derived_at IS NULL AND started_at IS NOT NULL"#,
+        connection_id,
     )
-    .bind(connection_id)
     .fetch_all(pool)
     .await
     .context("finding syncs to fold into derived values")?;
-    let jobs: Vec<Uuid> = pending.iter().map(|(id, _, _)| *id).collect();
-    let scope = if pending.iter().any(|(_, full, _)| *full) {
+    let jobs: Vec<Uuid> = pending.iter().map(|j| j.id).collect();
+    let scope = if pending.iter().any(|j| j.full_sync) {
         Scope::Account
     } else {
         Scope::Written {
@@ -59,16 +58,14 @@ pub async fn refresh_after_sync(
         }
     };
     let written = refresh(pool, account_id, scope).await?;
-    let ended: Vec<Uuid> = pending
-        .iter()
-        .filter(|(_, _, ended)| *ended)
-        .map(|(id, _, _)| *id)
-        .collect();
-    sqlx::query("UPDATE sync_jobs SET derived_at = now() WHERE id = ANY($1)")
-        .bind(&ended)
-        .execute(pool)
-        .await
-        .context("marking syncs as folded into derived values")?;
+    let ended: Vec<Uuid> = pending.iter().filter(|j| j.ended).map(|j| j.id).collect();
+    sqlx::query!(
+        "UPDATE sync_jobs SET derived_at = now() WHERE id = ANY($1)",
+        &ended
+    )
+    .execute(pool)
+    .await
+    .context("marking syncs as folded into derived values")?;
     Ok(written)
 }
 
@@ -112,17 +109,48 @@ pub(super) fn analyze_after(pool: &PgPool, written: u64, tables: &'static str) {
 /// Rows an account-wide refresh must have written to refresh the planner's statistics.
 const ANALYZE_AFTER: u64 = 10_000;
 
+/// `query!` ranking the people `$members` lists (their connection, Merge id, work email and
+/// whether they are still in the HR data), and saving the ranks that changed. The macro needs
+/// literal SQL, so the statement around the list lives here.
+macro_rules! rank_duplicates {
+    ($members:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query!(
+            "WITH ranked AS (
+                 SELECT p.connection_id, p.merge_id, row_number() OVER w = 1 AS is_primary,
+                     count(*) OVER (PARTITION BY coalesce(lower(p.work_email), person_key(p.connection_id, p.merge_id))) - 1 AS also_in
+                 FROM (" + $members + ") p JOIN connections c ON c.id = p.connection_id
+                 WHERE staff_in_hr_data(p.removed_at, p.deleted)
+                   AND connection_visible(c.status, c.read_only_until)
+                 WINDOW w AS (PARTITION BY coalesce(lower(p.work_email), person_key(p.connection_id, p.merge_id))
+                              ORDER BY c.created_at, c.id, p.merge_id COLLATE \"C\"))
+             UPDATE staff s SET is_primary = r.is_primary, also_in = r.also_in
+             FROM ranked r
+             WHERE s.connection_id = r.connection_id AND s.merge_id = r.merge_id
+               AND (s.is_primary <> r.is_primary OR s.also_in <> r.also_in)"
+            $(, $arg)*
+        )
+    };
+}
+
 /// Ranks each group of records sharing a work email (people without one are never merged). Two
 /// records of one connection with the same email are ranked by Merge id, so the choice is stable.
 async fn duplicates(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result<u64, ServerError> {
-    const COLUMNS: &str = "p.connection_id, p.merge_id, p.work_email, p.removed_at, p.deleted";
+    let what = "working out duplicate people";
+    let mut tx = pool.begin().await.context(what)?;
+    staff_lock::own(&mut tx, account_id).await?;
     // A written record may have left a group under its old email, so every group that already
     // shares an email is ranked again too. The emails are collected into an array first: as a
     // join, a table without statistics yet (just after its first sync) was planned as a nested
     // loop comparing every person with every email, 46 s instead of 50 ms at 100,000 people.
-    let members = match scope {
-        Scope::Account => format!("SELECT {COLUMNS} FROM staff p WHERE p.account_id = $1"),
-        Scope::Written { .. } => format!(
+    let ranked = match scope {
+        Scope::Account => rank_duplicates!(
+            "SELECT p.connection_id, p.merge_id, p.work_email, p.removed_at, p.deleted
+             FROM staff p WHERE p.account_id = $1",
+            account_id,
+        )
+        .execute(&mut *tx)
+        .await,
+        Scope::Written { connection, jobs } => rank_duplicates!(
             "WITH written AS (
                  SELECT merge_id, lower(work_email) AS email FROM staff
                  WHERE connection_id = $2 AND last_seen_job = ANY($3)),
@@ -131,35 +159,21 @@ async fn duplicates(pool: &PgPool, account_id: Uuid, scope: Scope<'_>) -> Result
                  UNION
                  SELECT lower(work_email) FROM staff
                  WHERE account_id = $1 AND (also_in > 0 OR NOT is_primary) AND work_email IS NOT NULL)
-             SELECT {COLUMNS} FROM staff p
+             SELECT p.connection_id, p.merge_id, p.work_email, p.removed_at, p.deleted FROM staff p
              WHERE p.account_id = $1 AND lower(p.work_email) = ANY (ARRAY(SELECT email FROM emails))
              UNION ALL
-             SELECT {COLUMNS} FROM staff p JOIN written w ON p.connection_id = $2 AND p.merge_id = w.merge_id
-             WHERE w.email IS NULL"
-        ),
-    };
-    let sql = format!(
-        "WITH ranked AS (
-             SELECT p.connection_id, p.merge_id, row_number() OVER w = 1 AS is_primary,
-                 count(*) OVER (PARTITION BY coalesce(lower(p.work_email), person_key(p.connection_id, p.merge_id))) - 1 AS also_in
-             FROM ({members}) p JOIN connections c ON c.id = p.connection_id
-             WHERE {IN_HR_DATA} AND {VISIBLE_CONNECTION}
-             WINDOW w AS (PARTITION BY coalesce(lower(p.work_email), person_key(p.connection_id, p.merge_id))
-                          ORDER BY c.created_at, c.id, p.merge_id COLLATE \"C\"))
-         UPDATE staff s SET is_primary = r.is_primary, also_in = r.also_in
-         FROM ranked r
-         WHERE s.connection_id = r.connection_id AND s.merge_id = r.merge_id
-           AND (s.is_primary <> r.is_primary OR s.also_in <> r.also_in)"
-    );
-    let what = "working out duplicate people";
-    let query = sqlx::query(AssertSqlSafe(sql)).bind(account_id);
-    let query = match scope {
-        Scope::Account => query,
-        Scope::Written { connection, jobs } => query.bind(connection).bind(jobs),
-    };
-    let mut tx = pool.begin().await.context(what)?;
-    staff_lock::own(&mut tx, account_id).await?;
-    let ranked = query.execute(&mut *tx).await.context(what)?.rows_affected();
+             SELECT p.connection_id, p.merge_id, p.work_email, p.removed_at, p.deleted
+             FROM staff p JOIN written w ON p.connection_id = $2 AND p.merge_id = w.merge_id
+             WHERE w.email IS NULL",
+            account_id,
+            connection,
+            jobs,
+        )
+        .execute(&mut *tx)
+        .await,
+    }
+    .context(what)?
+    .rows_affected();
     tx.commit().await.context(what)?;
     Ok(ranked)
 }
@@ -180,17 +194,17 @@ async fn account_chains(pool: &PgPool, account_id: Uuid) -> Result<u64, ServerEr
         .begin()
         .await
         .context("working out management chains")?;
-    let unmanaged = sqlx::query(
+    let unmanaged = sqlx::query!(
         "DELETE FROM staff_chains ch USING staff s
          WHERE s.connection_id = ch.connection_id AND s.merge_id = ch.merge_id
            AND s.account_id = $1 AND s.manager_id IS NULL",
+        account_id,
     )
-    .bind(account_id)
     .execute(&mut *tx)
     .await
     .context("clearing management chains")?
     .rows_affected();
-    let chains = sqlx::query(
+    let chains = sqlx::query!(
         "WITH RECURSIVE down AS (
              SELECT s.connection_id, s.merge_id,
                  CASE WHEN s.manager_id IS NULL THEN '{}'::text[] ELSE ARRAY[s.manager_id] END AS chain
@@ -209,8 +223,8 @@ async fn account_chains(pool: &PgPool, account_id: Uuid) -> Result<u64, ServerEr
              SET chain = EXCLUDED.chain, start_date = EXCLUDED.start_date
          WHERE staff_chains.chain IS DISTINCT FROM EXCLUDED.chain
             OR staff_chains.start_date IS DISTINCT FROM EXCLUDED.start_date",
+        account_id,
     )
-    .bind(account_id)
     .execute(&mut *tx)
     .await
     .context("working out management chains")?
@@ -228,8 +242,8 @@ async fn written_chains(
     connection: Uuid,
     jobs: &[Uuid],
 ) -> Result<u64, ServerError> {
-    sqlx::query_scalar::<_, i64>(
-        "WITH RECURSIVE below(merge_id) AS (
+    sqlx::query_scalar!(
+        r#"WITH RECURSIVE below(merge_id) AS (
              SELECT merge_id FROM staff WHERE connection_id = $1 AND last_seen_job = ANY($2)
              UNION
              SELECT s.merge_id FROM below b JOIN staff s ON s.connection_id = $1 AND s.manager_id = b.merge_id),
@@ -261,10 +275,10 @@ async fn written_chains(
              WHERE staff_chains.chain IS DISTINCT FROM EXCLUDED.chain
                 OR staff_chains.start_date IS DISTINCT FROM EXCLUDED.start_date
              RETURNING 1)
-         SELECT (SELECT count(*) FROM cleared) + (SELECT count(*) FROM written)",
+         SELECT (SELECT count(*) FROM cleared) + (SELECT count(*) FROM written) AS "written!""#,
+        connection,
+        jobs,
     )
-    .bind(connection)
-    .bind(jobs)
     .fetch_one(pool)
     .await
     .context("working out management chains")

@@ -12,23 +12,21 @@ pub async fn replace_teams(
     teams: &[TeamRecord],
 ) -> Result<(), ServerError> {
     let mut tx = pool.begin().await.context("starting a teams update")?;
-    sqlx::query("DELETE FROM teams WHERE connection_id = $1")
-        .bind(connection_id)
+    sqlx::query!("DELETE FROM teams WHERE connection_id = $1", connection_id)
         .execute(&mut *tx)
         .await
         .context("clearing teams")?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO teams (connection_id, merge_id, name, parent_id)
          SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[])",
-    )
-    .bind(connection_id)
-    .bind(teams.iter().map(|t| t.merge_id.clone()).collect::<Vec<_>>())
-    .bind(teams.iter().map(|t| t.name.clone()).collect::<Vec<_>>())
-    .bind(
-        teams
+        connection_id,
+        &teams.iter().map(|t| t.merge_id.clone()).collect::<Vec<_>>(),
+        &teams.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+        // `as _`: the macro checks a text[] argument as `&[String]`, and a top team's parent is null.
+        &teams
             .iter()
             .map(|t| t.parent_id.clone())
-            .collect::<Vec<_>>(),
+            .collect::<Vec<_>>() as _,
     )
     .execute(&mut *tx)
     .await
@@ -40,11 +38,13 @@ pub async fn replace_teams(
 /// Lists above each of the connection's teams the teams it is under, which the staff query's
 /// "with its sub-teams" looks up (migration 0019).
 pub async fn list_lineage(conn: &mut PgConnection, connection_id: Uuid) -> Result<(), ServerError> {
-    sqlx::query("SELECT staff_team_lineage($1)")
-        .bind(connection_id)
-        .execute(conn)
-        .await
-        .context("listing the teams above each team")?;
+    sqlx::query!(
+        r#"SELECT staff_team_lineage($1) AS "listed: ()""#,
+        connection_id
+    )
+    .execute(conn)
+    .await
+    .context("listing the teams above each team")?;
     Ok(())
 }
 
@@ -57,24 +57,22 @@ pub async fn replace_departments(
         .begin()
         .await
         .context("starting a departments update")?;
-    sqlx::query("DELETE FROM departments WHERE connection_id = $1")
-        .bind(connection_id)
-        .execute(&mut *tx)
-        .await
-        .context("clearing departments")?;
-    sqlx::query(
+    sqlx::query!(
+        "DELETE FROM departments WHERE connection_id = $1",
+        connection_id
+    )
+    .execute(&mut *tx)
+    .await
+    .context("clearing departments")?;
+    sqlx::query!(
         "INSERT INTO departments (connection_id, merge_id, name)
          SELECT $1, * FROM UNNEST($2::text[], $3::text[])",
-    )
-    .bind(connection_id)
-    .bind(
-        departments
+        connection_id,
+        &departments
             .iter()
             .map(|d| d.merge_id.clone())
             .collect::<Vec<_>>(),
-    )
-    .bind(
-        departments
+        &departments
             .iter()
             .map(|d| d.name.clone())
             .collect::<Vec<_>>(),

@@ -5,7 +5,7 @@
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
-use super::rules::{HAS_LEFT, IN_HR_DATA, NOT_STARTED};
+use super::rules::IN_HR_DATA;
 use crate::domain::field_policy::{Consent, FieldKey};
 use crate::domain::integration::{MissingAccess, Reach};
 use crate::domain::sync_job::JobState;
@@ -14,27 +14,26 @@ use crate::server::store::connections::{Connection, ConnectionStatus};
 use crate::server::store::jobs::Job;
 
 pub async fn reach(pool: &PgPool, connection_id: Uuid) -> Result<Reach, ServerError> {
-    let (synced, leavers, not_started, listed_elsewhere, recipients): (i64, i64, i64, i64, i64) =
-        sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT count(*),
-                    count(*) FILTER (WHERE {HAS_LEFT}),
-                    count(*) FILTER (WHERE NOT {HAS_LEFT} AND {NOT_STARTED}),
-                    count(*) FILTER (WHERE NOT {HAS_LEFT} AND NOT {NOT_STARTED} AND NOT p.is_primary),
-                    count(*) FILTER (WHERE NOT {HAS_LEFT} AND NOT {NOT_STARTED} AND p.is_primary)
-             FROM staff p
-             WHERE p.connection_id = $1 AND {IN_HR_DATA}"
-        )))
-        .bind(connection_id)
-        .fetch_one(pool)
-        .await
-        .context("working out who campaigns can choose")?;
-    Ok(Reach {
-        synced,
-        leavers,
-        not_started,
-        listed_elsewhere,
-        recipients,
-    })
+    sqlx::query_as!(
+        Reach,
+        r#"SELECT count(*) AS "synced!",
+                count(*) FILTER (WHERE staff_has_left(p.employment_status, p.termination_date))
+                    AS "leavers!",
+                count(*) FILTER (WHERE NOT staff_has_left(p.employment_status, p.termination_date)
+                    AND staff_not_started(p.employment_status, p.start_date)) AS "not_started!",
+                count(*) FILTER (WHERE NOT staff_has_left(p.employment_status, p.termination_date)
+                    AND NOT staff_not_started(p.employment_status, p.start_date)
+                    AND NOT p.is_primary) AS "listed_elsewhere!",
+                count(*) FILTER (WHERE NOT staff_has_left(p.employment_status, p.termination_date)
+                    AND NOT staff_not_started(p.employment_status, p.start_date)
+                    AND p.is_primary) AS "recipients!"
+         FROM staff p
+         WHERE p.connection_id = $1 AND staff_in_hr_data(p.removed_at, p.deleted)"#,
+        connection_id,
+    )
+    .fetch_one(pool)
+    .await
+    .context("working out who campaigns can choose")
 }
 
 /// Each consented field the recipient filters read, the filters it feeds (as the People page

@@ -23,22 +23,26 @@ const STAFF_WRITES: i32 = 0x5354_4146;
 
 /// Lets this transaction write the account's staff rows beside other writers.
 pub async fn share(tx: &mut PgConnection, account_id: Uuid) -> Result<(), ServerError> {
-    sqlx::query("SELECT pg_advisory_xact_lock_shared($1, hashtext($2::text))")
-        .bind(STAFF_WRITES)
-        .bind(account_id)
-        .execute(tx)
-        .await
-        .context("waiting to write staff")?;
+    sqlx::query!(
+        r#"SELECT pg_advisory_xact_lock_shared($1, hashtext($2::uuid::text)) AS "locked: ()""#,
+        STAFF_WRITES,
+        account_id,
+    )
+    .execute(tx)
+    .await
+    .context("waiting to write staff")?;
     Ok(())
 }
 
 /// Makes this transaction the account's only writer of staff rows until it ends.
 pub async fn own(tx: &mut PgConnection, account_id: Uuid) -> Result<(), ServerError> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2::text))")
-        .bind(STAFF_WRITES)
-        .bind(account_id)
-        .execute(tx)
-        .await
-        .context("waiting to rank duplicate people")?;
+    sqlx::query!(
+        r#"SELECT pg_advisory_xact_lock($1, hashtext($2::uuid::text)) AS "locked: ()""#,
+        STAFF_WRITES,
+        account_id,
+    )
+    .execute(tx)
+    .await
+    .context("waiting to rank duplicate people")?;
     Ok(())
 }

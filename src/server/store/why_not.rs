@@ -11,7 +11,6 @@ use crate::domain::staff_filter::StaffFilter;
 use crate::server::error::{Context, ServerError};
 
 /// One person's record, with the who-counts rules (`rules`) as the database reads them.
-#[derive(sqlx::FromRow)]
 pub struct Person {
     pub display_name: String,
     pub work_email: Option<String>,
@@ -62,25 +61,79 @@ pub async fn case(
     else {
         return Ok(None);
     };
-    type CampaignRow = (
-        Option<String>,
-        Option<sqlx::types::Json<StaffFilter>>,
-        Option<DateTime<Utc>>,
-    );
-    let campaign: Option<CampaignRow> = sqlx::query_as(
-        "SELECT audience_kind, audience_filter, evaluated_at FROM campaigns WHERE account_id = $1 AND id = $2",
-    )
-    .bind(account_id)
-    .bind(campaign_id)
-    .fetch_optional(pool)
-    .await
-    .context("loading a campaign to explain")?;
-    let Some((kind, filter, evaluated_at)) = campaign else {
+    let Some(audience) = audience(pool, account_id, campaign_id).await? else {
         return Ok(None);
     };
-    let person: Option<Person> = sqlx::query_as(
-        "SELECT s.display_name, s.work_email, s.job_title, t.name AS team, s.country, s.city, s.start_date,
-             s.termination_date, s.deleted, s.removed_at, s.removal_held,
+    let Some(person) = person(pool, account_id, connection, &merge_id).await? else {
+        return Ok(None);
+    };
+    let member = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM campaign_members WHERE campaign_id = $1 AND connection_id = $2 AND merge_id = $3) AS "member!""#,
+        campaign_id,
+        connection,
+        &merge_id,
+    )
+    .fetch_one(pool)
+    .await
+    .context("checking membership")?;
+    let excluded = sqlx::query!(
+        r#"SELECT coalesce(u.name, 'someone') AS "by!", x.excluded_at FROM campaign_exclusions x
+         LEFT JOIN users u ON u.id = x.excluded_by
+         WHERE x.campaign_id = $1 AND x.connection_id = $2 AND x.merge_id = $3"#,
+        campaign_id,
+        connection,
+        &merge_id,
+    )
+    .fetch_optional(pool)
+    .await
+    .context("checking exclusions")?;
+    Ok(Some(Case {
+        person,
+        audience_kind: audience.audience_kind,
+        filter: audience.audience_filter.map(|f| f.0),
+        evaluated_at: audience.evaluated_at,
+        member,
+        excluded: excluded.map(|x| (x.by, x.excluded_at)),
+    }))
+}
+
+type FilterJson = sqlx::types::Json<StaffFilter>;
+
+/// How the campaign chose its audience, if it is the account's.
+struct Audience {
+    audience_kind: Option<String>,
+    audience_filter: Option<FilterJson>,
+    evaluated_at: Option<DateTime<Utc>>,
+}
+
+async fn audience(
+    pool: &PgPool,
+    account_id: Uuid,
+    campaign_id: Uuid,
+) -> Result<Option<Audience>, ServerError> {
+    sqlx::query_as!(
+        Audience,
+        r#"SELECT audience_kind, audience_filter AS "audience_filter: FilterJson", evaluated_at
+         FROM campaigns WHERE account_id = $1 AND id = $2"#,
+        account_id,
+        campaign_id,
+    )
+    .fetch_optional(pool)
+    .await
+    .context("loading a campaign to explain")
+}
+
+/// The person's record in the account, with where their connection stands.
+async fn person(
+    pool: &PgPool,
+    account_id: Uuid,
+    connection: Uuid,
+    merge_id: &str,
+) -> Result<Option<Person>, ServerError> {
+    sqlx::query_as!(
+        Person,
+        r#"SELECT s.display_name, s.work_email, s.job_title, t.name AS "team?", s.country, s.city,
+             s.start_date, s.termination_date, s.deleted, s.removed_at, s.removal_held,
              c.status AS connection_status, c.disconnected_at, c.read_only_until,
              c.label AS source,
              (SELECT c2.label FROM staff s2 JOIN connections c2 ON c2.id = s2.connection_id
@@ -88,54 +141,19 @@ pub async fn case(
                 AND (c2.created_at, c2.id) < (c.created_at, c.id)
                 AND staff_in_hr_data(s2.removed_at, s2.deleted)
                 AND connection_visible(c2.status, c2.read_only_until)
-              ORDER BY c2.created_at LIMIT 1) AS shown_as,
-             staff_has_left(s.employment_status, s.termination_date) AS has_left,
-             staff_not_started(s.employment_status, s.start_date) AS not_started,
-             staff_in_hr_data(s.removed_at, s.deleted) AS in_hr_data,
-             connection_visible(c.status, c.read_only_until) AS visible_connection
+              ORDER BY c2.created_at LIMIT 1) AS "shown_as?",
+             staff_has_left(s.employment_status, s.termination_date) AS "has_left!",
+             staff_not_started(s.employment_status, s.start_date) AS "not_started!",
+             staff_in_hr_data(s.removed_at, s.deleted) AS "in_hr_data!",
+             connection_visible(c.status, c.read_only_until) AS "visible_connection!"
          FROM staff s JOIN connections c ON c.id = s.connection_id
          LEFT JOIN teams t ON t.connection_id = s.connection_id AND t.merge_id = s.team_id
-         WHERE s.account_id = $1 AND s.connection_id = $2 AND s.merge_id = $3",
+         WHERE s.account_id = $1 AND s.connection_id = $2 AND s.merge_id = $3"#,
+        account_id,
+        connection,
+        merge_id,
     )
-    .bind(account_id)
-    .bind(connection)
-    .bind(&merge_id)
     .fetch_optional(pool)
     .await
-    .context("loading a person to explain")?;
-    let Some(p) = person else {
-        return Ok(None);
-    };
-    type Membership = (bool, Option<(String, DateTime<Utc>)>);
-    let (member, excluded): Membership = {
-        let member: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM campaign_members WHERE campaign_id = $1 AND connection_id = $2 AND merge_id = $3)",
-        )
-        .bind(campaign_id)
-        .bind(connection)
-        .bind(&merge_id)
-        .fetch_one(pool)
-        .await
-        .context("checking membership")?;
-        let excluded: Option<(String, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT coalesce(u.name, 'someone'), x.excluded_at FROM campaign_exclusions x
-             LEFT JOIN users u ON u.id = x.excluded_by
-             WHERE x.campaign_id = $1 AND x.connection_id = $2 AND x.merge_id = $3",
-        )
-        .bind(campaign_id)
-        .bind(connection)
-        .bind(&merge_id)
-        .fetch_optional(pool)
-        .await
-        .context("checking exclusions")?;
-        (member, excluded)
-    };
-    Ok(Some(Case {
-        person: p,
-        audience_kind: kind,
-        filter: filter.map(|f| f.0),
-        evaluated_at,
-        member,
-        excluded,
-    }))
+    .context("loading a person to explain")
 }

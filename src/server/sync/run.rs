@@ -501,7 +501,7 @@ async fn stage_page(
     page: ReadPage,
 ) -> Result<(ReadPage, Staged), Failure> {
     let mut tx = pool.begin().await.context("starting a page write")?;
-    sqlx::query("SET LOCAL synchronous_commit = off")
+    sqlx::query!("SET LOCAL synchronous_commit = off")
         .execute(&mut *tx)
         .await
         .context("starting a page write")?;

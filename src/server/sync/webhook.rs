@@ -39,14 +39,15 @@ async fn handle(state: &AppState, sig: &str, body: &[u8]) -> Result<(), ServerEr
         tracing::warn!("ignored a signed webhook that is not JSON");
         return Ok(());
     };
-    let first_time =
-        sqlx::query("INSERT INTO webhook_receipts (signature) VALUES ($1) ON CONFLICT DO NOTHING")
-            .bind(sig.trim_end_matches('='))
-            .execute(&state.pool)
-            .await
-            .context("recording a webhook")?
-            .rows_affected()
-            == 1;
+    let first_time = sqlx::query!(
+        "INSERT INTO webhook_receipts (signature) VALUES ($1) ON CONFLICT DO NOTHING",
+        sig.trim_end_matches('='),
+    )
+    .execute(&state.pool)
+    .await
+    .context("recording a webhook")?
+    .rows_affected()
+        == 1;
     if !first_time {
         return Ok(());
     }

@@ -16,7 +16,6 @@ mod options;
 mod scope;
 mod search;
 
-pub(in crate::server::store) use lookups::PERSON;
 pub use lookups::{anyone, managers, matches, person_name};
 pub use options::options;
 pub use search::{COUNT_CAP, all_keys, count, search};

@@ -1,21 +1,17 @@
 //! What a filter needs looked up before its query can be written.
 use std::collections::BTreeMap;
 
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::person_key::PersonKey;
 use crate::domain::staff_filter::StaffFilter;
 use crate::server::error::{Context, ServerError};
 use crate::server::model::text::search_text;
-use crate::server::store::rules::VISIBLE_CONNECTION;
 use crate::server::store::tokens;
 
 use super::lookups::manager_records;
 use super::matches_loosely;
-
-/// Loose matching's threshold of trigram word similarity.
-const SIMILARITY: &str = "0.35";
 
 /// What a filter needs looked up before its query can be written: the account's visible
 /// connections (the sources the filter allows), every team under the chosen ones, and the
@@ -52,19 +48,18 @@ async fn similar_words(
     }
     let what = "looking up similar words";
     let mut tx = pool.begin().await.context(what)?;
-    // `<%`, which the trigram index serves, reads its threshold from the session.
-    sqlx::query(AssertSqlSafe(format!(
-        "SET LOCAL pg_trgm.word_similarity_threshold = {SIMILARITY}"
-    )))
-    .execute(&mut *tx)
-    .await
-    .context(what)?;
-    let words = sqlx::query_scalar(
+    // `<%`, which the trigram index serves, reads its threshold from the session: loose
+    // matching's threshold of trigram word similarity.
+    sqlx::query!("SET LOCAL pg_trgm.word_similarity_threshold = 0.35")
+        .execute(&mut *tx)
+        .await
+        .context(what)?;
+    let words = sqlx::query_scalar!(
         "SELECT word FROM staff_token_words
              WHERE account_id = $1 AND $2 <% word AND char_length(word) >= 3",
+        account_id,
+        q,
     )
-    .bind(account_id)
-    .bind(q)
     .fetch_all(&mut *tx)
     .await
     .context(what)?;
@@ -88,13 +83,13 @@ pub(super) async fn scope(
     let indexed = tokens::serves(f) && tokens::fits_in_a_word(&q);
     let (connections, teams, similar_words, containing, managers) = tokio::try_join!(
         async {
-            sqlx::query_scalar(AssertSqlSafe(format!(
+            sqlx::query_scalar!(
                 "SELECT c.id FROM connections c
                  WHERE c.account_id = $1 AND (cardinality($2::uuid[]) = 0 OR c.id = ANY($2))
-                   AND {VISIBLE_CONNECTION}"
-            )))
-            .bind(account_id)
-            .bind(&sources)
+                   AND connection_visible(c.status, c.read_only_until)",
+                account_id,
+                &sources,
+            )
             .fetch_all(pool)
             .await
             .context("listing the connections a search covers")
@@ -148,24 +143,27 @@ async fn sub_teams(
     }
     let (conns, ids) = PersonKey::columns(chosen.iter().map(String::as_str));
     // Each team lists itself and the teams above it (`staff_team_lineage`, migration 0019).
-    let teams: Vec<(Uuid, String, i32)> = sqlx::query_as(
-        "SELECT t.connection_id, t.merge_id, t.team_hash FROM teams t
+    let teams = sqlx::query!(
+        r#"SELECT t.connection_id, t.merge_id, t.team_hash AS "team_hash!" FROM teams t
          WHERE t.lineage && $3::text[]
            AND t.connection_id IN (SELECT id FROM connections WHERE account_id = $1)
            AND EXISTS (SELECT 1 FROM UNNEST($2::uuid[], $3::text[]) AS c(connection_id, id)
-                       WHERE c.connection_id = t.connection_id AND c.id = ANY(t.lineage))",
+                       WHERE c.connection_id = t.connection_id AND c.id = ANY(t.lineage))"#,
+        account_id,
+        &conns,
+        &ids,
     )
-    .bind(account_id)
-    .bind(conns)
-    .bind(ids)
     .fetch_all(pool)
     .await
     .context("listing sub-teams")?;
     let mut by_connection: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
     let mut hashes = Vec::with_capacity(teams.len());
-    for (connection, id, hash) in teams {
-        by_connection.entry(connection).or_default().push(id);
-        hashes.push(hash);
+    for team in teams {
+        by_connection
+            .entry(team.connection_id)
+            .or_default()
+            .push(team.merge_id);
+        hashes.push(team.team_hash);
     }
     Ok(Some((by_connection, hashes)))
 }

@@ -9,7 +9,7 @@ use crate::server::store::rules::{HAS_LEFT, NOT_STARTED};
 use crate::server::store::tokens;
 
 use super::clauses::{order_by, push_matching};
-use super::scope::scope;
+use super::scope::{Scope, scope};
 
 /// Counting stops here: past it the page says "more than", and the exact figure is a separate,
 /// slower request (`count`), so typing never waits for a count of a million rows.
@@ -25,7 +25,7 @@ async fn serial<'a>(
     what: &'static str,
 ) -> Result<Transaction<'a, Postgres>, ServerError> {
     let mut tx = pool.begin().await.context(what)?;
-    sqlx::query("SET LOCAL max_parallel_workers_per_gather = 0")
+    sqlx::query!("SET LOCAL max_parallel_workers_per_gather = 0")
         .execute(&mut *tx)
         .await
         .context(what)?;
@@ -38,80 +38,10 @@ pub async fn search(
     f: &StaffFilter,
 ) -> Result<StaffPage, ServerError> {
     let scope = scope(pool, account_id, f).await?;
-    // The page's keys come straight off the name index, stopping after 50; only those 50 rows
-    // are then read in full.
-    let mut page = QueryBuilder::new("WITH page AS MATERIALIZED (SELECT ");
-    let offset = f.page as i64 * PAGE_SIZE as i64;
-    if let Some(words) = scope
-        .words
-        .as_ref()
-        .filter(|w| tokens::serves_page(w.len(), f.page))
-    {
-        // Everyone on the first pages is among the first people of each of their words, in the
-        // same order: each word is read in name order, as far as the page reaches, and the few
-        // read are merged. A person with two of the words is read twice.
-        let order = if f.sort == SortOrder::NameDesc {
-            "t.sort_name DESC, t.connection_id DESC, t.merge_id DESC"
-        } else {
-            "t.sort_name, t.connection_id, t.merge_id"
-        };
-        page.push("DISTINCT t.sort_name, t.connection_id, t.merge_id FROM UNNEST(");
-        page.push_bind(words.clone());
-        page.push("::text[]) AS w(word), LATERAL (SELECT t.sort_name, t.connection_id, t.merge_id");
-        push_matching(&mut page, account_id, &scope, f, true);
-        page.push(" ORDER BY ");
-        page.push(order);
-        page.push(" LIMIT ");
-        page.push_bind(offset + PAGE_SIZE as i64);
-        page.push(") t ORDER BY ");
-        page.push(order);
-    } else {
-        page.push("p.connection_id, p.merge_id");
-        push_matching(&mut page, account_id, &scope, f, false);
-        page.push(" ORDER BY ");
-        page.push(order_by(f.sort, !f.q.trim().is_empty()));
-    }
-    page.push(" LIMIT ");
-    page.push_bind(PAGE_SIZE as i64);
-    page.push(" OFFSET ");
-    page.push_bind(offset);
-    page.push(format!(
-        ") SELECT person_key(p.connection_id, p.merge_id) AS key, p.display_name, p.work_email,
-             p.job_title, t.name AS team, p.country, p.city, p.start_date,
-             CASE WHEN {HAS_LEFT} THEN 'Left' WHEN {NOT_STARTED} THEN 'Starting soon'
-                  ELSE 'Active' END AS status,
-             c.label AS source, p.also_in::bigint AS also_in
-         FROM page JOIN staff p ON p.connection_id = page.connection_id AND p.merge_id = page.merge_id
-         JOIN connections c ON c.id = p.connection_id
-         LEFT JOIN teams t ON t.connection_id = p.connection_id AND t.merge_id = p.team_id
-         ORDER BY ",
-    ));
-    page.push(order_by(f.sort, false));
+    let mut page = page_query(account_id, &scope, f);
     // Enough to tell whether there is a next page, however deep this one is.
     let cap = COUNT_CAP.max((f.page as i64 + 1) * PAGE_SIZE as i64) + 1;
-    let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1");
-    if let Some(words) = &scope.words {
-        // Each person is counted under the first of their words in the list, so the count can
-        // stop at the cap without remembering whom it has counted.
-        count.push(" FROM UNNEST(");
-        count.push_bind(words.clone());
-        count.push("::text[]) WITH ORDINALITY AS w(word, n), LATERAL (SELECT 1");
-        push_matching(&mut count, account_id, &scope, f, true);
-        count.push(
-            " AND NOT EXISTS (SELECT 1 FROM staff_tokens e
-                 WHERE e.account_id = t.account_id AND e.word = ANY((",
-        );
-        count.push_bind(words.clone());
-        count.push(
-            "::text[])[1:w.n - 1]) AND e.sort_name = t.sort_name
-                 AND e.connection_id = t.connection_id AND e.merge_id = t.merge_id)) AS m",
-        );
-    } else {
-        push_matching(&mut count, account_id, &scope, f, false);
-    }
-    count.push(" LIMIT ");
-    count.push_bind(cap);
-    count.push(") AS capped");
+    let mut count = capped_count_query(account_id, &scope, f, cap);
     // The page and the capped count run at the same time, on two connections.
     let (rows, counted) = tokio::try_join!(
         async {
@@ -144,6 +74,93 @@ pub async fn search(
         total_exact: counted < cap,
         rows,
     })
+}
+
+/// The rows of the filter's page.
+fn page_query(account_id: Uuid, scope: &Scope, f: &StaffFilter) -> QueryBuilder<Postgres> {
+    // The page's keys come straight off the name index, stopping after 50; only those 50 rows
+    // are then read in full.
+    let mut page = QueryBuilder::new("WITH page AS MATERIALIZED (SELECT ");
+    let offset = f.page as i64 * PAGE_SIZE as i64;
+    if let Some(words) = scope
+        .words
+        .as_ref()
+        .filter(|w| tokens::serves_page(w.len(), f.page))
+    {
+        // Everyone on the first pages is among the first people of each of their words, in the
+        // same order: each word is read in name order, as far as the page reaches, and the few
+        // read are merged. A person with two of the words is read twice.
+        let order = if f.sort == SortOrder::NameDesc {
+            "t.sort_name DESC, t.connection_id DESC, t.merge_id DESC"
+        } else {
+            "t.sort_name, t.connection_id, t.merge_id"
+        };
+        page.push("DISTINCT t.sort_name, t.connection_id, t.merge_id FROM UNNEST(");
+        page.push_bind(words.clone());
+        page.push("::text[]) AS w(word), LATERAL (SELECT t.sort_name, t.connection_id, t.merge_id");
+        push_matching(&mut page, account_id, scope, f, true);
+        page.push(" ORDER BY ");
+        page.push(order);
+        page.push(" LIMIT ");
+        page.push_bind(offset + PAGE_SIZE as i64);
+        page.push(") t ORDER BY ");
+        page.push(order);
+    } else {
+        page.push("p.connection_id, p.merge_id");
+        push_matching(&mut page, account_id, scope, f, false);
+        page.push(" ORDER BY ");
+        page.push(order_by(f.sort, !f.q.trim().is_empty()));
+    }
+    page.push(" LIMIT ");
+    page.push_bind(PAGE_SIZE as i64);
+    page.push(" OFFSET ");
+    page.push_bind(offset);
+    page.push(format!(
+        ") SELECT person_key(p.connection_id, p.merge_id) AS key, p.display_name, p.work_email,
+             p.job_title, t.name AS team, p.country, p.city, p.start_date,
+             CASE WHEN {HAS_LEFT} THEN 'Left' WHEN {NOT_STARTED} THEN 'Starting soon'
+                  ELSE 'Active' END AS status,
+             c.label AS source, p.also_in::bigint AS also_in
+         FROM page JOIN staff p ON p.connection_id = page.connection_id AND p.merge_id = page.merge_id
+         JOIN connections c ON c.id = p.connection_id
+         LEFT JOIN teams t ON t.connection_id = p.connection_id AND t.merge_id = p.team_id
+         ORDER BY ",
+    ));
+    page.push(order_by(f.sort, false));
+    page
+}
+
+/// How many people match, counting no further than `cap`.
+fn capped_count_query(
+    account_id: Uuid,
+    scope: &Scope,
+    f: &StaffFilter,
+    cap: i64,
+) -> QueryBuilder<Postgres> {
+    let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1");
+    if let Some(words) = &scope.words {
+        // Each person is counted under the first of their words in the list, so the count can
+        // stop at the cap without remembering whom it has counted.
+        count.push(" FROM UNNEST(");
+        count.push_bind(words.clone());
+        count.push("::text[]) WITH ORDINALITY AS w(word, n), LATERAL (SELECT 1");
+        push_matching(&mut count, account_id, scope, f, true);
+        count.push(
+            " AND NOT EXISTS (SELECT 1 FROM staff_tokens e
+                 WHERE e.account_id = t.account_id AND e.word = ANY((",
+        );
+        count.push_bind(words.clone());
+        count.push(
+            "::text[])[1:w.n - 1]) AND e.sort_name = t.sort_name
+                 AND e.connection_id = t.connection_id AND e.merge_id = t.merge_id)) AS m",
+        );
+    } else {
+        push_matching(&mut count, account_id, scope, f, false);
+    }
+    count.push(" LIMIT ");
+    count.push_bind(cap);
+    count.push(") AS capped");
+    count
 }
 
 /// The exact number of people matching, however many.
