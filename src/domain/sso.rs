@@ -67,15 +67,8 @@ impl SsoDraft {
     pub fn validate(&self, secret_saved: bool) -> Result<ValidSso, BTreeMap<&'static str, String>> {
         let mut errors = BTreeMap::new();
         let display_name = self.display_name.trim().to_owned();
-        if display_name.is_empty() {
-            errors.insert(
-                "display_name",
-                "Enter the name people know the identity provider by, such as Okta.".into(),
-            );
-        } else if let Err(e) =
-            crate::domain::text::one_line("The provider name", &display_name, MAX_DISPLAY_NAME)
-        {
-            errors.insert("display_name", e.to_string());
+        if let Err(message) = check_display_name(&display_name) {
+            errors.insert("display_name", message);
         }
 
         let issuer_url = self.issuer_url.trim().to_owned();
@@ -84,39 +77,16 @@ impl SsoDraft {
         }
 
         let client_id = self.client_id.trim().to_owned();
-        if client_id.is_empty() {
-            errors.insert(
-                "client_id",
-                "Enter the client ID (also called application ID) from your identity provider."
-                    .into(),
-            );
-        } else if client_id.chars().any(char::is_whitespace) {
-            errors.insert(
-                "client_id",
-                "A client ID has no spaces. Copy it again from your identity provider.".into(),
-            );
-        } else if let Err(e) =
-            crate::domain::text::one_line("The client ID", &client_id, MAX_CLIENT_ID)
-        {
-            errors.insert("client_id", e.to_string());
+        if let Err(message) = check_client_id(&client_id) {
+            errors.insert("client_id", message);
         }
 
-        let secret = self.client_secret.trim();
-        let client_secret = if secret.is_empty() {
-            if !secret_saved {
-                errors.insert(
-                    "client_secret",
-                    "Enter the client secret from your identity provider.".into(),
-                );
+        let client_secret = match typed_secret(&self.client_secret, secret_saved) {
+            Ok(secret) => secret,
+            Err(message) => {
+                errors.insert("client_secret", message);
+                None
             }
-            None
-        } else if let Err(e) =
-            crate::domain::text::one_line("The client secret", secret, MAX_CLIENT_SECRET)
-        {
-            errors.insert("client_secret", e.to_string());
-            None
-        } else {
-            Some(secret.to_owned())
         };
 
         let domains = match parse_domains(&self.domains) {
@@ -150,6 +120,43 @@ impl SsoDraft {
             break_glass_user: self.break_glass_user.filter(|_| self.required),
         })
     }
+}
+
+fn check_display_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("Enter the name people know the identity provider by, such as Okta.".into());
+    }
+    crate::domain::text::one_line("The provider name", name, MAX_DISPLAY_NAME)
+        .map_err(|e| e.to_string())
+}
+
+fn check_client_id(client_id: &str) -> Result<(), String> {
+    if client_id.is_empty() {
+        return Err(
+            "Enter the client ID (also called application ID) from your identity provider.".into(),
+        );
+    }
+    if client_id.chars().any(char::is_whitespace) {
+        return Err("A client ID has no spaces. Copy it again from your identity provider.".into());
+    }
+    crate::domain::text::one_line("The client ID", client_id, MAX_CLIENT_ID)
+        .map_err(|e| e.to_string())
+}
+
+/// The secret to save: `None` keeps the saved one, which an empty field may do only when one is
+/// saved.
+fn typed_secret(typed: &str, secret_saved: bool) -> Result<Option<String>, String> {
+    let secret = typed.trim();
+    if secret.is_empty() {
+        return if secret_saved {
+            Ok(None)
+        } else {
+            Err("Enter the client secret from your identity provider.".into())
+        };
+    }
+    crate::domain::text::one_line("The client secret", secret, MAX_CLIENT_SECRET)
+        .map_err(|e| e.to_string())?;
+    Ok(Some(secret.to_owned()))
 }
 
 /// An issuer must be https; plain http is only for a provider on this machine (tests, demos).

@@ -1,6 +1,6 @@
 //! Client accounts (organisations) and their users.
 
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::email::EmailAddress;
@@ -12,9 +12,7 @@ use super::error::{Context, ServerError};
 
 pub async fn create_account(pool: &PgPool, name: &str) -> Result<Uuid, ServerError> {
     let id = Uuid::new_v4();
-    sqlx::query("INSERT INTO accounts (id, name) VALUES ($1, $2)")
-        .bind(id)
-        .bind(name)
+    sqlx::query!("INSERT INTO accounts (id, name) VALUES ($1, $2)", id, name)
         .execute(pool)
         .await
         .context("creating an account")?;
@@ -36,16 +34,16 @@ pub async fn create_user(pool: &PgPool, user: NewUser<'_>) -> Result<Uuid, Serve
         Some(p) => Some(password::hash(p.to_owned()).await?),
         None => None,
     };
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO users (id, account_id, email, name, role, password_hash)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        id,
+        user.account_id,
+        user.email.as_str(),
+        user.name,
+        user.role.as_str(),
+        hash,
     )
-    .bind(id)
-    .bind(user.account_id)
-    .bind(user.email.as_str())
-    .bind(user.name)
-    .bind(user.role.as_str())
-    .bind(hash)
     .execute(pool)
     .await
     .context("creating a user")?;
@@ -57,21 +55,24 @@ pub async fn credentials_for(
     pool: &PgPool,
     email: &EmailAddress,
 ) -> Result<Option<(Uuid, Option<String>)>, ServerError> {
-    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
-        .bind(email.as_str())
-        .fetch_optional(pool)
-        .await
-        .context("looking up a user for sign-in")
+    let row = sqlx::query!(
+        "SELECT id, password_hash FROM users WHERE email = $1",
+        email.as_str()
+    )
+    .fetch_optional(pool)
+    .await
+    .context("looking up a user for sign-in")?;
+    Ok(row.map(|r| (r.id, r.password_hash)))
 }
 
-#[derive(sqlx::FromRow)]
+/// A signed-in person as stored; the session lookup builds one too.
 pub(crate) struct UserRow {
-    user_id: Uuid,
-    account_id: Uuid,
-    account_name: String,
-    name: String,
-    email: String,
-    role: String,
+    pub(crate) user_id: Uuid,
+    pub(crate) account_id: Uuid,
+    pub(crate) account_name: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
+    pub(crate) role: String,
 }
 
 impl UserRow {
@@ -89,17 +90,16 @@ impl UserRow {
     }
 }
 
-pub(crate) const USER_COLUMNS: &str = "u.id AS user_id, u.account_id, a.name AS account_name, \
-     u.name, u.email, u.role";
-
 pub async fn current_user(
     pool: &PgPool,
     user_id: Uuid,
 ) -> Result<Option<CurrentUser>, ServerError> {
-    let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {USER_COLUMNS} FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.id = $1"
-    )))
-    .bind(user_id)
+    let row = sqlx::query_as!(
+        UserRow,
+        "SELECT u.id AS user_id, u.account_id, a.name AS account_name, u.name, u.email, u.role
+         FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.id = $1",
+        user_id,
+    )
     .fetch_optional(pool)
     .await
     .context("loading a user")?;

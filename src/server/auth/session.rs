@@ -1,10 +1,10 @@
 //! Server-side sessions kept in Postgres, so any replica can serve any request.
 
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::user::CurrentUser;
-use crate::server::accounts::{USER_COLUMNS, UserRow};
+use crate::server::accounts::UserRow;
 use crate::server::error::{Context, ServerError};
 
 /// A session ends after this long without a request...
@@ -41,15 +41,15 @@ pub async fn create(
     origin: &Origin<'_>,
 ) -> Result<NewSession, ServerError> {
     let token = super::token::generate();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sessions (token_hash, user_id, expires_at, user_agent, client_ip)
          VALUES ($1, $2, now() + make_interval(hours => $3), $4, $5)",
+        hash_token(&token),
+        user_id,
+        IDLE_TIMEOUT_HOURS as i32,
+        crate::domain::text::clip(origin.user_agent, 300),
+        origin.client_ip,
     )
-    .bind(hash_token(&token))
-    .bind(user_id)
-    .bind(IDLE_TIMEOUT_HOURS as i32)
-    .bind(crate::domain::text::clip(origin.user_agent, 300))
-    .bind(origin.client_ip)
     .execute(pool)
     .await
     .context("creating a session")?;
@@ -63,72 +63,79 @@ pub async fn start(
     origin: &Origin<'_>,
 ) -> Result<NewSession, ServerError> {
     let new = create(pool, user_id, origin).await?;
-    sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1")
-        .bind(user_id)
-        .execute(pool)
-        .await
-        .context("recording the sign-in time")?;
+    sqlx::query!(
+        "UPDATE users SET last_login_at = now() WHERE id = $1",
+        user_id
+    )
+    .execute(pool)
+    .await
+    .context("recording the sign-in time")?;
     Ok(new)
 }
 
 /// The user behind a live session token, sliding its idle expiry forward.
 pub async fn resolve(pool: &PgPool, token: &str) -> Result<Option<CurrentUser>, ServerError> {
     let hash = hash_token(token);
-    let row: Option<SessionRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {USER_COLUMNS}, extract(epoch FROM now() - s.last_seen_at)::bigint AS idle_secs
+    let row = sqlx::query!(
+        r#"SELECT u.id AS user_id, u.account_id, a.name AS account_name, u.name, u.email, u.role,
+             extract(epoch FROM now() - s.last_seen_at)::bigint AS "idle_secs!"
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          JOIN accounts a ON a.id = u.account_id
          WHERE s.token_hash = $1
            AND s.expires_at > now()
-           AND s.created_at > now() - make_interval(days => $2)"
-    )))
-    .bind(&hash)
-    .bind(ABSOLUTE_TIMEOUT_DAYS as i32)
+           AND s.created_at > now() - make_interval(days => $2)"#,
+        &hash,
+        ABSOLUTE_TIMEOUT_DAYS as i32,
+    )
     .fetch_optional(pool)
     .await
     .context("resolving a session")?;
     let Some(row) = row else { return Ok(None) };
     if row.idle_secs >= TOUCH_EVERY_SECS {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE sessions SET last_seen_at = now(),
                  expires_at = now() + make_interval(hours => $2)
              WHERE token_hash = $1",
+            &hash,
+            IDLE_TIMEOUT_HOURS as i32,
         )
-        .bind(&hash)
-        .bind(IDLE_TIMEOUT_HOURS as i32)
         .execute(pool)
         .await
         .context("refreshing a session")?;
     }
-    row.user.into_current_user().map(Some)
+    UserRow {
+        user_id: row.user_id,
+        account_id: row.account_id,
+        account_name: row.account_name,
+        name: row.name,
+        email: row.email,
+        role: row.role,
+    }
+    .into_current_user()
+    .map(Some)
 }
 
 pub async fn revoke(pool: &PgPool, token: &str) -> Result<(), ServerError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(hash_token(token))
-        .execute(pool)
-        .await
-        .context("revoking a session")?;
+    sqlx::query!(
+        "DELETE FROM sessions WHERE token_hash = $1",
+        hash_token(token)
+    )
+    .execute(pool)
+    .await
+    .context("revoking a session")?;
     Ok(())
 }
 
 /// Removes expired sessions; called periodically by the server.
 pub async fn purge_expired(pool: &PgPool) -> Result<u64, ServerError> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "DELETE FROM sessions WHERE expires_at <= now()
             OR created_at <= now() - make_interval(days => $1)",
+        ABSOLUTE_TIMEOUT_DAYS as i32,
     )
-    .bind(ABSOLUTE_TIMEOUT_DAYS as i32)
     .execute(pool)
     .await
     .context("purging expired sessions")?;
     Ok(done.rows_affected())
-}
-
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    #[sqlx(flatten)]
-    user: UserRow,
-    idle_secs: i64,
 }

@@ -106,8 +106,7 @@ pub async fn record_failure(pool: &PgPool, email: &str, ip: &str) -> Result<(), 
 }
 
 pub async fn clear(pool: &PgPool, email: &str) -> Result<(), ServerError> {
-    sqlx::query("DELETE FROM login_failures WHERE email = $1")
-        .bind(email)
+    sqlx::query!("DELETE FROM login_failures WHERE email = $1", email)
         .execute(pool)
         .await
         .context("clearing sign-in failures")?;

@@ -16,7 +16,6 @@ use crate::server::mail::outbox::{self, NewMail};
 use crate::server::mail::people as compose;
 use crate::server::store::audit::{self, Actor};
 
-#[derive(sqlx::FromRow)]
 struct SessionRow {
     id: Uuid,
     user_agent: String,
@@ -32,16 +31,18 @@ pub async fn sessions(
     current_token: Option<&str>,
 ) -> Result<Vec<SignedInSession>, ServerError> {
     let current = current_token.map(session::hash_token).unwrap_or_default();
-    let rows: Vec<SessionRow> = sqlx::query_as(
-        "SELECT id, user_agent, client_ip, created_at, last_seen_at, token_hash = $2 AS this_browser
+    let rows = sqlx::query_as!(
+        SessionRow,
+        r#"SELECT id, user_agent, client_ip, created_at, last_seen_at,
+             token_hash = $2 AS "this_browser!"
          FROM sessions
          WHERE user_id = $1 AND expires_at > now()
            AND created_at > now() - make_interval(days => $3)
-         ORDER BY token_hash = $2 DESC, last_seen_at DESC",
+         ORDER BY token_hash = $2 DESC, last_seen_at DESC"#,
+        me.user_id,
+        current,
+        session::ABSOLUTE_TIMEOUT_DAYS as i32,
     )
-    .bind(me.user_id)
-    .bind(current)
-    .bind(session::ABSOLUTE_TIMEOUT_DAYS as i32)
     .fetch_all(pool)
     .await
     .context("listing sessions")?;
@@ -65,15 +66,15 @@ pub(crate) async fn end_other_sessions(
     keep: Option<&str>,
 ) -> Result<u64, ServerError> {
     let keep = keep.map(session::hash_token).unwrap_or_default();
-    Ok(
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-            .bind(user_id)
-            .bind(keep)
-            .execute(db)
-            .await
-            .context("ending other sessions")?
-            .rows_affected(),
+    Ok(sqlx::query!(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2",
+        user_id,
+        keep,
     )
+    .execute(db)
+    .await
+    .context("ending other sessions")?
+    .rows_affected())
 }
 
 pub async fn sign_out_elsewhere(
@@ -145,12 +146,10 @@ pub async fn change_password(
             retry_after_secs: wait,
         });
     }
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-            .bind(me.user_id)
-            .fetch_one(pool)
-            .await
-            .context("loading a password hash")?;
+    let stored = sqlx::query_scalar!("SELECT password_hash FROM users WHERE id = $1", me.user_id)
+        .fetch_one(pool)
+        .await
+        .context("loading a password hash")?;
     if stored.is_none() {
         return Err(AppError::Conflict(
             "You sign in through your company's identity provider, so there is no password to \
@@ -171,12 +170,14 @@ pub async fn change_password(
     let hash = password::hash(change.new.to_owned()).await?;
 
     let mut tx = pool.begin().await.context("starting a password change")?;
-    sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1")
-        .bind(me.user_id)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await
-        .context("changing a password")?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1",
+        me.user_id,
+        &hash,
+    )
+    .execute(&mut *tx)
+    .await
+    .context("changing a password")?;
     end_other_sessions(&mut *tx, me.user_id, change.token).await?;
     audit::record_by(
         &mut *tx,

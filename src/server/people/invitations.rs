@@ -24,7 +24,6 @@ use crate::server::store::audit::{self, Actor};
 /// Who the operator's invitations come from, in emails and on the acceptance page.
 const OPERATOR_NAME: &str = "HR Connectors";
 
-#[derive(sqlx::FromRow)]
 struct InvitationRow {
     id: Uuid,
     account_id: Uuid,
@@ -42,10 +41,20 @@ struct InvitationRow {
     replaced_at: Option<DateTime<Utc>>,
 }
 
-const ROW: &str = "SELECT i.id, i.account_id, a.name AS account_name, i.email, i.name, i.role,
-        i.message, i.invited_by, i.inviter_name, i.expires_at, i.expires_at <= now() AS expired,
-        i.accepted_at, i.revoked_at, i.replaced_at
-     FROM invitations i JOIN accounts a ON a.id = i.account_id";
+/// `query_as!` into [`InvitationRow`]; `$rest` (the `WHERE` clause onwards) follows the join.
+/// The macro needs literal SQL, so the shared column list lives here rather than in a constant.
+macro_rules! invitation_query {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            InvitationRow,
+            r#"SELECT i.id, i.account_id, a.name AS account_name, i.email, i.name, i.role,
+                   i.message, i.invited_by, i.inviter_name, i.expires_at,
+                   i.expires_at <= now() AS "expired!", i.accepted_at, i.revoked_at, i.replaced_at
+               FROM invitations i JOIN accounts a ON a.id = i.account_id "# + $rest
+            $(, $arg)*
+        )
+    };
+}
 
 impl InvitationRow {
     fn role(&self) -> Result<Role, ServerError> {
@@ -91,13 +100,10 @@ async fn find(pool: &PgPool, token: &str) -> Result<Option<InvitationRow>, Serve
     let Some(token) = token::plausible(token) else {
         return Ok(None);
     };
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{ROW} WHERE i.token_hash = $1"
-    )))
-    .bind(token::hash(token))
-    .fetch_optional(pool)
-    .await
-    .context("looking up an invitation")
+    invitation_query!("WHERE i.token_hash = $1", token::hash(token))
+        .fetch_optional(pool)
+        .await
+        .context("looking up an invitation")
 }
 
 /// A new invitation row and its link, inside the caller's transaction.
@@ -119,21 +125,21 @@ async fn insert(
 ) -> Result<(Uuid, String), AppError> {
     let id = Uuid::new_v4();
     let token = token::generate();
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO invitations (id, account_id, email, name, role, message, token_hash,
              invited_by, inviter_name, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(days => $10))",
+        id,
+        new.account_id,
+        new.email,
+        new.name,
+        new.role.as_str(),
+        new.message,
+        token::hash(&token),
+        new.invited_by,
+        new.inviter_name,
+        INVITATION_DAYS as i32,
     )
-    .bind(id)
-    .bind(new.account_id)
-    .bind(new.email)
-    .bind(new.name)
-    .bind(new.role.as_str())
-    .bind(new.message)
-    .bind(token::hash(&token))
-    .bind(new.invited_by)
-    .bind(new.inviter_name)
-    .bind(INVITATION_DAYS as i32)
     .execute(&mut **tx)
     .await;
     match inserted {
@@ -187,12 +193,10 @@ async fn ensure_no_login(
     account_id: Uuid,
     email: &str,
 ) -> Result<(), AppError> {
-    let existing: Option<Uuid> =
-        sqlx::query_scalar("SELECT account_id FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&mut **tx)
-            .await
-            .context("checking for an existing login")?;
+    let existing = sqlx::query_scalar!("SELECT account_id FROM users WHERE email = $1", email)
+        .fetch_optional(&mut **tx)
+        .await
+        .context("checking for an existing login")?;
     match existing {
         None => Ok(()),
         Some(a) if a == account_id => Err(AppError::Conflict(format!(
@@ -219,12 +223,12 @@ pub async fn invite(
         .context("starting an invitation")?;
     ensure_no_login(&mut tx, admin.account_id, email).await?;
     // A lapsed invitation should not block a fresh one.
-    sqlx::query(
+    sqlx::query!(
         "UPDATE open_invitations SET replaced_at = now()
          WHERE account_id = $1 AND email = $2 AND expires_at <= now()",
+        admin.account_id,
+        email,
     )
-    .bind(admin.account_id)
-    .bind(email)
     .execute(&mut *tx)
     .await
     .context("retiring a lapsed invitation")?;
@@ -263,21 +267,23 @@ pub async fn resend(
     invitation_id: Uuid,
 ) -> Result<Uuid, AppError> {
     let mut tx = mailing.pool.begin().await.context("starting a resend")?;
-    let old: Option<InvitationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{ROW} WHERE i.id = $1 AND i.account_id = $2
-           AND i.id IN (SELECT id FROM open_invitations) FOR UPDATE OF i"
-    )))
-    .bind(invitation_id)
-    .bind(admin.account_id)
+    let old = invitation_query!(
+        "WHERE i.id = $1 AND i.account_id = $2
+           AND i.id IN (SELECT id FROM open_invitations) FOR UPDATE OF i",
+        invitation_id,
+        admin.account_id,
+    )
     .fetch_optional(&mut *tx)
     .await
     .context("loading an invitation to resend")?;
     let old = old.ok_or_else(no_longer_pending)?;
-    sqlx::query("UPDATE invitations SET replaced_at = now() WHERE id = $1")
-        .bind(old.id)
-        .execute(&mut *tx)
-        .await
-        .context("retiring the old invitation link")?;
+    sqlx::query!(
+        "UPDATE invitations SET replaced_at = now() WHERE id = $1",
+        old.id
+    )
+    .execute(&mut *tx)
+    .await
+    .context("retiring the old invitation link")?;
     let (id, _) = insert(
         &mut tx,
         mailing,
@@ -312,13 +318,14 @@ pub async fn revoke(
     invitation_id: Uuid,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await.context("starting a revocation")?;
-    let email: Option<String> = sqlx::query_scalar(
-        "UPDATE open_invitations SET revoked_at = now()
+    // A view's columns come out nullable; this one is not.
+    let email = sqlx::query_scalar!(
+        r#"UPDATE open_invitations SET revoked_at = now()
          WHERE id = $1 AND account_id = $2
-         RETURNING email",
+         RETURNING email AS "email!""#,
+        invitation_id,
+        admin.account_id,
     )
-    .bind(invitation_id)
-    .bind(admin.account_id)
     .fetch_optional(&mut *tx)
     .await
     .context("revoking an invitation")?;
@@ -337,12 +344,7 @@ pub async fn revoke(
 
 /// What the link's page shows, or why the link no longer works.
 pub async fn preview(pool: &PgPool, token: &str) -> Result<InvitationPreview, AppError> {
-    let row = find(pool, token)
-        .await?
-        .ok_or_else(|| link_error(LinkProblem::Unknown))?;
-    if let Some(problem) = row.problem() {
-        return Err(link_error(problem));
-    }
+    let row = still_open(find(pool, token).await?)?;
     Ok(InvitationPreview {
         role: row.role()?,
         account_name: row.account_name,
@@ -367,20 +369,8 @@ pub async fn accept(
     pool: &PgPool,
     acceptance: Acceptance<'_>,
 ) -> Result<session::NewSession, AppError> {
-    let row = find(pool, acceptance.token)
-        .await?
-        .ok_or_else(|| link_error(LinkProblem::Unknown))?;
-    if let Some(problem) = row.problem() {
-        return Err(link_error(problem));
-    }
-    let name =
-        validate_name(acceptance.name).map_err(|e| AppError::invalid("name", e.to_string()))?;
-    if name.is_empty() {
-        return Err(AppError::invalid(
-            "name",
-            "Enter your name as colleagues know it.",
-        ));
-    }
+    let row = still_open(find(pool, acceptance.token).await?)?;
+    let name = member_name(acceptance.name)?;
     password::check_new(acceptance.password, &row.email, &[&name, &row.account_name])
         .map_err(|e| AppError::invalid("password", e.to_string()))?;
     let hash = password::hash(acceptance.password.to_owned()).await?;
@@ -389,47 +379,14 @@ pub async fn accept(
         .begin()
         .await
         .context("starting to accept an invitation")?;
-    let locked: Option<InvitationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{ROW} WHERE i.id = $1 FOR UPDATE OF i"
-    )))
-    .bind(row.id)
-    .fetch_optional(&mut *tx)
-    .await
-    .context("locking an invitation")?;
-    let row = locked.ok_or_else(|| link_error(LinkProblem::Unknown))?;
-    if let Some(problem) = row.problem() {
-        return Err(link_error(problem));
-    }
+    // Checked again under the lock: the link may have been used or revoked meanwhile.
+    let locked = invitation_query!("WHERE i.id = $1 FOR UPDATE OF i", row.id)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("locking an invitation")?;
+    let row = still_open(locked)?;
     let role = row.role()?;
-    ensure_no_login(&mut tx, row.account_id, &row.email)
-        .await
-        .map_err(|_| link_error(LinkProblem::Used))?;
-    let user_id = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO users (id, account_id, email, name, role, password_hash, password_changed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, now())",
-    )
-    .bind(user_id)
-    .bind(row.account_id)
-    .bind(&row.email)
-    .bind(&name)
-    .bind(role.as_str())
-    .bind(&hash)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            link_error(LinkProblem::Used)
-        } else {
-            ServerError::from(e).into()
-        }
-    })?;
-    sqlx::query("UPDATE invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1")
-        .bind(row.id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .context("marking an invitation accepted")?;
+    let user_id = add_member(&mut tx, &row, role, &name, &hash).await?;
     audit::record_by(
         &mut *tx,
         &Actor {
@@ -446,6 +403,70 @@ pub async fn accept(
     .await?;
     tx.commit().await.context("saving a new member")?;
     Ok(session::start(pool, user_id, &acceptance.origin).await?)
+}
+
+/// The invitation if its link still works, or why it does not.
+fn still_open(row: Option<InvitationRow>) -> Result<InvitationRow, AppError> {
+    let row = row.ok_or_else(|| link_error(LinkProblem::Unknown))?;
+    match row.problem() {
+        Some(problem) => Err(link_error(problem)),
+        None => Ok(row),
+    }
+}
+
+/// The name the person typed on the acceptance page, which may not be empty.
+fn member_name(typed: &str) -> Result<String, AppError> {
+    let name = validate_name(typed).map_err(|e| AppError::invalid("name", e.to_string()))?;
+    if name.is_empty() {
+        return Err(AppError::invalid(
+            "name",
+            "Enter your name as colleagues know it.",
+        ));
+    }
+    Ok(name)
+}
+
+/// Creates the person and marks the (locked) invitation accepted by them. Someone who got a
+/// login with this address meanwhile makes the link count as used.
+async fn add_member(
+    tx: &mut Transaction<'_, Postgres>,
+    row: &InvitationRow,
+    role: Role,
+    name: &str,
+    hash: &str,
+) -> Result<Uuid, AppError> {
+    ensure_no_login(tx, row.account_id, &row.email)
+        .await
+        .map_err(|_| link_error(LinkProblem::Used))?;
+    let user_id = Uuid::new_v4();
+    sqlx::query!(
+        "INSERT INTO users (id, account_id, email, name, role, password_hash, password_changed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now())",
+        user_id,
+        row.account_id,
+        &row.email,
+        name,
+        role.as_str(),
+        hash,
+    )
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            link_error(LinkProblem::Used)
+        } else {
+            ServerError::from(e).into()
+        }
+    })?;
+    sqlx::query!(
+        "UPDATE invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1",
+        row.id,
+        user_id,
+    )
+    .execute(&mut **tx)
+    .await
+    .context("marking an invitation accepted")?;
+    Ok(user_id)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -484,10 +505,10 @@ pub async fn provision_account(
         .begin()
         .await
         .context("starting to provision an account")?;
-    let taken: Option<String> = sqlx::query_scalar(
+    let taken = sqlx::query_scalar!(
         "SELECT a.name FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.email = $1",
+        email.as_str(),
     )
-    .bind(email.as_str())
     .fetch_optional(&mut *tx)
     .await
     .context("checking for an existing login")?;
@@ -498,12 +519,14 @@ pub async fn provision_account(
         )));
     }
     let account_id = Uuid::new_v4();
-    sqlx::query("INSERT INTO accounts (id, name) VALUES ($1, $2)")
-        .bind(account_id)
-        .bind(account_name)
-        .execute(&mut *tx)
-        .await
-        .context("creating an account")?;
+    sqlx::query!(
+        "INSERT INTO accounts (id, name) VALUES ($1, $2)",
+        account_id,
+        account_name,
+    )
+    .execute(&mut *tx)
+    .await
+    .context("creating an account")?;
     let (_, link) = insert(
         &mut tx,
         mailing,

@@ -31,22 +31,23 @@ pub async fn request(mailing: Mailing<'_>, typed: &str, client_ip: &str) -> Resu
     }
     throttle::record(pool, &throttle::RESET, email.as_str(), client_ip).await?;
 
-    let user: Option<(Uuid, Uuid, String)> =
-        sqlx::query_as("SELECT id, account_id, name FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_optional(pool)
-            .await
-            .context("looking up a user for a reset")?;
-    let Some((user_id, account_id, name)) = user else {
+    let user = sqlx::query!(
+        "SELECT id, account_id, name FROM users WHERE email = $1",
+        email.as_str()
+    )
+    .fetch_optional(pool)
+    .await
+    .context("looking up a user for a reset")?;
+    let Some(user) = user else {
         return Ok(());
     };
     // A password would not let them in: say how they do sign in instead of sending a link.
-    if let Some(provider) = password_refused_for_user(pool, user_id).await? {
-        let mail = compose::sign_in_with_provider(&name, &provider, mailing.public_url);
+    if let Some(provider) = password_refused_for_user(pool, user.id).await? {
+        let mail = compose::sign_in_with_provider(&user.name, &provider, mailing.public_url);
         outbox::enqueue(
             pool,
             NewMail {
-                account_id,
+                account_id: user.account_id,
                 dedupe_key: &format!("reset-sso:{}", Uuid::new_v4()),
                 to: email.as_str(),
                 subject: &mail.subject,
@@ -58,23 +59,23 @@ pub async fn request(mailing: Mailing<'_>, typed: &str, client_ip: &str) -> Resu
     }
     let token = token::generate();
     let mut tx = pool.begin().await.context("starting a reset")?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO password_resets (token_hash, user_id, expires_at)
          VALUES ($1, $2, now() + make_interval(mins => $3))",
+        token::hash(&token),
+        user.id,
+        RESET_MINUTES as i32,
     )
-    .bind(token::hash(&token))
-    .bind(user_id)
-    .bind(RESET_MINUTES as i32)
     .execute(&mut *tx)
     .await
     .context("saving a reset link")?;
     let link = format!("{}/reset-password?token={token}", mailing.public_url);
-    let mail = compose::reset(&name, &link);
+    let mail = compose::reset(&user.name, &link);
     outbox::enqueue_sealed(
         &mut *tx,
         mailing.secrets,
         NewMail {
-            account_id,
+            account_id: user.account_id,
             dedupe_key: &format!("reset:{}", Uuid::new_v4()),
             to: email.as_str(),
             subject: &mail.subject,
@@ -86,7 +87,6 @@ pub async fn request(mailing: Mailing<'_>, typed: &str, client_ip: &str) -> Resu
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
 struct ResetRow {
     token_hash: Vec<u8>,
     user_id: Uuid,
@@ -98,10 +98,22 @@ struct ResetRow {
     expired: bool,
 }
 
-const ROW: &str = "SELECT r.token_hash, r.user_id, u.account_id, u.email, u.name,
-        a.name AS account_name, r.used_at, r.expires_at <= now() AS expired
-     FROM password_resets r JOIN users u ON u.id = r.user_id JOIN accounts a ON a.id = u.account_id
-     WHERE r.token_hash = $1";
+/// `query_as!` into [`ResetRow`] for the link with token hash `$hash`; `$rest` follows the
+/// statement (a lock, or nothing). The macro needs literal SQL, hence a macro, not a constant.
+macro_rules! reset_query {
+    ($rest:literal, $hash:expr) => {
+        sqlx::query_as!(
+            ResetRow,
+            r#"SELECT r.token_hash, r.user_id, u.account_id, u.email, u.name,
+                   a.name AS account_name, r.used_at, r.expires_at <= now() AS "expired!"
+               FROM password_resets r JOIN users u ON u.id = r.user_id
+                   JOIN accounts a ON a.id = u.account_id
+               WHERE r.token_hash = $1 "#
+                + $rest,
+            $hash
+        )
+    };
+}
 
 fn link_error(problem: LinkProblem) -> AppError {
     match problem {
@@ -125,8 +137,7 @@ async fn find(pool: &PgPool, typed: &str) -> Result<Option<ResetRow>, ServerErro
     let Some(t) = token::plausible(typed) else {
         return Ok(None);
     };
-    sqlx::query_as(sqlx::AssertSqlSafe(ROW))
-        .bind(token::hash(t))
+    reset_query!("", token::hash(t))
         .fetch_optional(pool)
         .await
         .context("looking up a reset link")
@@ -158,24 +169,24 @@ pub async fn complete(
     let hash = password::hash(new_password.to_owned()).await?;
 
     let mut tx = pool.begin().await.context("starting a password reset")?;
-    let locked: Option<ResetRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{ROW} FOR UPDATE OF r")))
-            .bind(&row.token_hash)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("locking a reset link")?;
-    let row = usable(locked)?;
-    sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1")
-        .bind(row.user_id)
-        .bind(&hash)
-        .execute(&mut *tx)
+    let locked = reset_query!("FOR UPDATE OF r", &row.token_hash)
+        .fetch_optional(&mut *tx)
         .await
-        .context("setting a new password")?;
-    // Every outstanding link of this person is spent: the one used, and any sent earlier.
-    sqlx::query(
-        "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+        .context("locking a reset link")?;
+    let row = usable(locked)?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1",
+        row.user_id,
+        &hash,
     )
-    .bind(row.user_id)
+    .execute(&mut *tx)
+    .await
+    .context("setting a new password")?;
+    // Every outstanding link of this person is spent: the one used, and any sent earlier.
+    sqlx::query!(
+        "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+        row.user_id,
+    )
     .execute(&mut *tx)
     .await
     .context("spending reset links")?;

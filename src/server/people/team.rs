@@ -13,7 +13,6 @@ use crate::error::AppError;
 use crate::server::error::{Context, ServerError};
 use crate::server::store::audit::{self, Actor};
 
-#[derive(sqlx::FromRow)]
 struct MemberRow {
     id: Uuid,
     name: String,
@@ -23,7 +22,6 @@ struct MemberRow {
     sso_only: bool,
 }
 
-#[derive(sqlx::FromRow)]
 struct InvitationRow {
     id: Uuid,
     email: String,
@@ -39,20 +37,25 @@ fn role_of(value: &str) -> Result<Role, ServerError> {
 }
 
 pub async fn view(pool: &PgPool, me: &CurrentUser) -> Result<TeamView, ServerError> {
-    let members: Vec<MemberRow> = sqlx::query_as(
-        "SELECT id, name, email, role, last_login_at, password_hash IS NULL AS sso_only
-         FROM users WHERE account_id = $1 ORDER BY role = 'admin' DESC, lower(name), email",
+    let members = sqlx::query_as!(
+        MemberRow,
+        r#"SELECT id, name, email, role, last_login_at, password_hash IS NULL AS "sso_only!"
+         FROM users WHERE account_id = $1 ORDER BY role = 'admin' DESC, lower(name), email"#,
+        me.account_id,
     )
-    .bind(me.account_id)
     .fetch_all(pool)
     .await
     .context("listing the team")?;
-    let invitations: Vec<InvitationRow> = sqlx::query_as(
-        "SELECT id, email, role, inviter_name, created_at, expires_at, expires_at <= now() AS expired
+    // The view's columns come out nullable, though the table's are not.
+    let invitations = sqlx::query_as!(
+        InvitationRow,
+        r#"SELECT id AS "id!", email AS "email!", role AS "role!", inviter_name AS "inviter_name!",
+             created_at AS "created_at!", expires_at AS "expires_at!",
+             expires_at <= now() AS "expired!"
          FROM open_invitations WHERE account_id = $1
-         ORDER BY created_at DESC",
+         ORDER BY created_at DESC"#,
+        me.account_id,
     )
-    .bind(me.account_id)
     .fetch_all(pool)
     .await
     .context("listing pending invitations")?;
@@ -103,23 +106,26 @@ async fn lock_target(
     admin: &CurrentUser,
     user_id: Uuid,
 ) -> Result<Target, AppError> {
-    sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
-        .bind(admin.account_id)
-        .execute(&mut **tx)
-        .await
-        .context("locking the account")?;
-    let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT name, email, role FROM users WHERE id = $1 AND account_id = $2")
-            .bind(user_id)
-            .bind(admin.account_id)
-            .fetch_optional(&mut **tx)
-            .await
-            .context("loading a team member")?;
-    let (name, email, role) = row.ok_or_else(|| AppError::not_found("That person"))?;
+    sqlx::query!(
+        "SELECT id FROM accounts WHERE id = $1 FOR UPDATE",
+        admin.account_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("locking the account")?;
+    let row = sqlx::query!(
+        "SELECT name, email, role FROM users WHERE id = $1 AND account_id = $2",
+        user_id,
+        admin.account_id,
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("loading a team member")?;
+    let row = row.ok_or_else(|| AppError::not_found("That person"))?;
     Ok(Target {
-        name,
-        email,
-        role: role_of(&role)?,
+        role: role_of(&row.role)?,
+        name: row.name,
+        email: row.email,
     })
 }
 
@@ -132,12 +138,13 @@ async fn ensure_another_admin(
     if target.role != Role::Admin {
         return Ok(());
     }
-    let admins: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM users WHERE account_id = $1 AND role = 'admin'")
-            .bind(admin.account_id)
-            .fetch_one(&mut **tx)
-            .await
-            .context("counting admins")?;
+    let admins = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM users WHERE account_id = $1 AND role = 'admin'"#,
+        admin.account_id,
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .context("counting admins")?;
     if admins <= 1 {
         return Err(AppError::Conflict(format!(
             "{} is the only admin of {}, so they can't be {doing}. Make someone else an admin \
@@ -161,13 +168,15 @@ pub async fn change_role(
         return Ok(());
     }
     ensure_another_admin(&mut tx, admin, &target, "made a campaign manager").await?;
-    sqlx::query("UPDATE users SET role = $3 WHERE id = $1 AND account_id = $2")
-        .bind(user_id)
-        .bind(admin.account_id)
-        .bind(role.as_str())
-        .execute(&mut *tx)
-        .await
-        .context("changing a role")?;
+    sqlx::query!(
+        "UPDATE users SET role = $3 WHERE id = $1 AND account_id = $2",
+        user_id,
+        admin.account_id,
+        role.as_str(),
+    )
+    .execute(&mut *tx)
+    .await
+    .context("changing a role")?;
     audit::record_by(
         &mut *tx,
         &Actor::user(admin, client_ip),
@@ -191,12 +200,14 @@ pub async fn remove(
     let mut tx = pool.begin().await.context("starting a removal")?;
     let target = lock_target(&mut tx, admin, user_id).await?;
     ensure_another_admin(&mut tx, admin, &target, "removed").await?;
-    sqlx::query("DELETE FROM users WHERE id = $1 AND account_id = $2")
-        .bind(user_id)
-        .bind(admin.account_id)
-        .execute(&mut *tx)
-        .await
-        .context("removing a team member")?;
+    sqlx::query!(
+        "DELETE FROM users WHERE id = $1 AND account_id = $2",
+        user_id,
+        admin.account_id,
+    )
+    .execute(&mut *tx)
+    .await
+    .context("removing a team member")?;
     audit::record_by(
         &mut *tx,
         &Actor::user(admin, client_ip),

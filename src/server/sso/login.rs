@@ -5,7 +5,7 @@
 //! are sealed rather than handed to the browser. The browser keeps only the state, in a
 //! short-lived cookie, which binds the answer to the browser that started the sign-in.
 
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::domain::audit::AuditAction;
@@ -44,22 +44,24 @@ pub async fn begin(
     pkce_verifier: &Secret,
     return_path: &str,
 ) -> Result<(), ServerError> {
-    sqlx::query("DELETE FROM sso_logins WHERE created_at < now() - make_interval(secs => $1)")
-        .bind(KEEP_SECS as f64)
-        .execute(pool)
-        .await
-        .context("pruning old single sign-ins")?;
+    sqlx::query!(
+        "DELETE FROM sso_logins WHERE created_at < now() - make_interval(secs => $1)",
+        KEEP_SECS as f64,
+    )
+    .execute(pool)
+    .await
+    .context("pruning old single sign-ins")?;
     let id = Uuid::new_v4();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sso_logins (id, state_hash, account_id, nonce_enc, pkce_verifier_enc, return_path)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        id,
+        token::hash(state.expose()),
+        account_id,
+        secrets.encrypt(nonce, &nonce_context(id)),
+        secrets.encrypt(pkce_verifier, &verifier_context(id)),
+        return_path,
     )
-    .bind(id)
-    .bind(token::hash(state.expose()))
-    .bind(account_id)
-    .bind(secrets.encrypt(nonce, &nonce_context(id)))
-    .bind(secrets.encrypt(pkce_verifier, &verifier_context(id)))
-    .bind(return_path)
     .execute(pool)
     .await
     .context("recording a single sign-in")?;
@@ -89,31 +91,31 @@ pub async fn consume(
     let Some(state) = token::plausible(state) else {
         return Ok(Consumed::Unknown);
     };
-    let row: Option<(Uuid, Uuid, String, String, String, bool)> = sqlx::query_as(
-        "DELETE FROM sso_logins WHERE state_hash = $1
+    let row = sqlx::query!(
+        r#"DELETE FROM sso_logins WHERE state_hash = $1
          RETURNING id, account_id, nonce_enc, pkce_verifier_enc, return_path,
-                   created_at > now() - make_interval(secs => $2)",
+                   created_at > now() - make_interval(secs => $2) AS "fresh!""#,
+        token::hash(state),
+        TTL_SECS as f64,
     )
-    .bind(token::hash(state))
-    .bind(TTL_SECS as f64)
     .fetch_optional(pool)
     .await
     .context("taking a single sign-in")?;
-    let Some((id, account_id, nonce, verifier, return_path, fresh)) = row else {
+    let Some(row) = row else {
         return Ok(Consumed::Unknown);
     };
-    if !fresh {
+    if !row.fresh {
         return Ok(Consumed::Expired);
     }
     Ok(Consumed::Fresh(Pending {
-        account_id,
+        account_id: row.account_id,
         nonce: secrets
-            .decrypt(&nonce, &nonce_context(id))
+            .decrypt(&row.nonce_enc, &nonce_context(row.id))
             .context("opening a single sign-in's nonce")?,
         pkce_verifier: secrets
-            .decrypt(&verifier, &verifier_context(id))
+            .decrypt(&row.pkce_verifier_enc, &verifier_context(row.id))
             .context("opening a single sign-in's PKCE verifier")?,
-        return_path,
+        return_path: row.return_path,
     }))
 }
 
@@ -151,16 +153,17 @@ pub async fn admit(
     // Twice at most: a first sign-in racing another one for the same address finds the
     // person the other created on its second pass.
     for _ in 0..2 {
-        let member: Option<(Uuid, Uuid)> =
-            sqlx::query_as("SELECT id, account_id FROM users WHERE email = $1")
-                .bind(email.as_str())
-                .fetch_optional(pool)
-                .await
-                .context("looking up a person signing in")?;
+        let member = sqlx::query!(
+            "SELECT id, account_id FROM users WHERE email = $1",
+            email.as_str()
+        )
+        .fetch_optional(pool)
+        .await
+        .context("looking up a person signing in")?;
         match member {
-            Some((user_id, a)) if a == account_id => {
+            Some(m) if m.account_id == account_id => {
                 return Ok(Ok(Admitted {
-                    user_id,
+                    user_id: m.id,
                     joined: false,
                 }));
             }
@@ -198,83 +201,40 @@ async fn join(
     client_ip: &str,
 ) -> Result<Joined, ServerError> {
     let mut tx = pool.begin().await.context("starting a transaction")?;
-    let invitation: Option<(Uuid, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, role, inviter_name FROM open_invitations
-         WHERE account_id = $1 AND email = $2 AND expires_at > now()
-         FOR UPDATE",
-    )
-    .bind(account_id)
-    .bind(email.as_str())
-    .fetch_optional(&mut *tx)
-    .await
-    .context("looking up an invitation")?;
-    let auto_join: bool =
-        sqlx::query_scalar("SELECT auto_join FROM sso_providers WHERE account_id = $1")
-            .bind(account_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("reading the single sign-on join setting")?
-            .unwrap_or(false);
-
-    let (role, invited_name, detail) = match &invitation {
-        Some((_, name, role, inviter)) => {
-            let role = Role::parse(role).unwrap_or(Role::CampaignManager);
-            (
-                role,
-                Some(name.clone()).filter(|n| !n.trim().is_empty()),
-                format!(
-                    "Joined as {} through single sign-on, invited by {inviter}",
-                    role.label().to_lowercase()
-                ),
-            )
-        }
-        None if auto_join => (
-            Role::CampaignManager,
-            None,
-            "Joined as campaign manager through single sign-on: new people from the account's \
-             domains join automatically"
-                .to_owned(),
-        ),
-        None => return Ok(Joined::NotInvited),
+    let Some(terms) = join_terms(&mut tx, account_id, email).await? else {
+        return Ok(Joined::NotInvited);
     };
-    let name = invited_name
-        .or_else(|| {
-            identity
-                .name
-                .as_deref()
-                .map(|n| crate::domain::text::clip(n.trim(), 200))
-                .filter(|n| !n.is_empty())
-        })
-        .unwrap_or_else(|| {
-            let local = email.as_str().split('@').next().unwrap_or("");
-            crate::domain::text::clip(local, 200)
-        });
+    let name = terms
+        .invited_name
+        .unwrap_or_else(|| name_from_identity(identity, email));
 
     let user_id = Uuid::new_v4();
     // No password: this person signs in through the identity provider.
-    let created = sqlx::query(
+    let created = sqlx::query!(
         "INSERT INTO users (id, account_id, email, name, role, password_hash, last_login_at)
          VALUES ($1, $2, $3, $4, $5, NULL, NULL)
          ON CONFLICT (email) DO NOTHING",
+        user_id,
+        account_id,
+        email.as_str(),
+        &name,
+        terms.role.as_str(),
     )
-    .bind(user_id)
-    .bind(account_id)
-    .bind(email.as_str())
-    .bind(&name)
-    .bind(role.as_str())
     .execute(&mut *tx)
     .await
     .context("creating a person who signed in through single sign-on")?;
     if created.rows_affected() == 0 {
         return Ok(Joined::Raced);
     }
-    if let Some((invitation_id, ..)) = &invitation {
-        sqlx::query("UPDATE invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1")
-            .bind(invitation_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .context("accepting an invitation through single sign-on")?;
+    if let Some(invitation_id) = terms.invitation_id {
+        sqlx::query!(
+            "UPDATE invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1",
+            invitation_id,
+            user_id,
+        )
+        .execute(&mut *tx)
+        .await
+        .context("accepting an invitation through single sign-on")?;
     }
     audit::record_by(
         &mut *tx,
@@ -287,11 +247,88 @@ async fn join(
         },
         AuditAction::SsoJoined,
         email.as_str(),
-        &detail,
+        &terms.detail,
     )
     .await?;
     tx.commit()
         .await
         .context("committing a single sign-on join")?;
     Ok(Joined::Yes(user_id))
+}
+
+/// On what terms someone new joins: an open invitation's, or the account's automatic joining.
+struct JoinTerms {
+    invitation_id: Option<Uuid>,
+    role: Role,
+    /// The name the invitation gave them, if any.
+    invited_name: Option<String>,
+    /// The activity log's line.
+    detail: String,
+}
+
+/// `None` when nothing lets this address join. The invitation is locked, so a revocation
+/// cannot slip in before it is accepted.
+async fn join_terms(
+    tx: &mut Transaction<'_, Postgres>,
+    account_id: Uuid,
+    email: &EmailAddress,
+) -> Result<Option<JoinTerms>, ServerError> {
+    // The view's columns come out nullable, though the table's are not.
+    let invitation = sqlx::query!(
+        r#"SELECT id AS "id!", name AS "name!", role AS "role!", inviter_name AS "inviter_name!"
+         FROM open_invitations
+         WHERE account_id = $1 AND email = $2 AND expires_at > now()
+         FOR UPDATE"#,
+        account_id,
+        email.as_str(),
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("looking up an invitation")?;
+    let auto_join = sqlx::query_scalar!(
+        "SELECT auto_join FROM sso_providers WHERE account_id = $1",
+        account_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("reading the single sign-on join setting")?
+    .unwrap_or(false);
+
+    Ok(match invitation {
+        Some(i) => {
+            let role = Role::parse(&i.role).unwrap_or(Role::CampaignManager);
+            Some(JoinTerms {
+                invitation_id: Some(i.id),
+                role,
+                invited_name: Some(i.name).filter(|n| !n.trim().is_empty()),
+                detail: format!(
+                    "Joined as {} through single sign-on, invited by {}",
+                    role.label().to_lowercase(),
+                    i.inviter_name
+                ),
+            })
+        }
+        None if auto_join => Some(JoinTerms {
+            invitation_id: None,
+            role: Role::CampaignManager,
+            invited_name: None,
+            detail: "Joined as campaign manager through single sign-on: new people from the \
+                     account's domains join automatically"
+                .to_owned(),
+        }),
+        None => None,
+    })
+}
+
+/// The name the identity provider gave, or else the address's local part.
+fn name_from_identity(identity: &Identity, email: &EmailAddress) -> String {
+    identity
+        .name
+        .as_deref()
+        .map(|n| crate::domain::text::clip(n.trim(), 200))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| {
+            let local = email.as_str().split('@').next().unwrap_or("");
+            crate::domain::text::clip(local, 200)
+        })
 }

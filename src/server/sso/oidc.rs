@@ -9,9 +9,10 @@ use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreTokenResponse, CoreUserInfoClaims,
 };
 use openidconnect::{
-    AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
-    DiscoveryError, IssuerUrl, LoginHint, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse,
+    AccessToken, AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId,
+    ClientSecret, CsrfToken, DiscoveryError, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    IssuerUrl, LoginHint, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, RequestTokenError, Scope, SubjectIdentifier, TokenResponse,
 };
 
 use crate::domain::sso::SsoRefusal;
@@ -118,21 +119,22 @@ pub struct Started {
     pub pkce_verifier: Secret,
 }
 
+/// A client made from discovery: the authorization endpoint is certain, the token and
+/// userinfo endpoints only if the provider's configuration names them.
+type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
 fn client(
     metadata: CoreProviderMetadata,
     provider: &Provider,
     redirect_uri: &str,
-) -> Result<
-    CoreClient<
-        openidconnect::EndpointSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointMaybeSet,
-        openidconnect::EndpointMaybeSet,
-    >,
-    SsoRefusal,
-> {
+) -> Result<Client, SsoRefusal> {
     let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|_| {
         tracing::error!("PUBLIC_URL does not make a valid single sign-on redirect URI");
         SsoRefusal::Provider
@@ -198,30 +200,7 @@ pub async fn finish(
     nonce: &Secret,
 ) -> Result<Identity, SsoRefusal> {
     let client = client(metadata, provider, redirect_uri)?;
-    let request = client
-        .exchange_code(AuthorizationCode::new(code.to_owned()))
-        .map_err(|_| {
-            tracing::warn!(provider = %provider.id, "the provider's configuration has no token endpoint");
-            SsoRefusal::Provider
-        })?
-        .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.expose().to_owned()));
-    let response: CoreTokenResponse = request.request_async(http()).await.map_err(|err| {
-        // The error code only: descriptions can echo what was sent.
-        match err {
-            RequestTokenError::ServerResponse(e) => {
-                tracing::warn!(provider = %provider.id, error = %e.error(), "the provider refused the code exchange");
-                SsoRefusal::Provider
-            }
-            RequestTokenError::Request(_) => {
-                tracing::warn!(provider = %provider.id, "the provider's token endpoint could not be reached");
-                SsoRefusal::Unavailable
-            }
-            _ => {
-                tracing::warn!(provider = %provider.id, "the provider's token response was unreadable");
-                SsoRefusal::Provider
-            }
-        }
-    })?;
+    let response = exchange(&client, provider, code, pkce_verifier).await?;
     let id_token = response.id_token().ok_or_else(|| {
         tracing::warn!(provider = %provider.id, "the provider's token response had no ID token");
         SsoRefusal::Token
@@ -264,29 +243,76 @@ pub async fn finish(
     };
     if identity.email.is_none() {
         // Some providers (Okta's, and any following the spec's default when an access token
-        // is issued) send a thin ID token and give the profile at the userinfo endpoint. It is
-        // asked with the access token just issued, and its answer must be about the subject
-        // the verified ID token named.
-        let Ok(request) = client.user_info(
-            response.access_token().clone(),
-            Some(claims.subject().clone()),
-        ) else {
-            return Ok(identity);
-        };
-        let info: CoreUserInfoClaims = request.request_async(http()).await.map_err(|err| {
-            tracing::warn!(provider = %provider.id, error = %err, "the provider's userinfo answer was refused");
-            SsoRefusal::Provider
-        })?;
-        identity.email = info.email().map(|e| e.as_str().to_owned());
-        identity.email_verified = info.email_verified();
-        if identity.name.is_none() {
-            identity.name = info
-                .name()
-                .and_then(|n| n.get(None))
-                .map(|n| n.as_str().to_owned());
-        }
+        // is issued) send a thin ID token and give the profile at the userinfo endpoint.
+        add_userinfo(
+            &client,
+            provider,
+            response.access_token(),
+            claims.subject(),
+            &mut identity,
+        )
+        .await?;
     }
     Ok(identity)
+}
+
+/// The code exchange. Only the provider's error code is logged: descriptions can echo what was
+/// sent.
+async fn exchange(
+    client: &Client,
+    provider: &Provider,
+    code: &str,
+    pkce_verifier: &Secret,
+) -> Result<CoreTokenResponse, SsoRefusal> {
+    let request = client
+        .exchange_code(AuthorizationCode::new(code.to_owned()))
+        .map_err(|_| {
+            tracing::warn!(provider = %provider.id, "the provider's configuration has no token endpoint");
+            SsoRefusal::Provider
+        })?
+        .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.expose().to_owned()));
+    request.request_async(http()).await.map_err(|err| match err {
+        RequestTokenError::ServerResponse(e) => {
+            tracing::warn!(provider = %provider.id, error = %e.error(), "the provider refused the code exchange");
+            SsoRefusal::Provider
+        }
+        RequestTokenError::Request(_) => {
+            tracing::warn!(provider = %provider.id, "the provider's token endpoint could not be reached");
+            SsoRefusal::Unavailable
+        }
+        _ => {
+            tracing::warn!(provider = %provider.id, "the provider's token response was unreadable");
+            SsoRefusal::Provider
+        }
+    })
+}
+
+/// Fills the address (and a missing name) from the userinfo endpoint. It is asked with the
+/// access token just issued, and its answer must be about the subject the verified ID token
+/// named. Without a userinfo endpoint the identity stays as it is.
+async fn add_userinfo(
+    client: &Client,
+    provider: &Provider,
+    access_token: &AccessToken,
+    subject: &SubjectIdentifier,
+    identity: &mut Identity,
+) -> Result<(), SsoRefusal> {
+    let Ok(request) = client.user_info(access_token.clone(), Some(subject.clone())) else {
+        return Ok(());
+    };
+    let info: CoreUserInfoClaims = request.request_async(http()).await.map_err(|err| {
+        tracing::warn!(provider = %provider.id, error = %err, "the provider's userinfo answer was refused");
+        SsoRefusal::Provider
+    })?;
+    identity.email = info.email().map(|e| e.as_str().to_owned());
+    identity.email_verified = info.email_verified();
+    if identity.name.is_none() {
+        identity.name = info
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.as_str().to_owned());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -158,15 +158,9 @@ pub async fn callback(
     let Ok(Query(q)) = query else {
         return refuse_keeping_state(SsoRefusal::State);
     };
-    let (Some(returned), Some(expected)) = (q.state.as_deref(), read_state_cookie(&headers)) else {
+    let Some(returned) = this_browsers_state(&q, &headers) else {
         return refuse_keeping_state(SsoRefusal::State);
     };
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(
-        returned.as_bytes(),
-        expected.as_bytes(),
-    )) {
-        return refuse_keeping_state(SsoRefusal::State);
-    }
     let pending = match login::consume(&state.pool, &state.secrets, returned).await {
         Ok(Consumed::Fresh(p)) => p,
         Ok(Consumed::Expired) => return refuse(&state, SsoRefusal::Expired),
@@ -190,26 +184,9 @@ pub async fn callback(
     else {
         return refuse(&state, SsoRefusal::Provider);
     };
-    let provider = match settings::provider(&state.pool, &state.secrets, pending.account_id).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return refuse(&state, SsoRefusal::NoSso),
-        Err(err) => return internal(&state, err),
-    };
-    let Ok((metadata, _)) = oidc::discover(&provider.issuer_url).await else {
-        return refuse(&state, SsoRefusal::Unavailable);
-    };
-    let identity = match oidc::finish(
-        metadata,
-        &provider,
-        &settings::redirect_uri(&state.config.public_url),
-        code,
-        &pending.pkce_verifier,
-        &pending.nonce,
-    )
-    .await
-    {
+    let identity = match verified_identity(&state, &pending, code).await {
         Ok(i) => i,
-        Err(reason) => return refuse(&state, reason),
+        Err(response) => return response,
     };
     let admitted = match login::admit(
         &state.pool,
@@ -236,6 +213,44 @@ pub async fn callback(
     }
 }
 
+/// The answer's state, when it is the one in this browser's cookie (compared in constant time).
+fn this_browsers_state<'a>(q: &'a CallbackQuery, headers: &HeaderMap) -> Option<&'a str> {
+    let returned = q.state.as_deref()?;
+    let expected = read_state_cookie(headers)?;
+    bool::from(subtle::ConstantTimeEq::ct_eq(
+        returned.as_bytes(),
+        expected.as_bytes(),
+    ))
+    .then_some(returned)
+}
+
+/// Exchanges the code with the account's provider and verifies the ID token; a refusal comes
+/// back as the response to send.
+async fn verified_identity(
+    state: &AppState,
+    pending: &login::Pending,
+    code: &str,
+) -> Result<oidc::Identity, Response> {
+    let provider = match settings::provider(&state.pool, &state.secrets, pending.account_id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(refuse(state, SsoRefusal::NoSso)),
+        Err(err) => return Err(internal(state, err)),
+    };
+    let Ok((metadata, _)) = oidc::discover(&provider.issuer_url).await else {
+        return Err(refuse(state, SsoRefusal::Unavailable));
+    };
+    oidc::finish(
+        metadata,
+        &provider,
+        &settings::redirect_uri(&state.config.public_url),
+        code,
+        &pending.pkce_verifier,
+        &pending.nonce,
+    )
+    .await
+    .map_err(|reason| refuse(state, reason))
+}
+
 /// A new session (never the one the browser had: no session fixation) and the sign-in time.
 async fn start_session(
     state: &AppState,
@@ -246,10 +261,12 @@ async fn start_session(
         session::revoke(&state.pool, previous).await?;
     }
     let new = session::create(&state.pool, user_id, &request.origin()).await?;
-    sqlx::query("UPDATE users SET last_login_at = now() WHERE id = $1")
-        .bind(user_id)
-        .execute(&state.pool)
-        .await
-        .context("recording the sign-in time")?;
+    sqlx::query!(
+        "UPDATE users SET last_login_at = now() WHERE id = $1",
+        user_id
+    )
+    .execute(&state.pool)
+    .await
+    .context("recording the sign-in time")?;
     Ok(new.token)
 }

@@ -1,7 +1,7 @@
 //! The account's single sign-on settings. The client secret is sealed with the `SecretBox`,
 //! bound to the provider row, and only ever decrypted to talk to the identity provider.
 
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::domain::audit::AuditAction;
@@ -27,7 +27,6 @@ pub struct Provider {
     pub auto_join: bool,
 }
 
-#[derive(sqlx::FromRow)]
 struct ProviderRow {
     id: Uuid,
     account_id: Uuid,
@@ -40,15 +39,18 @@ struct ProviderRow {
     break_glass_user: Option<Uuid>,
 }
 
-const PROVIDER_COLUMNS: &str = "id, account_id, display_name, issuer_url, client_id, \
-     client_secret_enc, auto_join, required, break_glass_user";
-
-async fn row(pool: &PgPool, account_id: Uuid) -> Result<Option<ProviderRow>, ServerError> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {PROVIDER_COLUMNS} FROM sso_providers WHERE account_id = $1"
-    )))
-    .bind(account_id)
-    .fetch_optional(pool)
+async fn row(
+    db: impl PgExecutor<'_>,
+    account_id: Uuid,
+) -> Result<Option<ProviderRow>, ServerError> {
+    sqlx::query_as!(
+        ProviderRow,
+        "SELECT id, account_id, display_name, issuer_url, client_id, client_secret_enc, auto_join,
+             required, break_glass_user
+         FROM sso_providers WHERE account_id = $1",
+        account_id,
+    )
+    .fetch_optional(db)
     .await
     .context("loading single sign-on settings")
 }
@@ -78,11 +80,12 @@ pub async fn provider(
 
 /// Whether the account's single sign-on covers this domain.
 pub async fn covers(pool: &PgPool, account_id: Uuid, domain: &str) -> Result<bool, ServerError> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM sso_domains WHERE domain = $1 AND account_id = $2)",
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM sso_domains WHERE domain = $1 AND account_id = $2)
+             AS "covers!""#,
+        domain,
+        account_id,
     )
-    .bind(domain)
-    .bind(account_id)
     .fetch_one(pool)
     .await
     .context("checking a single sign-on domain")
@@ -98,23 +101,19 @@ pub struct Target {
 }
 
 pub async fn target_for_email(pool: &PgPool, email: &str) -> Result<Option<Target>, ServerError> {
-    let row: Option<(Uuid, String, bool)> = sqlx::query_as(
+    sqlx::query_as!(
+        Target,
         "SELECT p.account_id, p.display_name, p.required
          FROM sso_domains d
          JOIN sso_providers p ON p.account_id = d.account_id
          WHERE d.domain = $1
            AND NOT EXISTS (SELECT 1 FROM users u WHERE u.email = $2 AND u.account_id <> d.account_id)",
+        email_domain(email),
+        email,
     )
-    .bind(email_domain(email))
-    .bind(email)
     .fetch_optional(pool)
     .await
-    .context("looking up single sign-on for an address")?;
-    Ok(row.map(|(account_id, display_name, required)| Target {
-        account_id,
-        display_name,
-        required,
-    }))
+    .context("looking up single sign-on for an address")
 }
 
 /// Before checking a password: the provider's name when this address's domain belongs to an
@@ -125,7 +124,7 @@ pub async fn password_refused_for_email(
     pool: &PgPool,
     email: &str,
 ) -> Result<Option<String>, ServerError> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT p.display_name
          FROM sso_domains d
          JOIN sso_providers p ON p.account_id = d.account_id
@@ -133,9 +132,9 @@ pub async fn password_refused_for_email(
          WHERE d.domain = $1 AND p.required
            AND b.email IS DISTINCT FROM $2
            AND NOT EXISTS (SELECT 1 FROM users u WHERE u.email = $2 AND u.account_id <> d.account_id)",
+        email_domain(email),
+        email,
     )
-    .bind(email_domain(email))
-    .bind(email)
     .fetch_optional(pool)
     .await
     .context("checking whether single sign-on is required")
@@ -149,30 +148,27 @@ pub async fn password_refused_for_user(
     pool: &PgPool,
     user_id: Uuid,
 ) -> Result<Option<String>, ServerError> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT p.display_name FROM users u
          JOIN sso_providers p ON p.account_id = u.account_id
          WHERE u.id = $1 AND p.required AND p.break_glass_user IS DISTINCT FROM u.id",
+        user_id,
     )
-    .bind(user_id)
     .fetch_optional(pool)
     .await
     .context("checking whether single sign-on is required")
 }
 
 async fn admins(pool: &PgPool, account_id: Uuid) -> Result<Vec<AdminChoice>, ServerError> {
-    let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+    sqlx::query_as!(
+        AdminChoice,
         "SELECT id, name, email FROM users WHERE account_id = $1 AND role = 'admin'
          ORDER BY lower(name), email",
+        account_id,
     )
-    .bind(account_id)
     .fetch_all(pool)
     .await
-    .context("listing the account's admins")?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, email)| AdminChoice { id, name, email })
-        .collect())
+    .context("listing the account's admins")
 }
 
 pub fn redirect_uri(public_url: &str) -> String {
@@ -202,12 +198,7 @@ pub async fn view(
             redirect_uri,
         });
     };
-    let domains =
-        sqlx::query_scalar("SELECT domain FROM sso_domains WHERE account_id = $1 ORDER BY domain")
-            .bind(account_id)
-            .fetch_all(pool)
-            .await
-            .context("listing single sign-on domains")?;
+    let domains = saved_domains(pool, account_id).await?;
     Ok(SsoSettingsView {
         configured: true,
         display_name: r.display_name,
@@ -238,6 +229,19 @@ pub enum SaveError {
     Server(#[from] ServerError),
 }
 
+async fn saved_domains(
+    db: impl PgExecutor<'_>,
+    account_id: Uuid,
+) -> Result<Vec<String>, ServerError> {
+    sqlx::query_scalar!(
+        "SELECT domain FROM sso_domains WHERE account_id = $1 ORDER BY domain",
+        account_id,
+    )
+    .fetch_all(db)
+    .await
+    .context("listing single sign-on domains")
+}
+
 /// Creates or replaces the account's settings and domains, and logs the change, in one
 /// transaction. The issuer must already have passed discovery.
 pub async fn save(
@@ -250,44 +254,15 @@ pub async fn save(
     let account_id = admin.account_id;
     let mut tx = pool.begin().await.context("starting a transaction")?;
     // Serialises two admins saving at once, so the log describes what each one changed.
-    sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await
-        .context("locking the account")?;
-    let before: Option<ProviderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {PROVIDER_COLUMNS} FROM sso_providers WHERE account_id = $1"
-    )))
-    .bind(account_id)
-    .fetch_optional(&mut *tx)
-    .await
-    .context("loading single sign-on settings")?;
-
-    if let Some(id) = valid.break_glass_user {
-        let is_admin: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND account_id = $2 AND role = 'admin')",
-        )
-        .bind(id)
-        .bind(account_id)
-        .fetch_one(&mut *tx)
-        .await
-        .context("checking the break-glass admin")?;
-        if !is_admin {
-            return Err(SaveError::NotAnAdmin);
-        }
-    }
-    let taken: Option<String> = sqlx::query_scalar(
-        "SELECT domain FROM sso_domains WHERE domain = ANY($1) AND account_id <> $2
-         ORDER BY domain LIMIT 1",
+    sqlx::query!(
+        "SELECT id FROM accounts WHERE id = $1 FOR UPDATE",
+        account_id
     )
-    .bind(&valid.domains)
-    .bind(account_id)
     .fetch_optional(&mut *tx)
     .await
-    .context("checking single sign-on domains")?;
-    if let Some(domain) = taken {
-        return Err(SaveError::DomainTaken(domain));
-    }
+    .context("locking the account")?;
+    let before = row(&mut *tx, account_id).await?;
+    check_choices(&mut tx, account_id, valid).await?;
 
     let id = before.as_ref().map(|b| b.id).unwrap_or_else(Uuid::new_v4);
     let sealed = match (&valid.client_secret, &before) {
@@ -295,65 +270,8 @@ pub async fn save(
         (None, Some(b)) => b.client_secret_enc.clone(),
         (None, None) => return Err(SaveError::NoSecret),
     };
-    sqlx::query(
-        "INSERT INTO sso_providers (id, account_id, display_name, issuer_url, client_id,
-             client_secret_enc, auto_join, required, break_glass_user)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (account_id) DO UPDATE SET display_name = EXCLUDED.display_name,
-             issuer_url = EXCLUDED.issuer_url, client_id = EXCLUDED.client_id,
-             client_secret_enc = EXCLUDED.client_secret_enc, auto_join = EXCLUDED.auto_join,
-             required = EXCLUDED.required, break_glass_user = EXCLUDED.break_glass_user,
-             updated_at = now()",
-    )
-    .bind(id)
-    .bind(account_id)
-    .bind(&valid.display_name)
-    .bind(&valid.issuer_url)
-    .bind(&valid.client_id)
-    .bind(&sealed)
-    .bind(valid.auto_join)
-    .bind(valid.required)
-    .bind(valid.break_glass_user)
-    .execute(&mut *tx)
-    .await
-    .context("saving single sign-on settings")?;
-
-    let old_domains: Vec<String> =
-        sqlx::query_scalar("SELECT domain FROM sso_domains WHERE account_id = $1 ORDER BY domain")
-            .bind(account_id)
-            .fetch_all(&mut *tx)
-            .await
-            .context("listing single sign-on domains")?;
-    sqlx::query("DELETE FROM sso_domains WHERE account_id = $1 AND NOT (domain = ANY($2))")
-        .bind(account_id)
-        .bind(&valid.domains)
-        .execute(&mut *tx)
-        .await
-        .context("removing single sign-on domains")?;
-    let inserted = sqlx::query(
-        "INSERT INTO sso_domains (domain, account_id) SELECT unnest($1::text[]), $2
-         ON CONFLICT (domain) DO NOTHING",
-    )
-    .bind(&valid.domains)
-    .bind(account_id)
-    .execute(&mut *tx)
-    .await
-    .context("adding single sign-on domains")?;
-    let expected_new = valid
-        .domains
-        .iter()
-        .filter(|d| !old_domains.contains(d))
-        .count() as u64;
-    if inserted.rows_affected() != expected_new {
-        // Another account claimed one of them between the check above and here.
-        let first = valid
-            .domains
-            .iter()
-            .find(|d| !old_domains.contains(d))
-            .cloned()
-            .unwrap_or_default();
-        return Err(SaveError::DomainTaken(first));
-    }
+    upsert_provider(&mut tx, id, account_id, valid, &sealed).await?;
+    let old_domains = replace_domains(&mut tx, account_id, &valid.domains).await?;
 
     let detail = describe_change(before.as_ref(), &old_domains, valid);
     audit::record_by(
@@ -368,6 +286,110 @@ pub async fn save(
         .await
         .context("committing single sign-on settings")?;
     Ok(())
+}
+
+/// Refuses a break-glass person who is not an admin of the account, and domains that belong
+/// to another account.
+async fn check_choices(
+    tx: &mut Transaction<'_, Postgres>,
+    account_id: Uuid,
+    valid: &ValidSso,
+) -> Result<(), SaveError> {
+    if let Some(id) = valid.break_glass_user {
+        let is_admin = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND account_id = $2 AND role = 'admin')
+                 AS "is_admin!""#,
+            id,
+            account_id,
+        )
+        .fetch_one(&mut **tx)
+        .await
+        .context("checking the break-glass admin")?;
+        if !is_admin {
+            return Err(SaveError::NotAnAdmin);
+        }
+    }
+    let taken = sqlx::query_scalar!(
+        "SELECT domain FROM sso_domains WHERE domain = ANY($1) AND account_id <> $2
+         ORDER BY domain LIMIT 1",
+        &valid.domains,
+        account_id,
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .context("checking single sign-on domains")?;
+    match taken {
+        Some(domain) => Err(SaveError::DomainTaken(domain)),
+        None => Ok(()),
+    }
+}
+
+async fn upsert_provider(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    account_id: Uuid,
+    valid: &ValidSso,
+    sealed_secret: &str,
+) -> Result<(), ServerError> {
+    sqlx::query!(
+        "INSERT INTO sso_providers (id, account_id, display_name, issuer_url, client_id,
+             client_secret_enc, auto_join, required, break_glass_user)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (account_id) DO UPDATE SET display_name = EXCLUDED.display_name,
+             issuer_url = EXCLUDED.issuer_url, client_id = EXCLUDED.client_id,
+             client_secret_enc = EXCLUDED.client_secret_enc, auto_join = EXCLUDED.auto_join,
+             required = EXCLUDED.required, break_glass_user = EXCLUDED.break_glass_user,
+             updated_at = now()",
+        id,
+        account_id,
+        &valid.display_name,
+        &valid.issuer_url,
+        &valid.client_id,
+        sealed_secret,
+        valid.auto_join,
+        valid.required,
+        valid.break_glass_user,
+    )
+    .execute(&mut **tx)
+    .await
+    .context("saving single sign-on settings")?;
+    Ok(())
+}
+
+/// Makes `domains` the account's domains; returns the ones it had before, sorted.
+async fn replace_domains(
+    tx: &mut Transaction<'_, Postgres>,
+    account_id: Uuid,
+    domains: &[String],
+) -> Result<Vec<String>, SaveError> {
+    let old_domains = saved_domains(&mut **tx, account_id).await?;
+    sqlx::query!(
+        "DELETE FROM sso_domains WHERE account_id = $1 AND NOT (domain = ANY($2))",
+        account_id,
+        domains,
+    )
+    .execute(&mut **tx)
+    .await
+    .context("removing single sign-on domains")?;
+    let inserted = sqlx::query!(
+        "INSERT INTO sso_domains (domain, account_id) SELECT unnest($1::text[]), $2
+         ON CONFLICT (domain) DO NOTHING",
+        domains,
+        account_id,
+    )
+    .execute(&mut **tx)
+    .await
+    .context("adding single sign-on domains")?;
+    let added: Vec<&String> = domains
+        .iter()
+        .filter(|d| !old_domains.contains(d))
+        .collect();
+    if inserted.rows_affected() != added.len() as u64 {
+        // Another account claimed one of them between the check and here.
+        let first = added.first().map(|d| d.to_string()).unwrap_or_default();
+        return Err(SaveError::DomainTaken(first));
+    }
+    Ok(old_domains)
 }
 
 /// The activity log's line: what changed, never the secret itself.
@@ -431,10 +453,10 @@ pub async fn remove(
     client_ip: &str,
 ) -> Result<bool, ServerError> {
     let mut tx = pool.begin().await.context("starting a transaction")?;
-    let name: Option<String> = sqlx::query_scalar(
+    let name = sqlx::query_scalar!(
         "DELETE FROM sso_providers WHERE account_id = $1 RETURNING display_name",
+        admin.account_id,
     )
-    .bind(admin.account_id)
     .fetch_optional(&mut *tx)
     .await
     .context("removing single sign-on settings")?;
