@@ -112,12 +112,13 @@ impl Client {
 
 async fn wait_synced(pool: &sqlx::PgPool, label: &str) {
     loop {
-        let done: Option<bool> =
-            sqlx::query_scalar("SELECT status = 'healthy' FROM connections WHERE label = $1")
-                .bind(label)
-                .fetch_optional(pool)
-                .await
-                .unwrap();
+        let done = sqlx::query_scalar!(
+            r#"SELECT status = 'healthy' AS "healthy!" FROM connections WHERE label = $1"#,
+            label,
+        )
+        .fetch_optional(pool)
+        .await
+        .unwrap();
         if done == Some(true) {
             return;
         }
@@ -125,23 +126,39 @@ async fn wait_synced(pool: &sqlx::PgPool, label: &str) {
     }
 }
 
-#[tokio::main]
-async fn main() {
-    let args: Vec<u64> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let seconds = args.first().copied().unwrap_or(60);
-    let managers = args.get(1).copied().unwrap_or(50) as usize;
-    let think_ms = args.get(2).copied().unwrap_or(1_000);
-    let server_url = std::env::var("DATABASE_URL").expect("DATABASE_URL: a Postgres server");
-    let admin_pool = PgPoolOptions::new().connect(&server_url).await.unwrap();
-    for sql in [
-        "DROP DATABASE IF EXISTS hrc_load WITH (FORCE)",
-        "CREATE DATABASE hrc_load",
-    ] {
-        sqlx::query(sql).execute(&admin_pool).await.unwrap();
+/// The run's settings: `[<seconds> <managers> [<think ms>]]` on the command line.
+struct Settings {
+    seconds: u64,
+    managers: usize,
+    think_ms: u64,
+}
+
+impl Settings {
+    fn from_args() -> Settings {
+        let args: Vec<u64> = std::env::args()
+            .skip(1)
+            .filter_map(|a| a.parse().ok())
+            .collect();
+        Settings {
+            seconds: args.first().copied().unwrap_or(60),
+            managers: args.get(1).copied().unwrap_or(50) as usize,
+            think_ms: args.get(2).copied().unwrap_or(1_000),
+        }
     }
+}
+
+/// A new, migrated `hrc_load` database on the server, replacing any left by an earlier run.
+/// Returns its URL and a pool on it.
+async fn fresh_database(server_url: &str) -> (String, sqlx::PgPool) {
+    let admin_pool = PgPoolOptions::new().connect(server_url).await.unwrap();
+    sqlx::query!("DROP DATABASE IF EXISTS hrc_load WITH (FORCE)")
+        .execute(&admin_pool)
+        .await
+        .unwrap();
+    sqlx::query!("CREATE DATABASE hrc_load")
+        .execute(&admin_pool)
+        .await
+        .unwrap();
     let url = format!("{}/hrc_load", server_url.rsplit_once('/').unwrap().0);
     let pool = db::pool_options()
         .max_connections(20)
@@ -149,7 +166,21 @@ async fn main() {
         .await
         .unwrap();
     db::MIGRATOR.run(&pool).await.unwrap();
+    (url, pool)
+}
 
+/// What keeps the app running: the sandbox it syncs from, and the sender whose drop would stop
+/// the sync worker.
+struct Running {
+    sandbox: sandbox::SandboxHandle,
+    _stop: watch::Sender<bool>,
+    /// The app's address, `http://127.0.0.1:<port>`.
+    base: String,
+}
+
+/// Serves the app on loopback over the database, with the sandbox as Merge and the sync worker
+/// running as in production.
+async fn serve_app(pool: &sqlx::PgPool, url: &str) -> Running {
     let sandbox = sandbox::spawn(
         SandboxConfig {
             api_key: Some(KEY.into()),
@@ -165,7 +196,7 @@ async fn main() {
         .output_name("hr-connectors")
         .site_root("target/site")
         .build();
-    let state = AppState::new(options, pool.clone(), config(&url), merge.clone());
+    let state = AppState::new(options, pool.clone(), config(url), merge.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = startup::router(state.clone());
@@ -177,7 +208,7 @@ async fn main() {
         .await
         .unwrap();
     });
-    let (_stop, stop_rx) = watch::channel(false);
+    let (stop, stop_rx) = watch::channel(false);
     sync::worker::spawn(
         SyncContext {
             pool: pool.clone(),
@@ -191,16 +222,23 @@ async fn main() {
         Duration::from_secs(3600),
         stop_rx,
     );
+    Running {
+        sandbox,
+        _stop: stop,
+        base,
+    }
+}
 
-    // Account A: 100,000 people, and the managers who filter them.
+/// Accounts A and B, each with an admin; returns each account with its admin's email.
+async fn two_accounts(pool: &sqlx::PgPool) -> Vec<(uuid::Uuid, String)> {
     let mut users = Vec::new();
     for (name, who) in [("Acme Ltd", "a"), ("Globex Ltd", "b")] {
-        let account = accounts::create_account(&pool, name).await.unwrap();
+        let account = accounts::create_account(pool, name).await.unwrap();
         let email =
             hr_connectors::domain::email::EmailAddress::parse(&format!("admin@{who}.example"))
                 .unwrap();
         accounts::create_user(
-            &pool,
+            pool,
             accounts::NewUser {
                 account_id: account,
                 email: &email,
@@ -213,33 +251,38 @@ async fn main() {
         .unwrap();
         users.push((account, email.to_string()));
     }
-    let connect = |label: &'static str| {
-        json!({
+    users
+}
+
+/// Connects the big sandbox company as `label`, as the signed-in `admin`.
+async fn connect_bigco(admin: &Client, label: &str) {
+    let input = json!({
         "slug": "sage-hr", "label": label, "optional_fields": ["job_title"],
-        "credentials": {"subdomain": "bigco", "api_key": "demo-api-key"}})
-    };
-    let admin_a = Client::sign_in(&base, &users[0].1, "load-test-password").await;
-    let started = Instant::now();
+        "credentials": {"subdomain": "bigco", "api_key": "demo-api-key"}});
     assert!(
-        admin_a
-            .post_json("/api/integrations/connect", connect("A"))
+        admin
+            .post_json("/api/integrations/connect", input)
             .await
             .status()
             .is_success()
     );
-    wait_synced(&pool, "A").await;
-    println!(
-        "account A: 100,000 people synced in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+}
+
+/// `managers` campaign managers of the account, each signed in.
+async fn signed_in_managers(
+    pool: &sqlx::PgPool,
+    base: &str,
+    account: uuid::Uuid,
+    managers: usize,
+) -> Vec<Arc<Client>> {
     let mut clients = Vec::new();
     for i in 0..managers {
         let email = format!("manager{i}@a.example");
         let parsed = hr_connectors::domain::email::EmailAddress::parse(&email).unwrap();
         accounts::create_user(
-            &pool,
+            pool,
             accounts::NewUser {
-                account_id: users[0].0,
+                account_id: account,
                 email: &parsed,
                 name: "Manager",
                 role: Role::CampaignManager,
@@ -249,15 +292,21 @@ async fn main() {
         .await
         .unwrap();
         clients.push(Arc::new(
-            Client::sign_in(&base, &email, "load-test-password").await,
+            Client::sign_in(base, &email, "load-test-password").await,
         ));
     }
-    let teams: Vec<String> =
-        sqlx::query_scalar("SELECT connection_id::text || '/' || merge_id FROM teams LIMIT 40")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    let filters: Vec<StaffFilter> = vec![
+    clients
+}
+
+/// The managers' filters, named in [`FILTER_NAMES`].
+async fn filters(pool: &sqlx::PgPool) -> Vec<StaffFilter> {
+    let teams = sqlx::query_scalar!(
+        r#"SELECT connection_id::text || '/' || merge_id AS "team!" FROM teams LIMIT 40"#
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    vec![
         StaffFilter::default(),
         StaffFilter {
             q: "jose".into(),
@@ -299,24 +348,24 @@ async fn main() {
             anniversary_within: Some(30),
             ..StaffFilter::default()
         },
-    ];
+    ]
+}
 
-    // Account B's first sync runs during the whole measurement.
-    let admin_b = Client::sign_in(&base, &users[1].1, "load-test-password").await;
-    assert!(
-        admin_b
-            .post_json("/api/integrations/connect", connect("B"))
-            .await
-            .status()
-            .is_success()
-    );
-
+/// Every manager searches with the filters in turn (each starting at a filter of their own),
+/// thinking between searches, until the settings' seconds are up. Returns every answered
+/// search and how many failed, by status.
+async fn search_until_the_end(
+    clients: Vec<Arc<Client>>,
+    filters: &[StaffFilter],
+    settings: &Settings,
+) -> (Vec<Sample>, BTreeMap<String, u64>) {
     let latencies = Arc::new(Mutex::new(Vec::<Sample>::new()));
     let errors = Arc::new(Mutex::new(BTreeMap::<String, u64>::new()));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let deadline = Instant::now() + Duration::from_secs(settings.seconds);
+    let think_ms = settings.think_ms;
     let mut tasks = Vec::new();
     for (i, client) in clients.into_iter().enumerate() {
-        let (latencies, errors, filters) = (latencies.clone(), errors.clone(), filters.clone());
+        let (latencies, errors, filters) = (latencies.clone(), errors.clone(), filters.to_vec());
         tasks.push(tokio::spawn(async move {
             let mut n = i;
             while Instant::now() < deadline {
@@ -348,27 +397,40 @@ async fn main() {
     for t in tasks {
         t.await.unwrap();
     }
-    type Window = (
-        Option<i32>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    );
-    let (received, sync_started, sync_finished): Window = sqlx::query_as(
+    let all = latencies.lock().await.clone();
+    let errors = errors.lock().await.clone();
+    (all, errors)
+}
+
+/// Prints the latencies overall, while and after account B's sync ran, and by filter, and
+/// whether the target was met.
+async fn report(
+    pool: &sqlx::PgPool,
+    settings: &Settings,
+    all: &[Sample],
+    errors: &BTreeMap<String, u64>,
+) {
+    let Settings {
+        seconds,
+        managers,
+        think_ms,
+    } = settings;
+    let b_sync = sqlx::query!(
         "SELECT j.received, j.started_at, j.derived_at FROM sync_jobs j JOIN connections c ON c.id = j.connection_id
          WHERE c.label = 'B' ORDER BY j.created_at DESC LIMIT 1",
     )
-    .fetch_optional(&pool)
+    .fetch_optional(pool)
     .await
-    .unwrap()
-    .unwrap_or((None, None, None));
-    let all = latencies.lock().await.clone();
+    .unwrap();
+    let received = b_sync.as_ref().map(|j| j.received);
+    let sync_started = b_sync.as_ref().and_then(|j| j.started_at);
+    let sync_finished = b_sync.as_ref().and_then(|j| j.derived_at);
     let sorted = |pick: &dyn Fn(&Sample) -> bool| {
         let mut v: Vec<f64> = all.iter().filter(|x| pick(x)).map(|x| x.2).collect();
         v.sort_by(|a, b| a.partial_cmp(b).unwrap());
         v
     };
     let l = sorted(&|_| true);
-    let errors = errors.lock().await.clone();
     let error_count: u64 = errors.values().sum();
     println!(
         "{managers} managers ({think_ms} ms between searches) for {seconds} s on loopback, while account B's sync received {} people:",
@@ -377,7 +439,7 @@ async fn main() {
     println!(
         "  {} searches ({:.0}/s), p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms, errors {error_count} {errors:?}",
         l.len(),
-        l.len() as f64 / seconds as f64,
+        l.len() as f64 / *seconds as f64,
         percentile(&l, 0.50),
         percentile(&l, 0.95),
         percentile(&l, 0.99),
@@ -414,5 +476,33 @@ async fn main() {
         "  target (no errors, p95 ≤ 100 ms): {}",
         if met { "met" } else { "NOT met" }
     );
-    drop(sandbox);
+}
+
+#[tokio::main]
+async fn main() {
+    let settings = Settings::from_args();
+    let server_url = std::env::var("DATABASE_URL").expect("DATABASE_URL: a Postgres server");
+    let (url, pool) = fresh_database(&server_url).await;
+    let running = serve_app(&pool, &url).await;
+    let base = &running.base;
+
+    // Account A: 100,000 people, and the managers who filter them.
+    let users = two_accounts(&pool).await;
+    let admin_a = Client::sign_in(base, &users[0].1, "load-test-password").await;
+    let started = Instant::now();
+    connect_bigco(&admin_a, "A").await;
+    wait_synced(&pool, "A").await;
+    println!(
+        "account A: 100,000 people synced in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let clients = signed_in_managers(&pool, base, users[0].0, settings.managers).await;
+    let filters = filters(&pool).await;
+
+    // Account B's first sync runs during the whole measurement.
+    let admin_b = Client::sign_in(base, &users[1].1, "load-test-password").await;
+    connect_bigco(&admin_b, "B").await;
+    let (all, errors) = search_until_the_end(clients, &filters, &settings).await;
+    report(&pool, &settings, &all, &errors).await;
+    drop(running.sandbox);
 }

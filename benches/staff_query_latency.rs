@@ -32,6 +32,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{AssertSqlSafe, Connection as _, PgConnection, PgPool};
 use uuid::Uuid;
 
+/// The benchmark's own database; the statements that create and drop it name it too.
 const BENCH_DB: &str = "hrc_bench_staff";
 const LOAD_ONLY: &str = "--load-only";
 const ACCOUNT: &str = "Acme Ltd";
@@ -115,22 +116,6 @@ const GERMAN_OFFICES: &[(&str, &str, u32)] = &[
     ("Munich", "DE", 30),
     ("Hamburg", "DE", 20),
 ];
-
-/// Deterministic pseudo-random numbers for the generator: `h(salt, n, k)` is the `k`th of row
-/// or person `n`, in 0..2³¹. Simple enough for PostgreSQL to inline.
-const HASH_FN: &str = "CREATE FUNCTION pg_temp.h(salt bigint, n bigint, k int) RETURNS int
-    LANGUAGE sql IMMUTABLE AS 'SELECT hashint8(salt + n * 8 + k) & 2147483647'";
-
-/// Divisions first, then every other team dealt out to them in turn (team `j` to division
-/// `(j - 1) % d + 1`, as its `(j - 1) / d`th team), each division a tree with six sub-teams a
-/// team, so divisions are the same size and a few levels deep.
-const TEAMS_SQL: &str = "
-INSERT INTO teams (connection_id, merge_id, name, parent_id)
-SELECT $1, md5($2 || '/team/' || j)::uuid::text,
-    CASE WHEN j <= d THEN ($4::text[])[j]
-         ELSE ($5::text[])[1 + j % cardinality($5::text[])] || ' ' || j END,
-    CASE WHEN j > d THEN md5($2 || '/team/' || (((j - 1) / d - 1) / 6 * d + (j - 1) % d + 1))::uuid::text END
-FROM generate_series(1, $3::int) AS j, cardinality($4::text[]) AS d";
 
 /// One HR system's people. Person `p` (names, email) is `$5 + i`, except every `$6`th row, who
 /// is one of the first system's `$7` people, so they appear in both with the same email.
@@ -220,27 +205,78 @@ struct Workforce {
 /// duplicates as a sync would, and analyses the tables.
 async fn load(pool: &PgPool, account: &str, size: i64) -> Workforce {
     let started = Instant::now();
-    let existing: Option<Uuid> =
-        sqlx::query_scalar("SELECT id FROM accounts WHERE name = $1 ORDER BY created_at LIMIT 1")
-            .bind(account)
-            .fetch_optional(pool)
-            .await
-            .expect("finding the account");
-    let account_id = match existing {
+    let account_id = find_or_create_account(pool, account).await;
+    let german = size * SECOND_SYSTEM_PERCENT / 100;
+    let global_size = size - german;
+    let global = add_both_systems(pool, account_id, global_size, german).await;
+    let deriving = Instant::now();
+    derived::refresh_account(pool, account_id)
+        .await
+        .expect("working out duplicates");
+    // What a worker does after a full sync of everyone, the word index included.
+    println!(
+        "derived values and word index for {size} people: {:.1} s",
+        deriving.elapsed().as_secs_f64()
+    );
+    settle(pool).await;
+    check_search_text(pool, account_id).await;
+    let ids = sqlx::query!(
+        r#"SELECT $1::uuid::text || '/' || md5($1::uuid::text || '/team/1')::uuid AS "division!",
+                $1::uuid::text || '/' || md5($1::uuid::text || '/team/' || (cardinality($2::text[]) + 1))::uuid
+                    AS "team!",
+                $1::uuid::text || '/' || md5($1::uuid::text || '/10')::uuid AS "manager!""#,
+        global,
+        DIVISIONS as &[&str],
+    )
+    .fetch_one(pool)
+    .await
+    .expect("finding the filters' ids");
+    println!(
+        "Loaded {size} employees into {account:?} in {:.0} s (two HR systems, {} teams; indexes built, duplicates worked out, analysed)",
+        started.elapsed().as_secs_f64(),
+        teams_for(global_size) + teams_for(german),
+    );
+    Workforce {
+        account_id,
+        division: ids.division,
+        team: ids.team,
+        manager: ids.manager,
+    }
+}
+
+/// The oldest account named `account`, or a new one.
+async fn find_or_create_account(pool: &PgPool, account: &str) -> Uuid {
+    let existing = sqlx::query_scalar!(
+        "SELECT id FROM accounts WHERE name = $1 ORDER BY created_at LIMIT 1",
+        account,
+    )
+    .fetch_optional(pool)
+    .await
+    .expect("finding the account");
+    match existing {
         Some(id) => id,
         None => accounts::create_account(pool, account)
             .await
             .expect("creating the account"),
-    };
-    // The generator's function lives in this session's temporary schema.
+    }
+}
+
+/// Adds the global system's `global_size` people and the German system's `german`, some shared
+/// with the global one, with the staff indexes dropped while they load and built again after.
+/// Returns the global system's connection.
+async fn add_both_systems(pool: &PgPool, account_id: Uuid, global_size: i64, german: i64) -> Uuid {
+    // The generator's function lives in this session's temporary schema: deterministic
+    // pseudo-random numbers, `h(salt, n, k)` being the `k`th of row or person `n`, in 0..2³¹.
+    // Simple enough for PostgreSQL to inline.
     let mut conn = pool.acquire().await.expect("a connection");
-    sqlx::raw_sql(HASH_FN)
-        .execute(&mut *conn)
-        .await
-        .expect("creating the hash function");
+    sqlx::query!(
+        "CREATE FUNCTION pg_temp.h(salt bigint, n bigint, k int) RETURNS int
+         LANGUAGE sql IMMUTABLE AS 'SELECT hashint8(salt + n * 8 + k) & 2147483647'"
+    )
+    .execute(&mut *conn)
+    .await
+    .expect("creating the hash function");
     let indexes = drop_indexes(&mut conn).await;
-    let german = size * SECOND_SYSTEM_PERCENT / 100;
-    let global_size = size - german;
     let global = add_system(
         &mut conn,
         account_id,
@@ -273,7 +309,7 @@ async fn load(pool: &PgPool, account: &str, size: i64) -> Workforce {
     .await;
     // Building each index once over the loaded table is several times faster than keeping it
     // up row by row, and these are the migrations' own definitions.
-    sqlx::raw_sql("SET maintenance_work_mem = '512MB'")
+    sqlx::query!("SET maintenance_work_mem = '512MB'")
         .execute(&mut *conn)
         .await
         .expect("raising maintenance_work_mem");
@@ -283,19 +319,15 @@ async fn load(pool: &PgPool, account: &str, size: i64) -> Workforce {
             .await
             .unwrap_or_else(|e| panic!("{def}: {e}"));
     }
-    drop(conn);
-    let deriving = Instant::now();
-    derived::refresh_account(pool, account_id)
-        .await
-        .expect("working out duplicates");
-    // What a worker does after a full sync of everyone, the word index included.
-    println!(
-        "derived values and word index for {size} people: {:.1} s",
-        deriving.elapsed().as_secs_f64()
-    );
+    global
+}
+
+/// Leaves the loaded tables as a settled production database has them, so the figures measure
+/// the query rather than the load.
+async fn settle(pool: &PgPool) {
     // VACUUM as well as ANALYZE: a table that has settled since its sync has its visibility
     // map set, which index-only scans rely on.
-    sqlx::raw_sql(
+    sqlx::query!(
         "VACUUM ANALYZE staff, staff_chains, staff_tokens, staff_token_words, staff_tokenised, teams,
          connections",
     )
@@ -304,30 +336,8 @@ async fn load(pool: &PgPool, account: &str, size: i64) -> Workforce {
     .expect("VACUUM ANALYZE");
     // The load leaves gigabytes to write back; a checkpoint now keeps that out of the figures.
     // Only a superuser may ask for one: elsewhere the figures may include some write-back.
-    if let Err(e) = sqlx::raw_sql("CHECKPOINT").execute(pool).await {
+    if let Err(e) = sqlx::query!("CHECKPOINT").execute(pool).await {
         eprintln!("no checkpoint after loading ({e}): the first figures may include write-back");
-    }
-    check_search_text(pool, account_id).await;
-    let (division, team, manager): (String, String, String) = sqlx::query_as(
-        "SELECT $1::text || '/' || md5($1::text || '/team/1')::uuid,
-                $1::text || '/' || md5($1::text || '/team/' || (cardinality($2::text[]) + 1))::uuid,
-                $1::text || '/' || md5($1::text || '/10')::uuid",
-    )
-    .bind(global)
-    .bind(DIVISIONS)
-    .fetch_one(pool)
-    .await
-    .expect("finding the filters' ids");
-    println!(
-        "Loaded {size} employees into {account:?} in {:.0} s (two HR systems, {} teams; indexes built, duplicates worked out, analysed)",
-        started.elapsed().as_secs_f64(),
-        teams_for(global_size) + teams_for(german),
-    );
-    Workforce {
-        account_id,
-        division,
-        team,
-        manager,
     }
 }
 
@@ -338,21 +348,48 @@ fn teams_for(people: i64) -> i64 {
 /// Drops the staff table's indexes, except those behind constraints, returning their
 /// definitions to build again after the load.
 async fn drop_indexes(conn: &mut PgConnection) -> Vec<String> {
-    let indexes: Vec<(String, String)> = sqlx::query_as(
-        "SELECT indexname, indexdef FROM pg_indexes
-         WHERE schemaname = current_schema() AND tablename = 'staff'
-           AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'staff'::regclass)",
+    let indexes = sqlx::query!(
+        r#"SELECT indexname AS "name!", indexdef AS "definition!" FROM pg_indexes
+           WHERE schemaname = current_schema() AND tablename = 'staff'
+             AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'staff'::regclass)"#,
     )
     .fetch_all(&mut *conn)
     .await
     .expect("listing the staff indexes");
-    for (name, _) in &indexes {
+    for index in &indexes {
+        let name = &index.name;
         sqlx::raw_sql(AssertSqlSafe(format!("DROP INDEX {name}")))
             .execute(&mut *conn)
             .await
             .unwrap_or_else(|e| panic!("dropping {name}: {e}"));
     }
-    indexes.into_iter().map(|(_, def)| def).collect()
+    indexes.into_iter().map(|i| i.definition).collect()
+}
+
+/// Adds the connection's `teams` teams. Divisions first, then every other team dealt out to
+/// them in turn (team `j` to division `(j - 1) % d + 1`, as its `(j - 1) / d`th team), each
+/// division a tree with six sub-teams a team, so divisions are the same size and a few levels
+/// deep.
+async fn add_teams(conn: &mut PgConnection, id: Uuid, teams: i64) {
+    sqlx::query!(
+        "INSERT INTO teams (connection_id, merge_id, name, parent_id)
+         SELECT $1, md5($2 || '/team/' || j)::uuid::text,
+             CASE WHEN j <= d THEN ($4::text[])[j]
+                  ELSE ($5::text[])[1 + j % cardinality($5::text[])] || ' ' || j END,
+             CASE WHEN j > d THEN md5($2 || '/team/' || (((j - 1) / d - 1) / 6 * d + (j - 1) % d + 1))::uuid::text END
+         FROM generate_series(1, $3::int) AS j, cardinality($4::text[]) AS d",
+        id,
+        id.to_string(),
+        teams as i32,
+        DIVISIONS as &[&str],
+        TEAM_WORDS as &[&str],
+    )
+    .execute(&mut *conn)
+    .await
+    .expect("adding teams");
+    org::list_lineage(&mut *conn, id)
+        .await
+        .expect("listing the teams above each team");
 }
 
 /// Adds a connection with its team tree and `people.0` people, the first being person
@@ -365,37 +402,26 @@ async fn add_system(
     global_size: i64,
 ) -> Uuid {
     let id = Uuid::new_v4();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO connections (id, account_id, category, integration_slug, integration_name,
              label, origin_id, status, consent, consented_at, created_at, data_as_of, people_count)
          VALUES ($1, $2, 'hris', $3, $4, $5, $6, 'healthy', $7,
              now() - make_interval(days => $8), now() - make_interval(days => $8), now(), $9)",
+        id,
+        account_id,
+        system.slug,
+        system.name,
+        system.label,
+        format!("bench_{}", id.simple()),
+        serde_json::to_value(Consent::defaults()).expect("consent as JSON"),
+        system.connected_days_ago,
+        people.0 as i32,
     )
-    .bind(id)
-    .bind(account_id)
-    .bind(system.slug)
-    .bind(system.name)
-    .bind(system.label)
-    .bind(format!("bench_{}", id.simple()))
-    .bind(serde_json::to_value(Consent::defaults()).expect("consent as JSON"))
-    .bind(system.connected_days_ago)
-    .bind(people.0 as i32)
     .execute(&mut *conn)
     .await
     .expect("adding a connection");
     let teams = teams_for(people.0);
-    sqlx::query(TEAMS_SQL)
-        .bind(id)
-        .bind(id.to_string())
-        .bind(teams as i32)
-        .bind(DIVISIONS)
-        .bind(TEAM_WORDS)
-        .execute(&mut *conn)
-        .await
-        .expect("adding teams");
-    org::list_lineage(&mut *conn, id)
-        .await
-        .expect("listing the teams above each team");
+    add_teams(conn, id, teams).await;
     let (first, last) = (Names::new(FIRST_NAMES), Names::new(LAST_NAMES));
     // Each office repeated by its weight, so a uniform pick follows the weights.
     let slots: Vec<(&str, &str)> = system
@@ -433,38 +459,43 @@ async fn add_system(
 /// The generated `search_text` must be what the sync would have stored, or the text searches
 /// measure something the app never runs.
 async fn check_search_text(pool: &PgPool, account_id: Uuid) {
-    type Row = (
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        String,
-        Vec<String>,
-    );
-    let sample: Vec<Row> = sqlx::query_as(
+    let sample = sqlx::query!(
         "SELECT display_name, first_name, last_name, preferred_name, work_email, search_text,
              name_words
          FROM staff WHERE account_id = $1 ORDER BY merge_id LIMIT 5000",
+        account_id,
     )
-    .bind(account_id)
     .fetch_all(pool)
     .await
     .expect("sampling staff");
-    for (display, first, last, preferred, email, stored, words) in &sample {
+    for p in &sample {
+        let display = &p.display_name;
         let names = [
             Some(display.as_str()),
-            first.as_deref(),
-            last.as_deref(),
-            preferred.as_deref(),
+            p.first_name.as_deref(),
+            p.last_name.as_deref(),
+            p.preferred_name.as_deref(),
         ];
-        let expected = person_search_text(&names, email.as_deref());
-        assert_eq!(stored, &expected, "search_text of {display}");
-        assert_eq!(words, &name_words(&names), "name_words of {display}");
+        let expected = person_search_text(&names, p.work_email.as_deref());
+        assert_eq!(&p.search_text, &expected, "search_text of {display}");
+        assert_eq!(
+            &p.name_words,
+            &name_words(&names),
+            "name_words of {display}"
+        );
     }
 }
 
+/// The measured filters, each named: first one filter at a time, then the combinations and the
+/// extremes.
 fn combinations(w: &Workforce) -> Vec<(&'static str, StaffFilter)> {
+    let mut all = single_filters(w);
+    all.extend(combined_filters(w));
+    all
+}
+
+/// The page as it opens, then each kind of filter on its own.
+fn single_filters(w: &Workforce) -> Vec<(&'static str, StaffFilter)> {
     let text = |q: &str| StaffFilter {
         q: q.into(),
         ..StaffFilter::default()
@@ -510,6 +541,12 @@ fn combinations(w: &Workforce) -> Vec<(&'static str, StaffFilter)> {
                 ..StaffFilter::default()
             },
         ),
+    ]
+}
+
+/// Filters combined, and the extremes: everyone who ever was, and a page far down the list.
+fn combined_filters(w: &Workforce) -> Vec<(&'static str, StaffFilter)> {
+    vec![
         (
             "joined in 30 days + country DE",
             StaffFilter {
@@ -647,14 +684,20 @@ async fn pool(options: PgConnectOptions) -> PgPool {
         .expect("connecting to the database")
 }
 
-async fn admin(url: &str, sql: &str) {
-    let mut conn = PgConnection::connect_with(&options(url))
+/// A connection to the server in DATABASE_URL, for creating and dropping the benchmark's
+/// database.
+async fn admin(url: &str) -> PgConnection {
+    PgConnection::connect_with(&options(url))
         .await
-        .expect("connecting to DATABASE_URL");
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(&mut conn)
+        .expect("connecting to DATABASE_URL")
+}
+
+/// Drops the benchmark's database, [`BENCH_DB`], if an earlier run left it.
+async fn drop_bench_db(url: &str) {
+    sqlx::query!("DROP DATABASE IF EXISTS hrc_bench_staff WITH (FORCE)")
+        .execute(&mut admin(url).await)
         .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        .unwrap_or_else(|e| panic!("DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE): {e}"));
 }
 
 #[tokio::main]
@@ -677,21 +720,16 @@ async fn main() {
         None => vec![100_000, TARGET_SIZE],
     };
     for size in sizes {
-        admin(
-            &url,
-            &format!("DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"),
-        )
-        .await;
-        admin(&url, &format!("CREATE DATABASE {BENCH_DB}")).await;
+        drop_bench_db(&url).await;
+        sqlx::query!("CREATE DATABASE hrc_bench_staff")
+            .execute(&mut admin(&url).await)
+            .await
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {BENCH_DB}: {e}"));
         let pool = pool(options(&url).database(BENCH_DB)).await;
         MIGRATOR.run(&pool).await.expect("migrating");
         let workforce = load(&pool, ACCOUNT, size).await;
         report(size, &measure(&pool, &workforce).await);
         pool.close().await;
     }
-    admin(
-        &url,
-        &format!("DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"),
-    )
-    .await;
+    drop_bench_db(&url).await;
 }

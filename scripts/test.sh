@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check and test: formatting, clippy (server and browser builds, warnings denied),
-# unit and integration tests against a private PostgreSQL, then the Playwright browser tests in
-# Chromium against a freshly built app. Exits non-zero on the first failure.
+# Runs every check and test: formatting, clippy (server and browser builds, warnings denied, the
+# committed query descriptions up to date), unit and integration tests against a private
+# PostgreSQL, then the Playwright browser tests in Chromium against a freshly built app. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,8 +32,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
   started_pg=1
 fi
 
-step "Clippy, server build"
-cargo clippy --features ssr --all-targets -- -D warnings
+step "Clippy, server build, with every query checked against freshly migrated tables (.sqlx/ must match)"
+scripts/sqlx_data.sh check cargo clippy --features ssr --all-targets -- -D warnings
 step "Clippy, browser build"
 cargo clippy --features hydrate --lib --target wasm32-unknown-unknown -- -D warnings
 

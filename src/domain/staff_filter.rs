@@ -752,7 +752,8 @@ mod tests {
     fn a_filter_sent_whole_meets_the_limits_of_the_url() {
         assert_eq!(StaffFilter::default().validate(), Ok(()));
         let refused = |f: StaffFilter| f.validate().unwrap_err();
-        let cases: [(&str, fn(&mut StaffFilter)); 15] = [
+        type Breaks = fn(&mut StaffFilter);
+        let cases: [(&str, Breaks); 15] = [
             ("q", |f| f.q = "a\u{0}".into()),
             ("q", |f| f.q = "x".repeat(101)),
             ("title", |f| f.job_title = "\u{1b}[31m".into()),

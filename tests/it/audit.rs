@@ -3,6 +3,7 @@
 
 use crate::common;
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{SyncedEnv, body_text, send};
@@ -21,6 +22,42 @@ fn post_json(path: &str, body: Value, cookie: &str) -> Request<Body> {
         .header("cookie", cookie)
         .body(Body::from(body.to_string()))
         .unwrap()
+}
+
+/// The admin exports the recipients of a campaign of everyone, named "Thanks".
+async fn export_a_campaign(app: &Router, env: &SyncedEnv, admin: &str) {
+    let pool = &env.state.pool;
+    let account = env.admin.account_id;
+    let id = campaigns::create(
+        pool,
+        account,
+        env.admin.user_id,
+        &CampaignDraft {
+            name: "Thanks".into(),
+            occasion: "Thank you".into(),
+            ..CampaignDraft::default()
+        }
+        .validate()
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    audiences::save(
+        pool,
+        account,
+        id,
+        AudienceKind::Snapshot,
+        &StaffFilter::default(),
+        vec![],
+    )
+    .await
+    .unwrap();
+    let res = send(
+        app,
+        common::get(&format!("/campaigns/{id}/export"), Some(admin)),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
@@ -43,37 +80,7 @@ async fn admin_actions_and_exports_are_logged_for_admins_only(pool: PgPool) {
     let connection: Value = serde_json::from_str(&body_text(res).await).unwrap();
     env.drain().await;
 
-    let account = env.admin.account_id;
-    let id = campaigns::create(
-        &pool,
-        account,
-        env.admin.user_id,
-        &CampaignDraft {
-            name: "Thanks".into(),
-            occasion: "Thank you".into(),
-            ..CampaignDraft::default()
-        }
-        .validate()
-        .unwrap(),
-    )
-    .await
-    .unwrap();
-    audiences::save(
-        &pool,
-        account,
-        id,
-        AudienceKind::Snapshot,
-        &StaffFilter::default(),
-        vec![],
-    )
-    .await
-    .unwrap();
-    let res = send(
-        &app,
-        common::get(&format!("/campaigns/{id}/export"), Some(&admin)),
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    export_a_campaign(&app, &env, &admin).await;
 
     let form = format!("id={}&delete_now=true", connection["id"].as_str().unwrap());
     let res = send(
@@ -113,6 +120,7 @@ async fn admin_actions_and_exports_are_logged_for_admins_only(pool: PgPool) {
             .all(|e| !e["client_ip"].as_str().unwrap().is_empty())
     );
 
+    let account = env.admin.account_id;
     let manager = common::user_in(&pool, account, "cam@acme.example", Role::CampaignManager).await;
     let cookie = common::sign_in(&app, &manager.email, &manager.password).await;
     let res = send(

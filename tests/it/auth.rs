@@ -68,7 +68,7 @@ async fn signing_in_rotates_the_session_id(pool: PgPool) {
     );
 
     // Only a hash of the token is stored.
-    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM sessions")
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar!("SELECT token_hash FROM sessions")
         .fetch_all(&pool)
         .await
         .unwrap();
@@ -96,7 +96,7 @@ async fn repeated_failures_for_one_email_are_throttled(pool: PgPool) {
     }
 
     // Once the failures age out of the window, signing in works again.
-    sqlx::query("UPDATE login_failures SET failed_at = now() - interval '16 minutes'")
+    sqlx::query!("UPDATE login_failures SET failed_at = now() - interval '16 minutes'")
         .execute(&pool)
         .await
         .unwrap();
@@ -126,7 +126,7 @@ async fn expired_sessions_resolve_to_nobody_and_are_purged(pool: PgPool) {
     let new = sign_in(&pool, attempt(&u.email, &u.password, None))
         .await
         .unwrap();
-    sqlx::query("UPDATE sessions SET expires_at = now() - interval '1 second'")
+    sqlx::query!("UPDATE sessions SET expires_at = now() - interval '1 second'")
         .execute(&pool)
         .await
         .unwrap();
@@ -331,66 +331,54 @@ async fn pages_with_a_dot_still_need_a_session(pool: PgPool) {
     }
 }
 
-/// Bad input to the staff search answers 422 with a sentence about the input, never 500: NUL
-/// in text, numbers and dates past the URL's limits, and arguments that do not decode at all.
-#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
-async fn bad_search_input_gets_a_sentence_not_a_500(pool: PgPool) {
-    let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
-    let app = common::app(pool);
-    let cookie = common::sign_in(&app, &u.email, &u.password).await;
-    let json = |path: &str, body: &[u8]| {
-        axum::http::Request::post(format!("/api/{path}"))
-            .header("content-type", "application/json")
-            .header("origin", common::ORIGIN)
-            .header("host", "127.0.0.1:3000")
-            .header("cookie", &cookie)
-            .body(axum::body::Body::from(body.to_vec()))
-            .unwrap()
-    };
-    let filter = |change: serde_json::Value| {
-        let mut f =
-            serde_json::to_value(hr_connectors::domain::staff_filter::StaffFilter::default())
-                .unwrap();
-        for (k, v) in change.as_object().unwrap() {
-            f[k] = v.clone();
-        }
-        serde_json::json!({ "filter": f }).to_string().into_bytes()
-    };
-    let too_many_teams = filter(serde_json::json!({
+/// The staff filter's defaults with `change` applied, as the search's JSON body.
+fn filter_with(change: serde_json::Value) -> Vec<u8> {
+    let mut f =
+        serde_json::to_value(hr_connectors::domain::staff_filter::StaffFilter::default()).unwrap();
+    for (k, v) in change.as_object().unwrap() {
+        f[k] = v.clone();
+    }
+    serde_json::json!({ "filter": f }).to_string().into_bytes()
+}
+
+/// Bad bodies for the search's server functions: each one's path, body and what the answer's
+/// sentence says.
+fn bad_search_bodies() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let too_many_teams = filter_with(serde_json::json!({
         "teams": (0..51)
             .map(|i| format!("0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00/t{i}"))
             .collect::<Vec<_>>()
     }));
-    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+    vec![
         (
             "staff/search",
-            filter(serde_json::json!({"q": "a\u{0}"})),
+            filter_with(serde_json::json!({"q": "a\u{0}"})),
             "control character",
         ),
         (
             "staff/count",
-            filter(serde_json::json!({"q": "a\u{0}"})),
+            filter_with(serde_json::json!({"q": "a\u{0}"})),
             "control character",
         ),
         (
             "staff/search",
-            filter(serde_json::json!({"joined_within": 2147483647})),
+            filter_with(serde_json::json!({"joined_within": 2147483647})),
             "between 1 and 3650 days",
         ),
         (
             "staff/search",
-            filter(serde_json::json!({"started_from": "-200000-01-01"})),
+            filter_with(serde_json::json!({"started_from": "-200000-01-01"})),
             "Start dates must be between",
         ),
         (
             "staff/search",
-            filter(serde_json::json!({"sort": "Salary"})),
+            filter_with(serde_json::json!({"sort": "Salary"})),
             "could not be read",
         ),
         // The limits a URL's filter is cut to hold for one sent whole.
         (
             "staff/search",
-            filter(serde_json::json!({"q": "x".repeat(101)})),
+            filter_with(serde_json::json!({"q": "x".repeat(101)})),
             "The search text can have at most 100 characters.",
         ),
         ("staff/count", too_many_teams.clone(), "Choose at most 50 of the team filter."),
@@ -408,7 +396,7 @@ async fn bad_search_input_gets_a_sentence_not_a_500(pool: PgPool) {
         ),
         (
             "staff/search",
-            filter(serde_json::json!({"page": -1})),
+            filter_with(serde_json::json!({"page": -1})),
             "could not be read",
         ),
         (
@@ -422,7 +410,26 @@ async fn bad_search_input_gets_a_sentence_not_a_500(pool: PgPool) {
             b"{\"filter\": \"\xff\xfe\"}".to_vec(),
             "could not be read",
         ),
-    ];
+    ]
+}
+
+/// Bad input to the staff search answers 422 with a sentence about the input, never 500: NUL
+/// in text, numbers and dates past the URL's limits, and arguments that do not decode at all.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn bad_search_input_gets_a_sentence_not_a_500(pool: PgPool) {
+    let u = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+    let app = common::app(pool);
+    let cookie = common::sign_in(&app, &u.email, &u.password).await;
+    let json = |path: &str, body: &[u8]| {
+        axum::http::Request::post(format!("/api/{path}"))
+            .header("content-type", "application/json")
+            .header("origin", common::ORIGIN)
+            .header("host", "127.0.0.1:3000")
+            .header("cookie", &cookie)
+            .body(axum::body::Body::from(body.to_vec()))
+            .unwrap()
+    };
+    let cases = bad_search_bodies();
     for (path, body, expected) in cases {
         let res = common::send(&app, json(path, &body)).await;
         let status = res.status();

@@ -3,12 +3,12 @@
 use crate::common;
 
 use common::SyncedEnv;
-use hr_connectors::domain::campaign::{AudienceKind, CampaignDraft};
+use hr_connectors::domain::campaign::{AudienceKind, CampaignDraft, Person, ValidCampaign, WhyNot};
 use hr_connectors::domain::role::Role;
 use hr_connectors::domain::staff_filter::StaffFilter;
 use hr_connectors::server::recipients_csv;
 use hr_connectors::server::store::{audiences, campaigns, staff_query};
-use sqlx::{AssertSqlSafe, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 fn draft(name: &str) -> CampaignDraft {
@@ -74,40 +74,43 @@ async fn campaigns_are_created_edited_archived_and_kept_to_their_account(pool: P
             .await
             .unwrap()
     );
+    assert_hidden_from_another_account(&pool, id, &renamed).await;
+}
 
-    // Another account can neither see nor change it.
-    let other = common::user(&pool, "Globex", "gus@globex.example", Role::CampaignManager).await;
+/// Another account can neither see nor change the campaign.
+async fn assert_hidden_from_another_account(pool: &PgPool, id: Uuid, renamed: &ValidCampaign) {
+    let other = common::user(pool, "Globex", "gus@globex.example", Role::CampaignManager).await;
     assert!(
-        campaigns::list(&pool, other.account_id, false)
+        campaigns::list(pool, other.account_id, false)
             .await
             .unwrap()
             .is_empty()
     );
     assert!(
-        campaigns::get(&pool, other.account_id, id)
+        campaigns::get(pool, other.account_id, id)
             .await
             .unwrap()
             .is_none()
     );
     assert!(
-        !campaigns::update(&pool, other.account_id, id, &renamed)
+        !campaigns::update(pool, other.account_id, id, renamed)
             .await
             .unwrap()
     );
     assert!(
-        !campaigns::set_archived(&pool, other.account_id, id, true)
+        !campaigns::set_archived(pool, other.account_id, id, true)
             .await
             .unwrap()
     );
     assert!(
-        audiences::details(&pool, other.account_id, id)
+        audiences::details(pool, other.account_id, id)
             .await
             .unwrap()
             .is_none()
     );
     assert!(
         !audiences::save(
-            &pool,
+            pool,
             other.account_id,
             id,
             AudienceKind::Dynamic,
@@ -118,7 +121,7 @@ async fn campaigns_are_created_edited_archived_and_kept_to_their_account(pool: P
         .unwrap()
     );
     assert!(
-        audiences::export(&pool, other.account_id, id)
+        audiences::export(pool, other.account_id, id)
             .await
             .unwrap()
             .is_empty()
@@ -189,16 +192,7 @@ async fn exclusions_picks_and_the_csv_export(pool: PgPool) {
     let account = env.admin.account_id;
     let connection = env.connect("initech").await;
     let id = new_campaign(&env, "Thank you").await;
-    // A name that a spreadsheet would run as a formula.
-    sqlx::query(
-        "UPDATE staff SET display_name = '=HYPERLINK(\"http://evil.example\",\"click\")'
-         WHERE connection_id = $1 AND merge_id = (SELECT min(merge_id) FROM staff WHERE connection_id = $1
-             AND employment_status = 'ACTIVE' AND start_date <= current_date AND termination_date IS NULL)",
-    )
-    .bind(connection.id)
-    .execute(&pool)
-    .await
-    .unwrap();
+    give_someone_a_formula_for_a_name(&pool, connection.id).await;
     let keys = staff_query::all_keys(&pool, account, &StaffFilter::default())
         .await
         .unwrap();
@@ -258,10 +252,31 @@ async fn exclusions_picks_and_the_csv_export(pool: PgPool) {
             .await
             .unwrap()
     );
+    assert_export_defuses_formulas(&env).await;
+}
 
-    let everyone = new_campaign(&env, "All of Initech").await;
+/// A name that a spreadsheet would run as a formula, given to the connection's first current
+/// employee.
+async fn give_someone_a_formula_for_a_name(pool: &PgPool, connection_id: Uuid) {
+    sqlx::query!(
+        "UPDATE staff SET display_name = '=HYPERLINK(\"http://evil.example\",\"click\")'
+         WHERE connection_id = $1 AND merge_id = (SELECT min(merge_id) FROM staff WHERE connection_id = $1
+             AND employment_status = 'ACTIVE' AND start_date <= current_date AND termination_date IS NULL)",
+        connection_id,
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// Everyone's CSV export has a header, a line per person, and the formula name quoted so that a
+/// spreadsheet shows it as text.
+async fn assert_export_defuses_formulas(env: &SyncedEnv) {
+    let pool = &env.state.pool;
+    let account = env.admin.account_id;
+    let everyone = new_campaign(env, "All of Initech").await;
     audiences::save(
-        &pool,
+        pool,
         account,
         everyone,
         AudienceKind::Snapshot,
@@ -270,7 +285,7 @@ async fn exclusions_picks_and_the_csv_export(pool: PgPool) {
     )
     .await
     .unwrap();
-    let rows = audiences::export(&pool, account, everyone).await.unwrap();
+    let rows = audiences::export(pool, account, everyone).await.unwrap();
     let csv = recipients_csv::to_csv(&rows);
     assert_eq!(csv.lines().count(), rows.len() + 1);
     assert!(csv.starts_with("\"Name\",\"Work email\""));
@@ -278,9 +293,34 @@ async fn exclusions_picks_and_the_csv_export(pool: PgPool) {
     assert!(!csv.contains(",\"=HYPERLINK"));
 }
 
+/// The key of the connection's first person (by Merge id) matching a literal SQL condition on
+/// `staff`.
+macro_rules! key_where {
+    ($pool:expr, $connection_id:expr, $condition:literal) => {
+        sqlx::query_scalar!(
+            r#"SELECT connection_id::text || '/' || merge_id AS "key!" FROM staff
+               WHERE connection_id = $1 AND "#
+                + $condition
+                + "
+               ORDER BY merge_id LIMIT 1",
+            $connection_id,
+        )
+        .fetch_one($pool)
+        .await
+        .unwrap()
+    };
+}
+
+/// Why the person is or is not in the campaign, for a person and campaign the account can see.
+async fn explained(pool: &PgPool, account: Uuid, campaign: Uuid, key: &str) -> WhyNot {
+    hr_connectors::server::campaigns::why_not::explain(pool, account, campaign, key)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn why_someone_is_not_in_the_list(pool: PgPool) {
-    use hr_connectors::server::campaigns::why_not::explain;
     let env = SyncedEnv::new(pool.clone()).await;
     let account = env.admin.account_id;
     let connection = env.connect("acme").await;
@@ -292,37 +332,20 @@ async fn why_someone_is_not_in_the_list(pool: PgPool) {
     audiences::save(&pool, account, id, AudienceKind::Dynamic, &germany, vec![])
         .await
         .unwrap();
-    let key_where = |condition: &str| {
-        let pool = pool.clone();
-        let sql = format!(
-            "SELECT connection_id::text || '/' || merge_id FROM staff WHERE connection_id = $1 AND {condition}
-             ORDER BY merge_id LIMIT 1"
-        );
-        async move {
-            sqlx::query_scalar::<_, String>(AssertSqlSafe(sql))
-                .bind(connection.id)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
-    let in_germany =
-        key_where("country = 'DE' AND employment_status = 'ACTIVE' AND start_date <= current_date AND termination_date IS NULL")
-            .await;
-    let w = explain(&pool, account, id, &in_germany)
-        .await
-        .unwrap()
-        .unwrap();
+    let in_germany = key_where!(
+        &pool,
+        connection.id,
+        "country = 'DE' AND employment_status = 'ACTIVE' AND start_date <= current_date AND termination_date IS NULL"
+    );
+    let w = explained(&pool, account, id, &in_germany).await;
     assert!(w.included, "{w:?}");
 
-    let elsewhere = key_where(
-        "country <> 'DE' AND employment_status = 'ACTIVE' AND start_date <= current_date AND termination_date IS NULL",
-    )
-    .await;
-    let w = explain(&pool, account, id, &elsewhere)
-        .await
-        .unwrap()
-        .unwrap();
+    let elsewhere = key_where!(
+        &pool,
+        connection.id,
+        "country <> 'DE' AND employment_status = 'ACTIVE' AND start_date <= current_date AND termination_date IS NULL"
+    );
+    let w = explained(&pool, account, id, &elsewhere).await;
     assert!(!w.included);
     assert!(
         w.reasons
@@ -331,8 +354,8 @@ async fn why_someone_is_not_in_the_list(pool: PgPool) {
         "{w:?}"
     );
 
-    let leaver = key_where("employment_status = 'INACTIVE'").await;
-    let w = explain(&pool, account, id, &leaver).await.unwrap().unwrap();
+    let leaver = key_where!(&pool, connection.id, "employment_status = 'INACTIVE'");
+    let w = explained(&pool, account, id, &leaver).await;
     assert!(!w.included);
     assert!(
         w.reasons
@@ -344,46 +367,53 @@ async fn why_someone_is_not_in_the_list(pool: PgPool) {
     audiences::set_excluded(&pool, account, id, &in_germany, env.admin.user_id, true)
         .await
         .unwrap();
-    let w = explain(&pool, account, id, &in_germany)
-        .await
-        .unwrap()
-        .unwrap();
+    let w = explained(&pool, account, id, &in_germany).await;
     assert!(!w.included);
     assert!(
         w.reasons[0].contains("excluded them from this campaign"),
         "{w:?}"
     );
 
-    // A fixed list explains who was not picked; another account learns nothing.
+    assert_a_fixed_list_explains_who_was_not_picked(&pool, account, id, &in_germany, &elsewhere)
+        .await;
+}
+
+/// A fixed list of `picked` explains that someone `elsewhere` was not picked; another account
+/// learns nothing about the campaign or its people.
+async fn assert_a_fixed_list_explains_who_was_not_picked(
+    pool: &PgPool,
+    account: Uuid,
+    id: Uuid,
+    picked: &str,
+    elsewhere: &str,
+) {
+    use hr_connectors::server::campaigns::why_not::explain;
     audiences::save(
-        &pool,
+        pool,
         account,
         id,
         AudienceKind::Snapshot,
         &StaffFilter::default(),
-        vec![in_germany.clone()],
+        vec![picked.to_owned()],
     )
     .await
     .unwrap();
-    let w = explain(&pool, account, id, &elsewhere)
-        .await
-        .unwrap()
-        .unwrap();
+    let w = explained(pool, account, id, elsewhere).await;
     assert!(
         w.reasons
             .iter()
             .any(|r| r.starts_with("They were not among the people saved")),
         "{w:?}"
     );
-    let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
+    let other = common::user(pool, "Globex", "gus@globex.example", Role::Admin).await;
     assert!(
-        explain(&pool, other.account_id, id, &elsewhere)
+        explain(pool, other.account_id, id, elsewhere)
             .await
             .unwrap()
             .is_none()
     );
     assert!(
-        staff_query::anyone(&pool, other.account_id, "a")
+        staff_query::anyone(pool, other.account_id, "a")
             .await
             .unwrap()
             .is_empty()
@@ -439,6 +469,33 @@ async fn saving_an_audience_while_the_worker_refreshes_it(pool: PgPool) {
     }
 }
 
+/// Reads all `pages` of the campaign's `everyone` recipients, each full but the last.
+async fn every_page(
+    pool: &PgPool,
+    account: Uuid,
+    id: Uuid,
+    everyone: i64,
+    pages: i64,
+) -> Vec<Person> {
+    let page_size = i64::from(hr_connectors::domain::campaign::RECIPIENTS_PAGE);
+    let mut seen = Vec::new();
+    for page in 0..pages {
+        let p = audiences::recipients(pool, account, id, "", page as u32)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.total, everyone);
+        let expected = if page + 1 < pages {
+            page_size
+        } else {
+            everyone - page * page_size
+        };
+        assert_eq!(p.rows.len() as i64, expected, "page {page}");
+        seen.extend(p.rows);
+    }
+    seen
+}
+
 /// The campaign page lists current recipients a page at a time, by name, and finds them by name
 /// or work email; another account's campaign has none to list.
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
@@ -468,23 +525,8 @@ async fn recipients_are_listed_a_page_at_a_time_and_found_by_name_or_email(pool:
         .recipients;
     let page_size = i64::from(RECIPIENTS_PAGE);
     assert!(everyone > page_size, "{everyone}");
-
-    let mut seen = Vec::new();
     let pages = (everyone + page_size - 1) / page_size;
-    for page in 0..pages {
-        let p = audiences::recipients(&pool, account, id, "", page as u32)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(p.total, everyone);
-        let expected = if page + 1 < pages {
-            page_size
-        } else {
-            everyone - page * page_size
-        };
-        assert_eq!(p.rows.len() as i64, expected, "page {page}");
-        seen.extend(p.rows);
-    }
+    let seen = every_page(&pool, account, id, everyone, pages).await;
     let names: Vec<String> = seen.iter().map(|p| p.name.to_lowercase()).collect();
     let mut sorted = names.clone();
     sorted.sort();

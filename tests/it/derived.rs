@@ -14,14 +14,14 @@ use uuid::Uuid;
 
 async fn connection(pool: &PgPool, account: Uuid, label: &str) -> Uuid {
     let id = Uuid::new_v4();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO connections (id, account_id, integration_slug, integration_name, label, origin_id,
              status, consent, created_at)
-         VALUES ($1, $2, 'bamboohr', 'BambooHR', $3, $1::text, 'healthy', '{}', clock_timestamp())",
+         VALUES ($1::uuid, $2, 'bamboohr', 'BambooHR', $3, $1::text, 'healthy', '{}', clock_timestamp())",
+        id,
+        account,
+        label,
     )
-    .bind(id)
-    .bind(account)
-    .bind(label)
     .execute(pool)
     .await
     .unwrap();
@@ -30,14 +30,14 @@ async fn connection(pool: &PgPool, account: Uuid, label: &str) -> Uuid {
 
 async fn job(pool: &PgPool, connection: Uuid, state: &str, full_sync: bool) -> Uuid {
     let id = Uuid::new_v4();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sync_jobs (id, connection_id, kind, state, full_sync, started_at)
          VALUES ($1, $2, 'incremental', $3, $4, now())",
+        id,
+        connection,
+        state,
+        full_sync,
     )
-    .bind(id)
-    .bind(connection)
-    .bind(state)
-    .bind(full_sync)
     .execute(pool)
     .await
     .unwrap();
@@ -54,7 +54,7 @@ async fn write(
     (email, manager, deleted): (Option<String>, Option<String>, bool),
     job: Option<Uuid>,
 ) {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO staff (connection_id, merge_id, account_id, display_name, work_email, manager_id,
              deleted, last_seen_job, name_words, start_date)
          VALUES ($1, $2, $3, $2, $4, $5, $6, $7, ARRAY[coalesce(lower(split_part($4, '@', 1)), $2)],
@@ -63,14 +63,14 @@ async fn write(
              manager_id = excluded.manager_id, deleted = excluded.deleted,
              last_seen_job = excluded.last_seen_job, name_words = excluded.name_words,
              start_date = excluded.start_date",
+        connection,
+        merge_id,
+        account,
+        email,
+        manager,
+        deleted,
+        job,
     )
-    .bind(connection)
-    .bind(merge_id)
-    .bind(account)
-    .bind(email)
-    .bind(manager)
-    .bind(deleted)
-    .bind(job)
     .execute(pool)
     .await
     .unwrap();
@@ -101,30 +101,8 @@ fn manager(rng: &mut StdRng, ids: &[String], index: usize) -> Option<String> {
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn refreshing_around_a_sync_equals_refreshing_the_account(pool: PgPool) {
     let account = accounts::create_account(&pool, "Acme Ltd").await.unwrap();
-    let first = connection(&pool, account, "First").await;
-    let second = connection(&pool, account, "Second").await;
     let mut rng = StdRng::seed_from_u64(6);
-    let mut people: Vec<(Uuid, Vec<String>)> = Vec::new();
-    for (conn, n) in [(first, 150), (second, 100)] {
-        let ids: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
-        for (i, id) in ids.iter().enumerate() {
-            let m = manager(&mut rng, &ids, i);
-            write(&pool, account, conn, id, (email(&mut rng), m, false), None).await;
-        }
-        people.push((conn, ids));
-    }
-    for depth in 0..55 {
-        let m = (depth > 0).then(|| format!("deep{}", depth - 1));
-        write(
-            &pool,
-            account,
-            first,
-            &format!("deep{depth}"),
-            (None, m, false),
-            None,
-        )
-        .await;
-    }
+    let people = write_two_connections_of_people(&pool, account, &mut rng).await;
     derived::refresh_account(&pool, account).await.unwrap();
     assert_eq!(derived::refresh_account(&pool, account).await.unwrap(), 0);
 
@@ -137,14 +115,15 @@ async fn refreshing_around_a_sync_equals_refreshing_the_account(pool: PgPool) {
             } else {
                 ids.choose(&mut rng).unwrap().clone()
             };
-            let current: Option<(Option<String>, Option<String>, bool)> = sqlx::query_as(
+            let current = sqlx::query!(
                 "SELECT work_email, manager_id, deleted FROM staff WHERE connection_id = $1 AND merge_id = $2",
+                conn,
+                &id,
             )
-            .bind(conn)
-            .bind(&id)
             .fetch_optional(&pool)
             .await
-            .unwrap();
+            .unwrap()
+            .map(|r| (r.work_email, r.manager_id, r.deleted));
             let (mut e, mut m, mut d) = current.unwrap_or((email(&mut rng), None, false));
             match rng.gen_range(0..4) {
                 0 => e = email(&mut rng),
@@ -164,29 +143,69 @@ async fn refreshing_around_a_sync_equals_refreshing_the_account(pool: PgPool) {
             "round {round}: the refresh or the word index around the sync missed a change"
         );
     }
-    let shared: i64 = sqlx::query_scalar("SELECT count(*) FROM staff WHERE also_in > 0")
-        .fetch_one(&pool)
+    assert_the_data_exercised_every_derived_value(&pool).await;
+}
+
+/// Two connections' people (150 and 100, managed as [`manager`] picks) plus, in the first, a
+/// line of 55 managers deep. Returns each connection with its people's Merge ids.
+async fn write_two_connections_of_people(
+    pool: &PgPool,
+    account: Uuid,
+    rng: &mut StdRng,
+) -> Vec<(Uuid, Vec<String>)> {
+    let first = connection(pool, account, "First").await;
+    let second = connection(pool, account, "Second").await;
+    let mut people: Vec<(Uuid, Vec<String>)> = Vec::new();
+    for (conn, n) in [(first, 150), (second, 100)] {
+        let ids: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+        for (i, id) in ids.iter().enumerate() {
+            let m = manager(rng, &ids, i);
+            write(pool, account, conn, id, (email(rng), m, false), None).await;
+        }
+        people.push((conn, ids));
+    }
+    for depth in 0..55 {
+        let m = (depth > 0).then(|| format!("deep{}", depth - 1));
+        write(
+            pool,
+            account,
+            first,
+            &format!("deep{depth}"),
+            (None, m, false),
+            None,
+        )
+        .await;
+    }
+    people
+}
+
+/// The random data held duplicates, dated chains and an over-deep line, and each came out right,
+/// so the test compared refreshes that had something to work out.
+async fn assert_the_data_exercised_every_derived_value(pool: &PgPool) {
+    let shared = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM staff WHERE also_in > 0"#)
+        .fetch_one(pool)
         .await
         .unwrap();
-    let capped: Vec<String> = sqlx::query_scalar(
-        "SELECT ch.chain[1] FROM staff_chains ch WHERE ch.merge_id = 'deep54' AND cardinality(ch.chain) = 1",
+    let capped: Vec<String> = sqlx::query_scalar!(
+        r#"SELECT ch.chain[1] AS "manager!" FROM staff_chains ch
+           WHERE ch.merge_id = 'deep54' AND cardinality(ch.chain) = 1"#,
     )
-    .fetch_all(&pool)
+    .fetch_all(pool)
     .await
     .unwrap();
     assert!(shared > 0, "the data must hold duplicates to test them");
-    let (dated, stale): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE ch.start_date IS NOT NULL),
-             count(*) FILTER (WHERE ch.start_date IS DISTINCT FROM s.start_date)
-         FROM staff_chains ch JOIN staff s USING (connection_id, merge_id)",
+    let chains = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE ch.start_date IS NOT NULL) AS "dated!",
+             count(*) FILTER (WHERE ch.start_date IS DISTINCT FROM s.start_date) AS "stale!"
+         FROM staff_chains ch JOIN staff s USING (connection_id, merge_id)"#,
     )
-    .fetch_one(&pool)
+    .fetch_one(pool)
     .await
     .unwrap();
-    assert!(dated > 0, "chains carry start dates");
-    assert_eq!(stale, 0, "a chain's start date follows its person's");
+    assert!(chains.dated > 0, "chains carry start dates");
+    assert_eq!(chains.stale, 0, "a chain's start date follows its person's");
     // Caught up around each sync, the word index lists exactly what people are called.
-    common::assert_word_index_follows_staff(&pool).await;
+    common::assert_word_index_follows_staff(pool).await;
     assert_eq!(
         capped,
         ["deep53"],
@@ -221,26 +240,32 @@ async fn a_running_sync_is_folded_in_again_once_it_ends(pool: PgPool) {
     derived::refresh_after_sync(&pool, account, conn)
         .await
         .unwrap();
-    let folded: Vec<(Uuid, bool)> =
-        sqlx::query_as("SELECT id, derived_at IS NOT NULL FROM sync_jobs ORDER BY started_at, id")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let folded: Vec<(Uuid, bool)> = sqlx::query!(
+        r#"SELECT id, derived_at IS NOT NULL AS "folded!" FROM sync_jobs ORDER BY started_at, id"#
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|r| (r.id, r.folded))
+    .collect();
     assert!(folded.contains(&(ended, true)));
     assert!(folded.contains(&(running, false)));
-    let chain: Vec<String> =
-        sqlx::query_scalar("SELECT chain[1] FROM staff_chains WHERE merge_id = 'ann'")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let chain: Vec<String> = sqlx::query_scalar!(
+        r#"SELECT chain[1] AS "manager!" FROM staff_chains WHERE merge_id = 'ann'"#
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
     assert_eq!(chain, ["boss"]);
 }
 
 /// Whether a transaction of this database is waiting for an advisory lock.
 async fn waiting_for_advisory_lock(pool: &PgPool) -> bool {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+           AS "waiting!""#,
     )
     .fetch_one(pool)
     .await
@@ -272,10 +297,10 @@ async fn a_ranking_waits_for_a_storing_sync_and_never_blocks_its_pages(pool: PgP
     let mut writing = pool.begin().await.unwrap();
     staff_lock::share(&mut writing, account).await.unwrap();
     let mut first_page = pool.begin().await.unwrap();
-    sqlx::query(
+    sqlx::query!(
         "UPDATE staff SET display_name = 'First' WHERE connection_id = $1 AND merge_id = 'p100'",
+        conn,
     )
-    .bind(conn)
     .execute(&mut *first_page)
     .await
     .unwrap();
@@ -297,9 +322,11 @@ async fn a_ranking_waits_for_a_storing_sync_and_never_blocks_its_pages(pool: PgP
     let mut next_page = pool.begin().await.unwrap();
     let stored = tokio::time::timeout(
         std::time::Duration::from_secs(30),
-        sqlx::query("UPDATE staff SET display_name = 'Next' WHERE connection_id = $1 AND merge_id <> 'p100'")
-            .bind(conn)
-            .execute(&mut *next_page),
+        sqlx::query!(
+            "UPDATE staff SET display_name = 'Next' WHERE connection_id = $1 AND merge_id <> 'p100'",
+            conn,
+        )
+        .execute(&mut *next_page),
     )
     .await
     .expect("the next page waited for the ranking")
@@ -314,12 +341,13 @@ async fn a_ranking_waits_for_a_storing_sync_and_never_blocks_its_pages(pool: PgP
     first_page.commit().await.unwrap();
     writing.commit().await.unwrap();
     ranking.await.unwrap().unwrap();
-    let (primaries, also_in): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE is_primary), sum(also_in) FROM staff WHERE connection_id = $1",
+    let ranked = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE is_primary) AS "primaries!", sum(also_in) AS "also_in!"
+           FROM staff WHERE connection_id = $1"#,
+        conn,
     )
-    .bind(conn)
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!((primaries, also_in), (100, 200));
+    assert_eq!((ranked.primaries, ranked.also_in), (100, 200));
 }

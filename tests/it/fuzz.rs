@@ -879,16 +879,17 @@ fn spawn_control(
 /// Text that is never stored: control characters (but the line breaks and tabs notes may hold)
 /// and values longer than anything the app keeps.
 async fn stored_text_problems(pool: &PgPool) -> Vec<String> {
-    let columns: Vec<(String, String)> = sqlx::query_as(
-        "SELECT table_name::text, column_name::text FROM information_schema.columns
-         WHERE table_schema = 'public' AND data_type IN ('text', 'character varying')
-           AND table_name NOT IN ('_sqlx_migrations')",
+    let columns = sqlx::query!(
+        r#"SELECT table_name::text AS "table!", column_name::text AS "column!"
+           FROM information_schema.columns
+           WHERE table_schema = 'public' AND data_type IN ('text', 'character varying')
+             AND table_name NOT IN ('_sqlx_migrations')"#,
     )
     .fetch_all(pool)
     .await
     .unwrap();
     let mut problems = Vec::new();
-    for (table, column) in columns {
+    for (table, column) in columns.into_iter().map(|c| (c.table, c.column)) {
         let allowed = if column == "notes" || column == "body_text" {
             "[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
         } else {
@@ -911,8 +912,8 @@ async fn stored_text_problems(pool: &PgPool) -> Vec<String> {
 /// names an account, a connection or a campaign, except the session and sign-in bookkeeping
 /// that every request legitimately touches.
 async fn account_state(pool: &PgPool, account: Uuid) -> String {
-    sqlx::query_scalar(
-        "SELECT md5(concat_ws('#',
+    sqlx::query_scalar!(
+        r#"SELECT md5(concat_ws('#',
             (SELECT string_agg(t::text, '|' ORDER BY t::text) FROM connections t WHERE account_id = $1),
             (SELECT string_agg(t::text, '|' ORDER BY t::text) FROM campaigns t WHERE account_id = $1),
             (SELECT string_agg(t::text, '|' ORDER BY t::text) FROM pending_links t WHERE account_id = $1),
@@ -928,9 +929,10 @@ async fn account_state(pool: &PgPool, account: Uuid) -> String {
             (SELECT string_agg(t::text, '|' ORDER BY t::text) FROM campaign_changes t
                  WHERE campaign_id IN (SELECT id FROM campaigns WHERE account_id = $1)),
             (SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM staff t
-                 WHERE connection_id IN (SELECT id FROM connections WHERE account_id = $1))))",
+                 WHERE connection_id IN (SELECT id FROM connections WHERE account_id = $1))))
+           AS "state!""#,
+        account,
     )
-    .bind(account)
     .fetch_one(pool)
     .await
     .unwrap()
@@ -1033,6 +1035,269 @@ struct Outcome {
     failures: Vec<String>,
 }
 
+/// What the fuzzer sends requests to.
+struct Targets {
+    /// Every server function, with a payload that would work for account A.
+    functions: Vec<(&'static str, Access, Payload)>,
+    /// The paths of the pages the app declares.
+    declared: Vec<String>,
+}
+
+/// Every server function with a payload for account A, checked to be every registered one, and
+/// the paths of the pages the app declares.
+fn fuzz_targets(a: &AccountA) -> Targets {
+    let table = endpoints::table(a);
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_owned())
+        .collect();
+    let listed: BTreeSet<String> = table.keys().map(|k| (*k).to_owned()).collect();
+    assert_eq!(registered, listed, "the fuzzer calls every server function");
+    let declared: Vec<String> = leptos_axum::generate_route_list(hr_connectors::app::App)
+        .iter()
+        .map(|r| r.path().to_owned())
+        .collect();
+    assert!(
+        declared.len() >= 10,
+        "the app declares its pages: {declared:?}"
+    );
+    let functions = table
+        .iter()
+        .map(|(path, (access, payload))| {
+            // Disconnecting for good would delete the staff every other call searches.
+            let payload = if *path == "integrations/disconnect" {
+                Payload::Form(format!("id={}&delete_now=false", a.connection))
+            } else {
+                payload.clone()
+            };
+            (*path, *access, payload)
+        })
+        .collect();
+    Targets {
+        functions,
+        declared,
+    }
+}
+
+/// Four [`spawn_abandoner`] clients, each signed in as the admin with a seed of its own.
+async fn spawn_abandoners(
+    env: &SyncedEnv,
+    server: SocketAddr,
+    seed: u64,
+    stop: &Arc<AtomicBool>,
+    abandoned: &Arc<AtomicU64>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut abandoners = Vec::new();
+    for n in 0..4u64 {
+        let cookie = fresh_session(&env.state.pool, env.admin.user_id).await;
+        abandoners.push(spawn_abandoner(
+            server,
+            cookie,
+            seed ^ (0xABA0 + n),
+            stop.clone(),
+            abandoned.clone(),
+        ));
+    }
+    abandoners
+}
+
+/// A client that, until `stop`, sends searches and pages as `cookie`'s user and hangs up on each,
+/// counting them in `abandoned`.
+fn spawn_abandoner(
+    server: SocketAddr,
+    cookie: String,
+    seed: u64,
+    stop: Arc<AtomicBool>,
+    abandoned: Arc<AtomicU64>,
+) -> tokio::task::JoinHandle<()> {
+    let filter = StaffFilter::default();
+    tokio::spawn(async move {
+        let mut rng = Rng(seed);
+        while !stop.load(Ordering::Relaxed) {
+            let req = match rng.below(4) {
+                0 => json_api(
+                    "staff/search",
+                    json!({"filter": StaffFilter { q: "an".into(), ..filter.clone() }}),
+                    Some(&cookie),
+                ),
+                1 => json_api("staff/count", json!({ "filter": filter }), Some(&cookie)),
+                2 => api(
+                    "campaigns/find-anyone",
+                    "application/x-www-form-urlencoded",
+                    b"text=ste".to_vec(),
+                    Some(&cookie),
+                ),
+                _ => Req::new("GET", "/people?q=an").cookie(Some(&cookie)),
+            };
+            abandon(server, &req, &mut rng).await;
+            abandoned.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(5 + rng.below(20))).await;
+        }
+    })
+}
+
+/// The next hostile request: now and then a page or a forged webhook, otherwise a mutated call
+/// of a server function, sometimes with the wrong content type, an oversized body or as a GET.
+fn hostile_request(
+    rng: &mut Rng,
+    cookie: Option<&str>,
+    functions: &[(&str, Access, Payload)],
+    a: &AccountA,
+    declared: &[String],
+) -> Req {
+    if rng.chance(15) {
+        if rng.chance(10) {
+            let account = hostile_string(rng);
+            let base =
+                json!({"hook": {"event": "Employee.changed"}, "linked_account": {"id": account}});
+            let body = mutate_json(rng, &base);
+            return Req::new("POST", "/webhooks/merge")
+                .header(
+                    "x-merge-webhook-signature",
+                    percent(hostile_string(rng).as_bytes()),
+                )
+                .body(Some("application/json"), body);
+        }
+        return Req::new("GET", page_paths(rng, a, declared)).cookie(cookie);
+    }
+    let (path, _, payload) = rng.pick(functions);
+    let (mut content_type, mut body) = match payload {
+        Payload::Form(f) => ("application/x-www-form-urlencoded", mutate_form(rng, f)),
+        Payload::Json(v) => ("application/json", mutate_json(rng, v)),
+    };
+    if rng.chance(8) {
+        content_type = *rng.pick(&[
+            "text/plain",
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/json; charset=latin1",
+        ]);
+    }
+    if rng.chance(3) {
+        body = vec![b'a'; 300 * 1024];
+    }
+    let method = if rng.chance(4) { "GET" } else { "POST" };
+    let mut req = Req::new(method, format!("/api/{path}"))
+        .cookie(cookie)
+        .body(Some(content_type), body);
+    if method == "GET" {
+        req.target.push_str("?id=1");
+    }
+    req
+}
+
+/// Who sends the next request, with the cookie to send: mostly the admin, sometimes the
+/// campaign manager, nobody, or a forged session. Also says whether it is the admin or the
+/// manager, whose session a sign-out ends.
+fn pick_caller(
+    rng: &mut Rng,
+    admin_cookie: &str,
+    manager_cookie: &str,
+) -> (Option<String>, bool, bool) {
+    match rng.below(100) {
+        0..=69 => (Some(admin_cookie.to_owned()), true, false),
+        70..=79 => (Some(manager_cookie.to_owned()), false, true),
+        80..=94 => (None, false, false),
+        _ => (
+            Some(
+                rng.pick(&[
+                    "hrc_session=",
+                    "hrc_session=%00",
+                    "hrc_session=x; hrc_session=y",
+                    "hrc_session=AAAA",
+                ])
+                .to_string(),
+            ),
+            false,
+            false,
+        ),
+    }
+}
+
+/// What is wrong with the answer to `req`, if anything: none at all, one [`judge`] refuses, or a
+/// private page shown to a visitor without a cookie instead of the sign-in page.
+fn problem_with(reply: &Result<Reply, String>, req: &Req, with_cookie: bool) -> Option<String> {
+    match reply {
+        Err(e) => Some(format!("no answer: {e}")),
+        Ok(reply) => judge(reply).or_else(|| {
+            let anonymous_page =
+                req.method == "GET" && !with_cookie && !public_without_session(&req.target);
+            (anonymous_page && reply.status != 303).then(|| {
+                format!(
+                    "an anonymous visitor got {} instead of the sign-in page",
+                    reply.status
+                )
+            })
+        }),
+    }
+}
+
+/// Sends hostile requests as the admin, the manager, nobody or a forged session until the
+/// settings' count or time runs out (or 20 failures); each must get a readable answer, and a
+/// refused one must leave account A as it was.
+async fn send_hostile_requests(
+    settings: &Settings,
+    env: &SyncedEnv,
+    manager: Uuid,
+    server: SocketAddr,
+    targets: &Targets,
+    a: &AccountA,
+    started: Instant,
+) -> Outcome {
+    let pool = &env.state.pool;
+    let mut rng = Rng(settings.seed);
+    let mut admin_cookie = fresh_session(pool, env.admin.user_id).await;
+    let mut manager_cookie = fresh_session(pool, manager).await;
+    let mut outcome = Outcome {
+        sent: 0,
+        failures: Vec::new(),
+    };
+    let mut before = account_state(pool, env.admin.account_id).await;
+    while outcome.sent < settings.requests
+        && started.elapsed() < Duration::from_secs(settings.seconds)
+        && outcome.failures.len() < 20
+    {
+        let n = outcome.sent;
+        outcome.sent += 1;
+        let (cookie, as_admin, as_manager) = pick_caller(&mut rng, &admin_cookie, &manager_cookie);
+        let req = hostile_request(
+            &mut rng,
+            cookie.as_deref(),
+            &targets.functions,
+            a,
+            &targets.declared,
+        );
+        let reply = exchange(server, None, &req).await;
+        let problem = problem_with(&reply, &req, cookie.is_some());
+        let status = reply.as_ref().map_or(0, |r| r.status);
+        if status < 400 {
+            // Accepted: what it changed is legitimate. Signing out ends the session in use.
+            if req.target == "/api/auth/logout" && as_admin {
+                admin_cookie = fresh_session(pool, env.admin.user_id).await;
+            }
+            if req.target == "/api/auth/logout" && as_manager {
+                manager_cookie = fresh_session(pool, manager).await;
+            }
+            before = account_state(pool, env.admin.account_id).await;
+        } else {
+            let after = account_state(pool, env.admin.account_id).await;
+            if after != before {
+                outcome.failures.push(format!(
+                    "request {n}: refused with {status} but changed account A's data\n  {}",
+                    req.describe()
+                ));
+                before = after;
+            }
+        }
+        if let Some(problem) = problem {
+            outcome
+                .failures
+                .push(format!("request {n}: {problem}\n  {}", req.describe()));
+        }
+    }
+    outcome
+}
+
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn hostile_requests_get_readable_refusals_and_change_nothing(test_pool: PgPool) {
     let settings = Settings::from_env();
@@ -1048,187 +1313,24 @@ async fn hostile_requests_get_readable_refusals_and_change_nothing(test_pool: Pg
     )
     .await;
     let server = serve(env.state.clone()).await;
-
-    let table = endpoints::table(&a);
-    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
-        .map(|(path, _)| path.trim_start_matches("/api/").to_owned())
-        .collect();
-    let listed: BTreeSet<String> = table.keys().map(|k| (*k).to_owned()).collect();
-    assert_eq!(registered, listed, "the fuzzer calls every server function");
-    let declared: Vec<String> = leptos_axum::generate_route_list(hr_connectors::app::App)
-        .iter()
-        .map(|r| r.path().to_owned())
-        .collect();
-    assert!(
-        declared.len() >= 10,
-        "the app declares its pages: {declared:?}"
-    );
-    let functions: Vec<(&str, Access, Payload)> = table
-        .iter()
-        .map(|(path, (access, payload))| {
-            // Disconnecting for good would delete the staff every other call searches.
-            let payload = if *path == "integrations/disconnect" {
-                Payload::Form(format!("id={}&delete_now=false", a.connection))
-            } else {
-                payload.clone()
-            };
-            (*path, *access, payload)
-        })
-        .collect();
+    let targets = fuzz_targets(&a);
 
     let stop = Arc::new(AtomicBool::new(false));
     let control_task = spawn_control(server, control.clone(), stop.clone());
     let abandoned = Arc::new(AtomicU64::new(0));
-    let mut abandoners = Vec::new();
-    for n in 0..4u64 {
-        let (stop, abandoned) = (stop.clone(), abandoned.clone());
-        let cookie = fresh_session(&pool, env.admin.user_id).await;
-        let seed = settings.seed ^ (0xABA0 + n);
-        let filter = StaffFilter::default();
-        abandoners.push(tokio::spawn(async move {
-            let mut rng = Rng(seed);
-            while !stop.load(Ordering::Relaxed) {
-                let req = match rng.below(4) {
-                    0 => json_api(
-                        "staff/search",
-                        json!({"filter": StaffFilter { q: "an".into(), ..filter.clone() }}),
-                        Some(&cookie),
-                    ),
-                    1 => json_api("staff/count", json!({ "filter": filter }), Some(&cookie)),
-                    2 => api(
-                        "campaigns/find-anyone",
-                        "application/x-www-form-urlencoded",
-                        b"text=ste".to_vec(),
-                        Some(&cookie),
-                    ),
-                    _ => Req::new("GET", "/people?q=an").cookie(Some(&cookie)),
-                };
-                abandon(server, &req, &mut rng).await;
-                abandoned.fetch_add(1, Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(5 + rng.below(20))).await;
-            }
-        }));
-    }
+    let abandoners = spawn_abandoners(&env, server, settings.seed, &stop, &abandoned).await;
 
     let started = Instant::now();
-    let mut rng = Rng(settings.seed);
-    let mut admin_cookie = fresh_session(&pool, env.admin.user_id).await;
-    let mut manager_cookie = fresh_session(&pool, manager.user_id).await;
-    let mut outcome = Outcome {
-        sent: 0,
-        failures: Vec::new(),
-    };
-    let mut before = account_state(&pool, env.admin.account_id).await;
-    while outcome.sent < settings.requests
-        && started.elapsed() < Duration::from_secs(settings.seconds)
-        && outcome.failures.len() < 20
-    {
-        let n = outcome.sent;
-        outcome.sent += 1;
-        let who = rng.below(100);
-        let (cookie, as_admin, as_manager) = match who {
-            0..=69 => (Some(admin_cookie.clone()), true, false),
-            70..=79 => (Some(manager_cookie.clone()), false, true),
-            80..=94 => (None, false, false),
-            _ => (
-                Some(
-                    rng.pick(&[
-                        "hrc_session=",
-                        "hrc_session=%00",
-                        "hrc_session=x; hrc_session=y",
-                        "hrc_session=AAAA",
-                    ])
-                    .to_string(),
-                ),
-                false,
-                false,
-            ),
-        };
-        let page = rng.chance(15);
-        let req = if page {
-            if rng.chance(10) {
-                let account = hostile_string(&mut rng);
-                let base = json!({"hook": {"event": "Employee.changed"}, "linked_account": {"id": account}});
-                let body = mutate_json(&mut rng, &base);
-                Req::new("POST", "/webhooks/merge")
-                    .header(
-                        "x-merge-webhook-signature",
-                        percent(hostile_string(&mut rng).as_bytes()),
-                    )
-                    .body(Some("application/json"), body)
-            } else {
-                Req::new("GET", page_paths(&mut rng, &a, &declared)).cookie(cookie.as_deref())
-            }
-        } else {
-            let (path, _, payload) = rng.pick(&functions);
-            let (mut content_type, mut body) = match payload {
-                Payload::Form(f) => (
-                    "application/x-www-form-urlencoded",
-                    mutate_form(&mut rng, f),
-                ),
-                Payload::Json(v) => ("application/json", mutate_json(&mut rng, v)),
-            };
-            if rng.chance(8) {
-                content_type = *rng.pick(&[
-                    "text/plain",
-                    "application/json",
-                    "application/x-www-form-urlencoded",
-                    "multipart/form-data; boundary=x",
-                    "application/json; charset=latin1",
-                ]);
-            }
-            if rng.chance(3) {
-                body = vec![b'a'; 300 * 1024];
-            }
-            let method = if rng.chance(4) { "GET" } else { "POST" };
-            let mut req = Req::new(method, format!("/api/{path}"))
-                .cookie(cookie.as_deref())
-                .body(Some(content_type), body);
-            if method == "GET" {
-                req.target.push_str("?id=1");
-            }
-            req
-        };
-        let reply = exchange(server, None, &req).await;
-        let problem = match &reply {
-            Err(e) => Some(format!("no answer: {e}")),
-            Ok(reply) => judge(reply).or_else(|| {
-                let anonymous_page =
-                    req.method == "GET" && cookie.is_none() && !public_without_session(&req.target);
-                (anonymous_page && reply.status != 303).then(|| {
-                    format!(
-                        "an anonymous visitor got {} instead of the sign-in page",
-                        reply.status
-                    )
-                })
-            }),
-        };
-        let status = reply.as_ref().map_or(0, |r| r.status);
-        if status < 400 {
-            // Accepted: what it changed is legitimate. Signing out ends the session in use.
-            if req.target == "/api/auth/logout" && as_admin {
-                admin_cookie = fresh_session(&pool, env.admin.user_id).await;
-            }
-            if req.target == "/api/auth/logout" && as_manager {
-                manager_cookie = fresh_session(&pool, manager.user_id).await;
-            }
-            before = account_state(&pool, env.admin.account_id).await;
-        } else {
-            let after = account_state(&pool, env.admin.account_id).await;
-            if after != before {
-                outcome.failures.push(format!(
-                    "request {n}: refused with {status} but changed account A's data\n  {}",
-                    req.describe()
-                ));
-                before = after;
-            }
-        }
-        if let Some(problem) = problem {
-            outcome
-                .failures
-                .push(format!("request {n}: {problem}\n  {}", req.describe()));
-        }
-    }
+    let mut outcome = send_hostile_requests(
+        &settings,
+        &env,
+        manager.user_id,
+        server,
+        &targets,
+        &a,
+        started,
+    )
+    .await;
     stop.store(true, Ordering::Relaxed);
     for task in abandoners {
         task.await.unwrap();
@@ -1313,6 +1415,121 @@ async fn sync_through_worker(
     }
 }
 
+/// Sends `req`, which must be refused with a 4xx; otherwise says what `what` was answered.
+async fn refusal_problem(server: SocketAddr, req: &Req, what: &str) -> Option<String> {
+    match exchange(server, None, req).await {
+        Ok(r) if (400..500).contains(&r.status) => None,
+        Ok(r) => Some(format!("{what} answered {}: {:.200}", r.status, r.text())),
+        Err(e) => Some(e),
+    }
+}
+
+/// An attacker that, until `stop`, signed in as `cookie`'s user, hangs up on searches, counts,
+/// pages and audience saves, and sends bad search input and wrong passwords; returns every bad
+/// input or wrong sign-in that was not answered with a 4xx.
+fn spawn_attacker(
+    server: SocketAddr,
+    cookie: String,
+    seed: u64,
+    stop: Arc<AtomicBool>,
+    sent: Arc<AtomicU64>,
+) -> tokio::task::JoinHandle<Vec<String>> {
+    tokio::spawn(async move {
+        let mut rng = Rng(seed);
+        let mut problems = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            sent.fetch_add(1, Ordering::Relaxed);
+            let q = rng
+                .pick(&["an", "ste", "jose", "müller", "", "o'b"])
+                .to_string();
+            let filter = StaffFilter {
+                q,
+                ..StaffFilter::default()
+            };
+            let search = json_api("staff/search", json!({ "filter": filter }), Some(&cookie));
+            match rng.below(10) {
+                0..=4 => abandon(server, &search, &mut rng).await,
+                5 => {
+                    let count = json_api("staff/count", json!({ "filter": filter }), Some(&cookie));
+                    abandon(server, &count, &mut rng).await
+                }
+                6 => {
+                    abandon(
+                        server,
+                        &Req::new("GET", "/people?q=an").cookie(Some(&cookie)),
+                        &mut rng,
+                    )
+                    .await
+                }
+                7 => {
+                    let bad = json_api(
+                        "staff/search",
+                        json!({"filter": {"q": "\u{0}", "joined_within": 2_147_483_647u32}}),
+                        Some(&cookie),
+                    );
+                    problems.extend(refusal_problem(server, &bad, "bad input").await);
+                }
+                8 => {
+                    let login = api(
+                        "auth/login",
+                        "application/x-www-form-urlencoded",
+                        format!("email=ada%40acme.example&password=wrong{}", rng.below(1000))
+                            .into_bytes(),
+                        None,
+                    );
+                    if rng.chance(50) {
+                        abandon(server, &login, &mut rng).await;
+                    } else {
+                        problems.extend(refusal_problem(server, &login, "wrong sign-in").await);
+                    }
+                }
+                _ => {
+                    let audience = json_api(
+                        "campaigns/audience",
+                        json!({"id": Uuid::nil(), "kind": "Dynamic", "filter": filter, "picked": []}),
+                        Some(&cookie),
+                    );
+                    abandon(server, &audience, &mut rng).await
+                }
+            }
+        }
+        problems
+    })
+}
+
+/// Every connection of the database, other than this one, that is idle inside a transaction.
+async fn idle_in_transaction(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar!(
+        r#"SELECT state || ': ' || left(query, 80) AS "activity!" FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> pg_backend_pid()
+             AND state LIKE 'idle in transaction%'"#,
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// Syncs each `(account, connection)` in turn through the worker until `seconds` after `started`;
+/// returns how many syncs succeeded and why the others failed.
+async fn sync_in_turn_until(
+    env: &SyncedEnv,
+    connections: &[(Uuid, Uuid)],
+    started: Instant,
+    seconds: u64,
+) -> (u32, Vec<String>) {
+    let mut syncs = 0;
+    let mut sync_failures = Vec::new();
+    while started.elapsed() < Duration::from_secs(seconds) {
+        for &(account, connection) in connections {
+            match sync_through_worker(env, account, connection).await {
+                Ok(()) => syncs += 1,
+                Err(e) => sync_failures.push(e),
+            }
+        }
+    }
+    (syncs, sync_failures)
+}
+
 /// Many clients hang up mid-request (a request cut off part-way, or a whole one whose answer is
 /// never read, among them the staff search that runs its queries side by side) and send bad
 /// input, while the control account signs in, searches and saves an audience and `/healthz` is
@@ -1342,78 +1559,15 @@ async fn abandoned_requests_leave_every_pooled_connection_clean(test_pool: PgPoo
         let (stop, sent) = (stop.clone(), sent.clone());
         let cookie = fresh_session(&pool, env.admin.user_id).await;
         let seed = settings.seed ^ (0xD15C + n);
-        attackers.push(tokio::spawn(async move {
-            let mut rng = Rng(seed);
-            let mut problems = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                sent.fetch_add(1, Ordering::Relaxed);
-                let q = rng.pick(&["an", "ste", "jose", "müller", "", "o'b"]).to_string();
-                let filter = StaffFilter { q, ..StaffFilter::default() };
-                let search = json_api("staff/search", json!({ "filter": filter }), Some(&cookie));
-                match rng.below(10) {
-                    0..=4 => abandon(server, &search, &mut rng).await,
-                    5 => {
-                        let count = json_api("staff/count", json!({ "filter": filter }), Some(&cookie));
-                        abandon(server, &count, &mut rng).await
-                    }
-                    6 => abandon(server, &Req::new("GET", "/people?q=an").cookie(Some(&cookie)), &mut rng).await,
-                    7 => {
-                        let bad = json_api(
-                            "staff/search",
-                            json!({"filter": {"q": "\u{0}", "joined_within": 2_147_483_647u32}}),
-                            Some(&cookie),
-                        );
-                        match exchange(server, None, &bad).await {
-                            Ok(r) if (400..500).contains(&r.status) => {}
-                            Ok(r) => problems.push(format!("bad input answered {}: {:.200}", r.status, r.text())),
-                            Err(e) => problems.push(e),
-                        }
-                    }
-                    8 => {
-                        let login = api(
-                            "auth/login",
-                            "application/x-www-form-urlencoded",
-                            format!("email=ada%40acme.example&password=wrong{}", rng.below(1000)).into_bytes(),
-                            None,
-                        );
-                        if rng.chance(50) {
-                            abandon(server, &login, &mut rng).await;
-                        } else {
-                            match exchange(server, None, &login).await {
-                                Ok(r) if (400..500).contains(&r.status) => {}
-                                Ok(r) => problems.push(format!("wrong sign-in answered {}: {:.200}", r.status, r.text())),
-                                Err(e) => problems.push(e),
-                            }
-                        }
-                    }
-                    _ => {
-                        let audience = json_api(
-                            "campaigns/audience",
-                            json!({"id": Uuid::nil(), "kind": "Dynamic", "filter": filter, "picked": []}),
-                            Some(&cookie),
-                        );
-                        abandon(server, &audience, &mut rng).await
-                    }
-                }
-            }
-            problems
-        }));
+        attackers.push(spawn_attacker(server, cookie, seed, stop, sent));
     }
 
     let started = Instant::now();
-    let mut syncs = 0;
-    let mut sync_failures = Vec::new();
-    while started.elapsed() < Duration::from_secs(seconds) {
-        for (account, connection) in [
-            (acme.account_id, acme.id),
-            (control.account, control.connection),
-        ] {
-            match sync_through_worker(&env, account, connection).await {
-                Ok(()) => syncs += 1,
-                Err(e) => sync_failures.push(e),
-            }
-        }
-    }
+    let connections = [
+        (acme.account_id, acme.id),
+        (control.account, control.connection),
+    ];
+    let (syncs, sync_failures) = sync_in_turn_until(&env, &connections, started, seconds).await;
     stop.store(true, Ordering::Relaxed);
     let mut attack_problems = Vec::new();
     for task in attackers {
@@ -1422,14 +1576,7 @@ async fn abandoned_requests_leave_every_pooled_connection_clean(test_pool: PgPoo
     let control_rounds = control_task.await.unwrap();
     // Once nothing runs, no connection may be left inside a transaction.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let stuck: Vec<String> = sqlx::query_scalar(
-        "SELECT state || ': ' || left(query, 80) FROM pg_stat_activity
-         WHERE datname = current_database() AND pid <> pg_backend_pid()
-           AND state LIKE 'idle in transaction%'",
-    )
-    .fetch_all(&test_pool)
-    .await
-    .unwrap();
+    let stuck = idle_in_transaction(&test_pool).await;
     let health = exchange(server, None, &Req::new("GET", "/healthz")).await;
     let _ = stop_worker.send(true);
     println!(
@@ -1476,7 +1623,7 @@ async fn abandoned_requests_leave_every_pooled_connection_clean(test_pool: PgPoo
 #[sqlx::test]
 async fn constraint_violations_answer_409_or_422(pool: PgPool) {
     use hr_connectors::server::error::{Context, ServerError};
-    sqlx::query(
+    sqlx::query!(
         "CREATE TABLE refusals (k int PRIMARY KEY, n int NOT NULL CHECK (n > 0),
              account uuid REFERENCES accounts (id))",
     )

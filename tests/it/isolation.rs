@@ -6,12 +6,12 @@
 
 use crate::common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::endpoints::{Access, AccountA, account_a, fingerprint, request, table};
+use common::endpoints::{Access, AccountA, Payload, account_a, fingerprint, request, table};
 use common::{SyncedEnv, body_text, send};
 use hr_connectors::domain::role::Role;
 use serde_json::json;
@@ -41,6 +41,84 @@ async fn cookie_for(
     common::sign_in(app, &user.email, &user.password).await
 }
 
+/// Server functions that answer about the caller's own account: another account's admin
+/// calling them gets an answer about their own account, not a refusal.
+fn reads_own_account(path: &str) -> bool {
+    matches!(
+        path,
+        "auth/whoami"
+            | "mail/outbox"
+            | "mail/outbox-in-navigation"
+            | "integrations/list"
+            | "integrations/catalogue"
+            | "integrations/activity"
+            | "staff/search"
+            | "staff/count"
+            | "staff/options"
+            | "staff/managers"
+            | "staff/name"
+            | "campaigns/list"
+            | "campaigns/create"
+            | "campaigns/find-anyone"
+            | "integrations/connect"
+            | "integrations/same-tenant"
+            | "integrations/start-link"
+            | "auth/login"
+            | "auth/forgot"
+            | "team/list"
+            | "team/invite"
+            | "account/sessions"
+            | "account/sign-out-elsewhere"
+            | "auth/sso-for-email"
+            | "sso/settings"
+    )
+}
+
+/// Plain routes: another account's admin gets neither A's export nor anything of A's pages,
+/// nobody gets the export, and an unsigned webhook is refused.
+async fn assert_plain_routes_are_isolated(
+    app: &Router,
+    a: &AccountA,
+    outsider: &str,
+    export: &str,
+) {
+    let res = send(app, common::get(export, Some(outsider))).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_no_leak(a, "another account", export, &body_text(res).await);
+    let res = send(app, common::get(export, None)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    for page in [
+        format!("/campaigns/{}", a.campaign),
+        format!("/integrations/{}", a.connection),
+    ] {
+        let res = send(app, common::get(&page, Some(outsider))).await;
+        assert_no_leak(a, "another account", &page, &body_text(res).await);
+    }
+    let res = send(
+        app,
+        Request::post("/webhooks/merge")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"hook": {"event": "LinkedAccount.sync_completed"}}).to_string(),
+            ))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// A new server function fails the test until it is added to the isolation table.
+fn assert_every_server_function_is_listed(table: &BTreeMap<&'static str, (Access, Payload)>) {
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_owned())
+        .collect();
+    let listed: BTreeSet<String> = table.keys().map(|k| (*k).to_owned()).collect();
+    assert_eq!(
+        registered, listed,
+        "every server function must be in the isolation table"
+    );
+}
+
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn no_account_reads_or_changes_another(pool: PgPool) {
     let env = SyncedEnv::new(pool.clone()).await;
@@ -56,15 +134,8 @@ async fn no_account_reads_or_changes_another(pool: PgPool) {
     )
     .await;
 
-    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
-        .map(|(path, _)| path.trim_start_matches("/api/").to_owned())
-        .collect();
     let table = table(&a);
-    let listed: BTreeSet<String> = table.keys().map(|k| (*k).to_owned()).collect();
-    assert_eq!(
-        registered, listed,
-        "every server function must be in the isolation table"
-    );
+    assert_every_server_function_is_listed(&table);
 
     let before = fingerprint(&pool, &a).await;
     for (path, (access, payload)) in &table {
@@ -99,35 +170,7 @@ async fn no_account_reads_or_changes_another(pool: PgPool) {
         let status = res.status();
         let body = body_text(res).await;
         assert_no_leak(&a, "another account", path, &body);
-        let reads_own_account = matches!(
-            *path,
-            "auth/whoami"
-                | "mail/outbox"
-                | "mail/outbox-in-navigation"
-                | "integrations/list"
-                | "integrations/catalogue"
-                | "integrations/activity"
-                | "staff/search"
-                | "staff/count"
-                | "staff/options"
-                | "staff/managers"
-                | "staff/name"
-                | "campaigns/list"
-                | "campaigns/create"
-                | "campaigns/find-anyone"
-                | "integrations/connect"
-                | "integrations/same-tenant"
-                | "integrations/start-link"
-                | "auth/login"
-                | "auth/forgot"
-                | "team/list"
-                | "team/invite"
-                | "account/sessions"
-                | "account/sign-out-elsewhere"
-                | "auth/sso-for-email"
-                | "sso/settings"
-        );
-        if !reads_own_account {
+        if !reads_own_account(path) {
             assert!(
                 status.is_client_error(),
                 "{path} as another account answered {status}: {body}"
@@ -136,31 +179,8 @@ async fn no_account_reads_or_changes_another(pool: PgPool) {
     }
     assert_eq!(fingerprint(&pool, &a).await, before, "account A changed");
 
-    // Plain routes.
     let export = format!("/campaigns/{}/export", a.campaign);
-    let res = send(&app, common::get(&export, Some(&outsider))).await;
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert_no_leak(&a, "another account", &export, &body_text(res).await);
-    let res = send(&app, common::get(&export, None)).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    for page in [
-        format!("/campaigns/{}", a.campaign),
-        format!("/integrations/{}", a.connection),
-    ] {
-        let res = send(&app, common::get(&page, Some(&outsider))).await;
-        assert_no_leak(&a, "another account", &page, &body_text(res).await);
-    }
-    let res = send(
-        &app,
-        Request::post("/webhooks/merge")
-            .header("content-type", "application/json")
-            .body(Body::from(
-                json!({"hook": {"event": "LinkedAccount.sync_completed"}}).to_string(),
-            ))
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_plain_routes_are_isolated(&app, &a, &outsider, &export).await;
 
     // The owner still sees everything, so the checks above were not vacuous.
     let owner = common::sign_in(&app, "ada@acme.example", "pw-ada@acme.example").await;

@@ -89,11 +89,12 @@ async fn a_private_link_is_stored_sealed_delivered_whole_and_shown_only_where_al
     )
     .await
     .unwrap();
-    let stored: String =
-        sqlx::query_scalar("SELECT concat_ws('|', body_text, body_sealed) FROM mail_outbox")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let stored = sqlx::query_scalar!(
+        r#"SELECT concat_ws('|', body_text, body_sealed) AS "stored!" FROM mail_outbox"#
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert!(!stored.contains("private-token-123"), "{stored}");
 
     let hidden = outbox::list(&pool, &secrets(), user.account_id, 10, PrivateLinks::Hide)
@@ -192,13 +193,12 @@ async fn a_failed_delivery_is_retried_later_not_lost(pool: PgPool) {
             .unwrap(),
         0
     );
-    let (attempts, error): (i32, Option<String>) =
-        sqlx::query_as("SELECT attempts, last_error FROM mail_outbox")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(attempts, 1);
-    assert!(error.is_some());
+    let tried = sqlx::query!("SELECT attempts, last_error FROM mail_outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(tried.attempts, 1);
+    assert!(tried.last_error.is_some());
     assert!(
         outbox::list(&pool, &secrets(), user.account_id, 10, PrivateLinks::Hide)
             .await

@@ -138,10 +138,10 @@ async fn an_invitation_is_single_use_and_lands_the_person_signed_in(pool: PgPool
     let (_, ada) = admin_of(&pool, "Acme Ltd", "ada@acme.example").await;
     let token = invite_link(&state, &ada, "Cam@Acme.example", Role::CampaignManager).await;
     assert!(token.len() >= 43, "32 random bytes: {token}");
-    let stored: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM invitations WHERE token_hash = sha256(convert_to($1, 'UTF8'))",
+    let stored = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM invitations WHERE token_hash = sha256(convert_to($1, 'UTF8'))"#,
+        &token,
     )
-    .bind(&token)
     .fetch_one(&pool)
     .await
     .unwrap();
@@ -193,11 +193,13 @@ async fn expired_revoked_and_resent_links_say_which_and_who_to_ask(pool: PgPool)
     .await
     .unwrap();
     let token = link_for(&state, ada.account_id, "old@acme.example", "/invitation?").await;
-    sqlx::query("UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE id = $1")
-        .bind(id)
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query!(
+        "UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE id = $1",
+        id,
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     let expired = conflict_text(accept(&pool, &token, GOOD_PASSWORD).await.unwrap_err());
     assert!(expired.contains("expired"), "{expired}");
     assert!(
@@ -358,12 +360,13 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin(pool: PgPool) {
             a.is_ok() != b.is_ok(),
             "exactly one may succeed: {a:?} {b:?}"
         );
-        let admins: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let admins =
+            sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM users WHERE role = 'admin'"#)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert_eq!(admins, 1);
-        sqlx::query("UPDATE users SET role = 'admin'")
+        sqlx::query!("UPDATE users SET role = 'admin'")
             .execute(&pool)
             .await
             .unwrap();
@@ -554,31 +557,34 @@ async fn a_reset_link_works_once_for_an_hour_and_ends_every_other_session(pool: 
             .contains(&Some(AuditAction::PasswordReset))
     );
 
-    // An hour later the link is dead.
+    assert_a_new_link_dies_after_an_hour(&state, mailing, ada.account_id).await;
+}
+
+/// A new link to reset ada@acme.example's password lasts an hour, and is refused once it has.
+async fn assert_a_new_link_dies_after_an_hour(
+    state: &AppState,
+    mailing: Mailing<'_>,
+    account_id: Uuid,
+) {
+    let pool = &state.pool;
     reset::request(mailing, "ada@acme.example", "198.51.100.1")
         .await
         .unwrap();
-    let late = link_for(
-        &state,
-        ada.account_id,
-        "ada@acme.example",
-        "/reset-password?",
+    let late = link_for(state, account_id, "ada@acme.example", "/reset-password?").await;
+    let hours = sqlx::query_scalar!(
+        r#"SELECT extract(epoch FROM expires_at - created_at)::float8 / 3600 AS "hours!"
+           FROM password_resets WHERE token_hash = sha256(convert_to($1, 'UTF8'))"#,
+        &late,
     )
-    .await;
-    let hours: f64 = sqlx::query_scalar(
-        "SELECT extract(epoch FROM expires_at - created_at)::float8 / 3600 FROM password_resets
-         WHERE token_hash = sha256(convert_to($1, 'UTF8'))",
-    )
-    .bind(&late)
-    .fetch_one(&pool)
+    .fetch_one(pool)
     .await
     .unwrap();
     assert!((hours - 1.0).abs() < 0.01, "{hours}");
-    sqlx::query("UPDATE password_resets SET expires_at = now() - interval '1 second'")
-        .execute(&pool)
+    sqlx::query!("UPDATE password_resets SET expires_at = now() - interval '1 second'")
+        .execute(pool)
         .await
         .unwrap();
-    let expired = reset::preview(&pool, &late).await.unwrap_err();
+    let expired = reset::preview(pool, &late).await.unwrap_err();
     assert!(expired.to_string().contains("expired"), "{expired}");
 }
 
@@ -597,7 +603,7 @@ async fn a_reset_request_answers_the_same_for_unknown_addresses_and_is_throttled
     let unknown = send(&app, ask("nobody@acme.example")).await;
     assert_eq!(known.status(), unknown.status());
     assert_eq!(body_text(known).await, body_text(unknown).await);
-    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM mail_outbox")
+    let queued = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM mail_outbox"#)
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -737,14 +743,14 @@ async fn where_single_sign_on_is_required_a_reset_explains_how_to_sign_in(pool: 
         "/reset-password?",
     )
     .await;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sso_providers (id, account_id, display_name, issuer_url, client_id,
              client_secret_enc, required, break_glass_user)
          VALUES ($1, $2, 'Okta', 'https://acme.okta.example', 'client', 'sealed', true, $3)",
+        Uuid::new_v4(),
+        ada.account_id,
+        ada.user_id,
     )
-    .bind(Uuid::new_v4())
-    .bind(ada.account_id)
-    .bind(ada.user_id)
     .execute(&pool)
     .await
     .unwrap();
@@ -770,11 +776,13 @@ async fn where_single_sign_on_is_required_a_reset_explains_how_to_sign_in(pool: 
     .unwrap();
     assert_eq!(mail[0].subject, "How to sign in to &Open HR Connectors");
     assert!(!mail[0].body_text.as_deref().unwrap().contains("token="));
-    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM password_resets WHERE user_id = $1")
-        .bind(cam.user_id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let tokens = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM password_resets WHERE user_id = $1"#,
+        cam.user_id,
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(tokens, 1, "no new link for someone who signs in with Okta");
 
     // The break-glass admin can still reset theirs.

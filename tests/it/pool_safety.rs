@@ -34,7 +34,7 @@ async fn write(pool: &PgPool, k: i32) -> Result<(), sqlx::Error> {
 /// Creates the probe table through `observer` and returns the app's pool settings limited to
 /// one connection on the same database.
 async fn probe_pool(observer: &PgPool) -> PgPool {
-    sqlx::query("CREATE TABLE probe (k int PRIMARY KEY)")
+    sqlx::query!("CREATE TABLE probe (k int PRIMARY KEY)")
         .execute(observer)
         .await
         .unwrap();
@@ -52,119 +52,153 @@ fn seed() -> u64 {
         .unwrap_or_else(rand::random)
 }
 
+/// Where a failure happened, with how to replay the run.
+fn ctx(seed: u64, round: i32) -> String {
+    format!("round {round} of seed {seed} (POOL_SAFETY_SEED={seed})")
+}
+
+/// Writes `k` in one of six ways, `way`: most are cancelled somewhere, after `delay`. A write
+/// reported committed goes into `committed`; one cancelled somewhere around its commit into
+/// `maybe`, as either outcome is right.
+async fn write_cancelling_somewhere(
+    pool: &PgPool,
+    k: i32,
+    way: i32,
+    delay: Duration,
+    committed: &mut BTreeSet<i32>,
+    maybe: &mut BTreeSet<i32>,
+) -> Result<(), sqlx::Error> {
+    match way {
+        // Dropped after its first poll, which sends BEGIN and waits for the answer.
+        0 => {
+            let mut begin = Box::pin(pool.begin());
+            if let Some(Ok(tx)) = (&mut begin).now_or_never() {
+                drop(tx);
+            }
+            drop(begin);
+        }
+        // Dropped at a random point of the round trip.
+        1 => {
+            let _ = tokio::time::timeout(delay, pool.begin()).await;
+        }
+        // The task is aborted while it works inside its transaction.
+        2 => {
+            let p = pool.clone();
+            let task = tokio::spawn(async move { write(&p, k).await });
+            tokio::time::sleep(delay).await;
+            task.abort();
+            match task.await {
+                Ok(Ok(())) => {
+                    committed.insert(k);
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    maybe.insert(k);
+                }
+            }
+        }
+        // A sibling in `try_join!` fails, so the transaction's future is dropped.
+        3 => {
+            let failing = async {
+                tokio::time::sleep(delay).await;
+                Err::<(), _>(sqlx::Error::PoolTimedOut)
+            };
+            let _ = tokio::try_join!(write(pool, k), failing);
+            maybe.insert(k);
+        }
+        // A deadline around the whole transaction, commit included.
+        4 => match tokio::time::timeout(delay, write(pool, k)).await {
+            Ok(Ok(())) => {
+                committed.insert(k);
+            }
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                maybe.insert(k);
+            }
+        },
+        // Nothing cancelled: this one must simply work.
+        _ => {
+            write(pool, k).await?;
+            committed.insert(k);
+        }
+    }
+    Ok(())
+}
+
+/// The next borrower gets a connection outside any transaction, and writes `own` with it.
+async fn next_borrower_writes(pool: &PgPool, own: i32, ctx: &dyn Fn() -> String) {
+    let mut next = pool
+        .acquire()
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", ctx()));
+    let outside: bool = sqlx::raw_sql(db::OUTSIDE_ANY_TRANSACTION)
+        .fetch_one(&mut *next)
+        .await
+        .and_then(|row| row.try_get(0))
+        .unwrap_or_else(|e| panic!("{}: the next borrower's query failed: {e}", ctx()));
+    assert!(
+        outside,
+        "{}: the next borrower was inside a transaction",
+        ctx()
+    );
+    insert(&mut next, own)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", ctx()));
+}
+
+/// The observer sees every write reported committed, and no other but those in `maybe`.
+async fn assert_observer_sees(
+    observer: &PgPool,
+    committed: &BTreeSet<i32>,
+    maybe: &BTreeSet<i32>,
+    ctx: &dyn Fn() -> String,
+) {
+    let visible: BTreeSet<i32> = sqlx::query_scalar("SELECT k FROM probe")
+        .fetch_all(observer)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    let lost: Vec<_> = committed.difference(&visible).collect();
+    assert!(
+        lost.is_empty(),
+        "{}: writes reported committed are not: {lost:?}",
+        ctx()
+    );
+    let phantom: Vec<_> = visible
+        .iter()
+        .filter(|k| !committed.contains(k) && !maybe.contains(k))
+        .collect();
+    assert!(
+        phantom.is_empty(),
+        "{}: rolled-back writes are visible: {phantom:?}",
+        ctx()
+    );
+}
+
 #[sqlx::test(migrations = false)]
 async fn cancelled_work_never_reaches_the_next_borrower(observer: PgPool) {
     let pool = probe_pool(&observer).await;
     let seed = seed();
     let mut rng = StdRng::seed_from_u64(seed);
-    let ctx = |round: i32| format!("round {round} of seed {seed} (POOL_SAFETY_SEED={seed})");
     // Written and reported committed; written but cancelled somewhere around the commit, so
     // either outcome is right.
     let mut committed = BTreeSet::new();
     let mut maybe = BTreeSet::new();
 
     for round in 0..ROUNDS {
+        let ctx = || ctx(seed, round);
         let k = round;
         let delay = Duration::from_micros(rng.gen_range(0..1_500));
-        match rng.gen_range(0..6) {
-            // Dropped after its first poll, which sends BEGIN and waits for the answer.
-            0 => {
-                let mut begin = Box::pin(pool.begin());
-                if let Some(Ok(tx)) = (&mut begin).now_or_never() {
-                    drop(tx);
-                }
-                drop(begin);
-            }
-            // Dropped at a random point of the round trip.
-            1 => {
-                let _ = tokio::time::timeout(delay, pool.begin()).await;
-            }
-            // The task is aborted while it works inside its transaction.
-            2 => {
-                let p = pool.clone();
-                let task = tokio::spawn(async move { write(&p, k).await });
-                tokio::time::sleep(delay).await;
-                task.abort();
-                match task.await {
-                    Ok(Ok(())) => {
-                        committed.insert(k);
-                    }
-                    Ok(Err(e)) => panic!("{}: {e}", ctx(round)),
-                    Err(_) => {
-                        maybe.insert(k);
-                    }
-                }
-            }
-            // A sibling in `try_join!` fails, so the transaction's future is dropped.
-            3 => {
-                let failing = async {
-                    tokio::time::sleep(delay).await;
-                    Err::<(), _>(sqlx::Error::PoolTimedOut)
-                };
-                let _ = tokio::try_join!(write(&pool, k), failing);
-                maybe.insert(k);
-            }
-            // A deadline around the whole transaction, commit included.
-            4 => match tokio::time::timeout(delay, write(&pool, k)).await {
-                Ok(Ok(())) => {
-                    committed.insert(k);
-                }
-                Ok(Err(e)) => panic!("{}: {e}", ctx(round)),
-                Err(_) => {
-                    maybe.insert(k);
-                }
-            },
-            // Nothing cancelled: this one must simply work.
-            _ => {
-                write(&pool, k)
-                    .await
-                    .unwrap_or_else(|e| panic!("{}: {e}", ctx(round)));
-                committed.insert(k);
-            }
-        }
+        let way = rng.gen_range(0..6);
+        write_cancelling_somewhere(&pool, k, way, delay, &mut committed, &mut maybe)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", ctx()));
 
-        let mut next = pool
-            .acquire()
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", ctx(round)));
-        let outside: bool = sqlx::raw_sql(db::OUTSIDE_ANY_TRANSACTION)
-            .fetch_one(&mut *next)
-            .await
-            .and_then(|row| row.try_get(0))
-            .unwrap_or_else(|e| panic!("{}: the next borrower's query failed: {e}", ctx(round)));
-        assert!(
-            outside,
-            "{}: the next borrower was inside a transaction",
-            ctx(round)
-        );
         let own = -(k + 1);
-        insert(&mut next, own)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", ctx(round)));
+        next_borrower_writes(&pool, own, &ctx).await;
         committed.insert(own);
-        drop(next);
-
-        let visible: BTreeSet<i32> = sqlx::query_scalar("SELECT k FROM probe")
-            .fetch_all(&observer)
-            .await
-            .unwrap()
-            .into_iter()
-            .collect();
-        let lost: Vec<_> = committed.difference(&visible).collect();
-        assert!(
-            lost.is_empty(),
-            "{}: writes reported committed are not: {lost:?}",
-            ctx(round)
-        );
-        let phantom: Vec<_> = visible
-            .iter()
-            .filter(|k| !committed.contains(k) && !maybe.contains(k))
-            .collect();
-        assert!(
-            phantom.is_empty(),
-            "{}: rolled-back writes are visible: {phantom:?}",
-            ctx(round)
-        );
+        assert_observer_sees(&observer, &committed, &maybe, &ctx).await;
     }
 }
 
@@ -201,7 +235,7 @@ async fn a_connection_handed_back_inside_a_transaction_is_closed_not_lent(observ
 async fn healthy_connections_are_kept(observer: PgPool) {
     let pool = probe_pool(&observer).await;
     let backend = || async {
-        sqlx::query_scalar::<_, i32>("SELECT pg_backend_pid()")
+        sqlx::query_scalar!(r#"SELECT pg_backend_pid() AS "pid!""#)
             .fetch_one(&pool)
             .await
             .unwrap()

@@ -48,11 +48,13 @@ async fn connect(pool: &PgPool, secrets: &SecretBox, token: &str) -> Uuid {
 }
 
 async fn stored(pool: &PgPool, id: Uuid) -> String {
-    sqlx::query_scalar("SELECT account_token_enc FROM connections WHERE id = $1")
-        .bind(id)
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar!(
+        r#"SELECT account_token_enc AS "account_token_enc!" FROM connections WHERE id = $1"#,
+        id,
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }
 
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]

@@ -76,6 +76,125 @@ async fn form(app: &Router, path: &str, form: &str, cookie: Option<&str>) -> (St
     (status, body_text(res).await)
 }
 
+/// Shape checks answer 422 with the field's sentence, and an issuer without a discovery document
+/// a sentence naming the document.
+async fn assert_bad_settings_are_refused(app: &Router, issuer: &str, cookie: &str) {
+    for (bad, field) in [
+        (
+            json!({"draft": {"display_name": "", "issuer_url": issuer, "client_id": "x", "client_secret": "y", "domains": "acme.example", "auto_join": false, "required": false, "break_glass_user": null}}),
+            "display_name",
+        ),
+        (draft("http://idp.example", "acme.example"), "issuer_url"),
+        (draft(issuer, "gmail.com"), "domains"),
+        (draft(issuer, "not a domain!"), "domains"),
+    ] {
+        let (status, body) = call(app, "sso/save", bad, cookie).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains(field), "{body}");
+    }
+    let (status, body) = call(
+        app,
+        "sso/save",
+        draft("http://127.0.0.1:9", "acme.example"),
+        cookie,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("We couldn't reach http://127.0.0.1:9/.well-known/openid-configuration"),
+        "{body}"
+    );
+}
+
+/// The saved secret is sealed at rest and the change logged without it; saving again with an
+/// empty secret keeps the saved one.
+async fn assert_the_secret_is_sealed_and_kept(
+    app: &Router,
+    pool: &PgPool,
+    issuer: &str,
+    cookie: &str,
+    account: Uuid,
+) {
+    let stored = sqlx::query_scalar!("SELECT client_secret_enc FROM sso_providers")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(stored.starts_with("v1:") && !stored.contains("very-secret"));
+    let logged = sqlx::query!(
+        "SELECT action, detail FROM audit_events WHERE account_id = $1 AND action = 'sso_settings_changed'",
+        account,
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(logged.len(), 1);
+    assert!(!logged[0].detail.contains("very-secret"));
+
+    let mut keep = draft(issuer, "acme.example");
+    keep["draft"]["client_secret"] = json!("");
+    let (status, _) = call(app, "sso/save", keep, cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let after = sqlx::query_scalar!("SELECT client_secret_enc FROM sso_providers")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(after, stored);
+}
+
+/// Another account (signed in as `cookie`) sees only its own, empty, settings and cannot claim
+/// a domain of `owner`'s.
+async fn assert_another_account_sees_and_claims_nothing(
+    app: &Router,
+    pool: &PgPool,
+    issuer: &str,
+    cookie: &str,
+    owner: Uuid,
+) {
+    let (status, body) = form(app, "sso/settings", "", Some(cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !body.contains("acme.example") && !body.contains("hrc-client"),
+        "{body}"
+    );
+    let (status, body) = call(
+        app,
+        "sso/save",
+        draft(issuer, "globex.example, acme.example"),
+        cookie,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body.contains("acme.example already signs in through another"),
+        "{body}"
+    );
+    let domain_owner =
+        sqlx::query_scalar!("SELECT account_id FROM sso_domains WHERE domain = 'acme.example'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(domain_owner, owner);
+}
+
+/// The sign-in page's hint: the provider's name for the domain, the same empty answer for
+/// anything else.
+async fn assert_the_sign_in_hint_names_the_provider(app: &Router) {
+    let (status, body) = form(app, "auth/sso-for-email", "email=sam%40acme.example", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({"provider": "Okta", "required": false})
+    );
+    for other in ["email=x%40nowhere.example", "email=garbage", "email="] {
+        let (status, body) = form(app, "auth/sso-for-email", other, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap(),
+            json!({"provider": null, "required": false})
+        );
+    }
+}
+
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn settings_are_validated_scoped_and_the_secret_sealed(pool: PgPool) {
     let issuer = discovery_server().await;
@@ -92,34 +211,7 @@ async fn settings_are_validated_scoped_and_the_secret_sealed(pool: PgPool) {
     let a_cookie = sign_in(&app, &a.email, &a.password).await;
     let cam_cookie = sign_in(&app, &cam.email, &cam.password).await;
     let b_cookie = sign_in(&app, &b.email, &b.password).await;
-
-    // Shape checks answer 422 with the field's sentence.
-    for (bad, field) in [
-        (
-            json!({"draft": {"display_name": "", "issuer_url": issuer, "client_id": "x", "client_secret": "y", "domains": "acme.example", "auto_join": false, "required": false, "break_glass_user": null}}),
-            "display_name",
-        ),
-        (draft("http://idp.example", "acme.example"), "issuer_url"),
-        (draft(&issuer, "gmail.com"), "domains"),
-        (draft(&issuer, "not a domain!"), "domains"),
-    ] {
-        let (status, body) = call(&app, "sso/save", bad, &a_cookie).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert!(body.contains(field), "{body}");
-    }
-    // An issuer without a discovery document: a sentence naming the document.
-    let (status, body) = call(
-        &app,
-        "sso/save",
-        draft("http://127.0.0.1:9", "acme.example"),
-        &a_cookie,
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        body.contains("We couldn't reach http://127.0.0.1:9/.well-known/openid-configuration"),
-        "{body}"
-    );
+    assert_bad_settings_are_refused(&app, &issuer, &a_cookie).await;
 
     // Campaign managers are refused; the admin saves.
     let (status, _) = call(
@@ -149,58 +241,9 @@ async fn settings_are_validated_scoped_and_the_secret_sealed(pool: PgPool) {
     );
     assert!(!body.contains("very-secret-client-value"));
 
-    // The secret is sealed at rest and the change logged without it.
-    let stored: String = sqlx::query_scalar("SELECT client_secret_enc FROM sso_providers")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert!(stored.starts_with("v1:") && !stored.contains("very-secret"));
-    let logged: Vec<(String, String)> = sqlx::query_as(
-        "SELECT action, detail FROM audit_events WHERE account_id = $1 AND action = 'sso_settings_changed'",
-    )
-    .bind(a.account_id)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
-    assert_eq!(logged.len(), 1);
-    assert!(!logged[0].1.contains("very-secret"));
-
-    // Saving again with an empty secret keeps the saved one.
-    let mut keep = draft(&issuer, "acme.example");
-    keep["draft"]["client_secret"] = json!("");
-    let (status, _) = call(&app, "sso/save", keep, &a_cookie).await;
-    assert_eq!(status, StatusCode::OK);
-    let after: String = sqlx::query_scalar("SELECT client_secret_enc FROM sso_providers")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(after, stored);
-
-    // Another account sees only its own (empty) settings, and cannot claim A's domain.
-    let (status, body) = form(&app, "sso/settings", "", Some(&b_cookie)).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(
-        !body.contains("acme.example") && !body.contains("hrc-client"),
-        "{body}"
-    );
-    let (status, body) = call(
-        &app,
-        "sso/save",
-        draft(&issuer, "globex.example, acme.example"),
-        &b_cookie,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(
-        body.contains("acme.example already signs in through another"),
-        "{body}"
-    );
-    let owner: Uuid =
-        sqlx::query_scalar("SELECT account_id FROM sso_domains WHERE domain = 'acme.example'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(owner, a.account_id);
+    assert_the_secret_is_sealed_and_kept(&app, &pool, &issuer, &a_cookie, a.account_id).await;
+    assert_another_account_sees_and_claims_nothing(&app, &pool, &issuer, &b_cookie, a.account_id)
+        .await;
 
     // The break-glass admin must be an admin of this account.
     let mut required = draft(&issuer, "acme.example");
@@ -213,29 +256,14 @@ async fn settings_are_validated_scoped_and_the_secret_sealed(pool: PgPool) {
     let (status, _) = call(&app, "sso/save", required, &a_cookie).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    // The sign-in page's hint: the provider's name for the domain, the same empty answer
-    // for anything else.
-    let (status, body) = form(&app, "auth/sso-for-email", "email=sam%40acme.example", None).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        serde_json::from_str::<Value>(&body).unwrap(),
-        json!({"provider": "Okta", "required": false})
-    );
-    for other in ["email=x%40nowhere.example", "email=garbage", "email="] {
-        let (status, body) = form(&app, "auth/sso-for-email", other, None).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(
-            serde_json::from_str::<Value>(&body).unwrap(),
-            json!({"provider": null, "required": false})
-        );
-    }
+    assert_the_sign_in_hint_names_the_provider(&app).await;
 
     // Turning it off removes the domains too; turning off twice is a sentence, not a success.
     let (status, _) = form(&app, "sso/remove", "", Some(&a_cookie)).await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = form(&app, "sso/remove", "", Some(&a_cookie)).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM sso_domains")
+    let left = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM sso_domains"#)
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -245,8 +273,7 @@ async fn settings_are_validated_scoped_and_the_secret_sealed(pool: PgPool) {
 async fn configure(pool: &PgPool, issuer: &str, account: Uuid, admin: Uuid, body: Value) {
     // Through the server function, as the admin would.
     let app = common::app(pool.clone());
-    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-        .bind(admin)
+    let email = sqlx::query_scalar!("SELECT email FROM users WHERE id = $1", admin)
         .fetch_one(pool)
         .await
         .unwrap();
@@ -349,17 +376,17 @@ async fn invite(
     expires_in: &str,
 ) -> Uuid {
     let id = Uuid::new_v4();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO invitations (id, account_id, email, name, role, token_hash, inviter_name, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'Ada Admin', now() + $7::interval)",
+         VALUES ($1, $2, $3, $4, $5, $6, 'Ada Admin', now() + $7::text::interval)",
+        id,
+        account,
+        email,
+        name,
+        role,
+        id.as_bytes().as_slice(),
+        expires_in,
     )
-    .bind(id)
-    .bind(account)
-    .bind(email)
-    .bind(name)
-    .bind(role)
-    .bind(id.as_bytes().to_vec())
-    .bind(expires_in)
     .execute(pool)
     .await
     .unwrap();
@@ -372,6 +399,119 @@ fn who(email: &str) -> Identity {
         email_verified: Some(true),
         name: Some("From The Token".into()),
     }
+}
+
+/// Who is refused: a member of another account (`gus`), addresses outside the domains,
+/// unverified or missing, and anyone not invited while auto-join is off, however expired or
+/// other-account invitations say otherwise. Nobody is created.
+async fn assert_the_refusals(pool: &PgPool, acct: Uuid, gus: &common::TestUser, ip: &str) {
+    // A member of another account is refused, even at a covered domain.
+    assert_eq!(
+        login::admit(pool, acct, &who(&gus.email), ip)
+            .await
+            .unwrap(),
+        Err(SsoRefusal::OtherAccount)
+    );
+    // An address outside the account's domains, an unverified one, a missing one.
+    assert_eq!(
+        login::admit(pool, acct, &who("eve@elsewhere.example"), ip)
+            .await
+            .unwrap(),
+        Err(SsoRefusal::Domain)
+    );
+    let unverified = Identity {
+        email_verified: Some(false),
+        ..who("una@acme.example")
+    };
+    assert_eq!(
+        login::admit(pool, acct, &unverified, ip).await.unwrap(),
+        Err(SsoRefusal::Unverified)
+    );
+    let none = Identity {
+        email: None,
+        ..who("x@acme.example")
+    };
+    assert_eq!(
+        login::admit(pool, acct, &none, ip).await.unwrap(),
+        Err(SsoRefusal::NoEmail)
+    );
+    // Nobody invited and auto-join off: refused, and nobody created.
+    assert_eq!(
+        login::admit(pool, acct, &who("sam@acme.example"), ip)
+            .await
+            .unwrap(),
+        Err(SsoRefusal::NotInvited)
+    );
+    // Expired, revoked or other-account invitations do not count.
+    invite(pool, acct, "sam@acme.example", "admin", "", "-1 hour").await;
+    invite(
+        pool,
+        gus.account_id,
+        "sam@acme.example",
+        "admin",
+        "",
+        "1 day",
+    )
+    .await;
+    assert_eq!(
+        login::admit(pool, acct, &who("sam@acme.example"), ip)
+            .await
+            .unwrap(),
+        Err(SsoRefusal::NotInvited)
+    );
+}
+
+/// Resending replaces the expired invitation (as the Team page does) with an open one: Sam
+/// joins with its role and name, no password, and the invitation is accepted; next time Sam is
+/// simply a member.
+async fn assert_an_invitation_lets_sam_join(pool: &PgPool, acct: Uuid, ip: &str) {
+    sqlx::query!(
+        "UPDATE invitations SET replaced_at = now() WHERE account_id = $1",
+        acct,
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let inv = invite(
+        pool,
+        acct,
+        "sam@acme.example",
+        "admin",
+        "Sam Invited",
+        "1 day",
+    )
+    .await;
+    let sam = login::admit(pool, acct, &who("sam@acme.example"), ip)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(sam.joined);
+    let user = sqlx::query!(
+        "SELECT role, name, password_hash FROM users WHERE id = $1",
+        sam.user_id,
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (user.role.as_str(), user.name.as_str(), user.password_hash),
+        ("admin", "Sam Invited", None)
+    );
+    let invitation = sqlx::query!(
+        r#"SELECT accepted_at IS NOT NULL AS "accepted!", accepted_by FROM invitations
+           WHERE id = $1"#,
+        inv,
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert!(invitation.accepted);
+    assert_eq!(invitation.accepted_by, Some(sam.user_id));
+    let again = login::admit(pool, acct, &who("sam@acme.example"), ip)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.user_id, again.joined), (sam.user_id, false));
 }
 
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
@@ -396,107 +536,8 @@ async fn the_join_rules(pool: PgPool) {
         .unwrap()
         .unwrap();
     assert_eq!((admitted.user_id, admitted.joined), (ada.user_id, false));
-    // A member of another account is refused, even at a covered domain.
-    assert_eq!(
-        login::admit(&pool, acct, &who(&gus.email), ip)
-            .await
-            .unwrap(),
-        Err(SsoRefusal::OtherAccount)
-    );
-    // An address outside the account's domains, an unverified one, a missing one.
-    assert_eq!(
-        login::admit(&pool, acct, &who("eve@elsewhere.example"), ip)
-            .await
-            .unwrap(),
-        Err(SsoRefusal::Domain)
-    );
-    let unverified = Identity {
-        email_verified: Some(false),
-        ..who("una@acme.example")
-    };
-    assert_eq!(
-        login::admit(&pool, acct, &unverified, ip).await.unwrap(),
-        Err(SsoRefusal::Unverified)
-    );
-    let none = Identity {
-        email: None,
-        ..who("x@acme.example")
-    };
-    assert_eq!(
-        login::admit(&pool, acct, &none, ip).await.unwrap(),
-        Err(SsoRefusal::NoEmail)
-    );
-    // Nobody invited and auto-join off: refused, and nobody created.
-    assert_eq!(
-        login::admit(&pool, acct, &who("sam@acme.example"), ip)
-            .await
-            .unwrap(),
-        Err(SsoRefusal::NotInvited)
-    );
-    // Expired, revoked or other-account invitations do not count.
-    invite(&pool, acct, "sam@acme.example", "admin", "", "-1 hour").await;
-    invite(
-        &pool,
-        gus.account_id,
-        "sam@acme.example",
-        "admin",
-        "",
-        "1 day",
-    )
-    .await;
-    assert_eq!(
-        login::admit(&pool, acct, &who("sam@acme.example"), ip)
-            .await
-            .unwrap(),
-        Err(SsoRefusal::NotInvited)
-    );
-
-    // Resending replaces the expired one (as the Team page does) with an open invitation:
-    // Sam joins with its role and name, no password, and the invitation is accepted.
-    sqlx::query("UPDATE invitations SET replaced_at = now() WHERE account_id = $1")
-        .bind(acct)
-        .execute(&pool)
-        .await
-        .unwrap();
-    let inv = invite(
-        &pool,
-        acct,
-        "sam@acme.example",
-        "admin",
-        "Sam Invited",
-        "1 day",
-    )
-    .await;
-    let sam = login::admit(&pool, acct, &who("sam@acme.example"), ip)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(sam.joined);
-    let (role, name, hash): (String, String, Option<String>) =
-        sqlx::query_as("SELECT role, name, password_hash FROM users WHERE id = $1")
-            .bind(sam.user_id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(
-        (role.as_str(), name.as_str(), hash),
-        ("admin", "Sam Invited", None)
-    );
-    let (accepted, by): (bool, Option<Uuid>) = sqlx::query_as(
-        "SELECT accepted_at IS NOT NULL, accepted_by FROM invitations WHERE id = $1",
-    )
-    .bind(inv)
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert!(accepted);
-    assert_eq!(by, Some(sam.user_id));
-    // Next time Sam is simply a member.
-    let again = login::admit(&pool, acct, &who("sam@acme.example"), ip)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!((again.user_id, again.joined), (sam.user_id, false));
+    assert_the_refusals(&pool, acct, &gus, ip).await;
+    assert_an_invitation_lets_sam_join(&pool, acct, ip).await;
 
     // With auto-join on, a new person joins as a campaign manager, named from the token.
     let mut on = draft(&issuer, "acme.example, globex.example");
@@ -507,22 +548,20 @@ async fn the_join_rules(pool: PgPool) {
         .await
         .unwrap()
         .unwrap();
-    let (role, name): (String, String) =
-        sqlx::query_as("SELECT role, name FROM users WHERE id = $1")
-            .bind(kim.user_id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let user = sqlx::query!("SELECT role, name FROM users WHERE id = $1", kim.user_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(
-        (role.as_str(), name.as_str()),
+        (user.role.as_str(), user.name.as_str()),
         ("campaign_manager", "From The Token")
     );
 
     // Each join is in the activity log.
-    let joins: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_events WHERE account_id = $1 AND action = 'sso_joined'",
+    let joins = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM audit_events WHERE account_id = $1 AND action = 'sso_joined'"#,
+        acct,
     )
-    .bind(acct)
     .fetch_one(&pool)
     .await
     .unwrap();
@@ -553,12 +592,13 @@ async fn sign_ins_in_flight_are_single_use_and_expire(pool: PgPool) {
     };
     begin("state-one").await;
     // Nothing secret is stored in the clear.
-    let row: (String, String) =
-        sqlx::query_as("SELECT nonce_enc, pkce_verifier_enc FROM sso_logins")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert!(!row.0.contains("nonce-value") && !row.1.contains("pkce-verifier"));
+    let row = sqlx::query!("SELECT nonce_enc, pkce_verifier_enc FROM sso_logins")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        !row.nonce_enc.contains("nonce-value") && !row.pkce_verifier_enc.contains("pkce-verifier")
+    );
 
     match login::consume(&pool, secrets, "state-one").await.unwrap() {
         Consumed::Fresh(p) => {
@@ -587,7 +627,7 @@ async fn sign_ins_in_flight_are_single_use_and_expire(pool: PgPool) {
     ));
 
     begin("state-two").await;
-    sqlx::query("UPDATE sso_logins SET created_at = now() - interval '11 minutes'")
+    sqlx::query!("UPDATE sso_logins SET created_at = now() - interval '11 minutes'")
         .execute(&pool)
         .await
         .unwrap();
@@ -606,24 +646,23 @@ fn location(res: &axum::http::Response<axum::body::Body>) -> String {
         .to_owned()
 }
 
-#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
-async fn start_and_callback_over_http(pool: PgPool) {
-    let issuer = discovery_server().await;
-    let ada = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
-    configure(
-        &pool,
-        &issuer,
-        ada.account_id,
-        ada.user_id,
-        draft(&issuer, "acme.example"),
-    )
-    .await;
-    let app = common::app(pool.clone());
+/// The `state` parameter of a redirect to the provider.
+fn state_in(to: &str) -> String {
+    to.split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned()
+}
 
-    // Start: to the provider with PKCE (S256), state, nonce, the scopes and a login hint; the
-    // state also goes into a short-lived cookie.
+/// Start: to the provider with PKCE (S256), state, nonce, the scopes and a login hint; the
+/// state also goes into a short-lived cookie, and the page to return to is kept. Returns the
+/// state and the cookie as a browser sends it back.
+async fn start_for_sam(app: &Router, pool: &PgPool, issuer: &str) -> (String, String) {
     let res = send(
-        &app,
+        app,
         get_req("/sso/start?email=Sam%40Acme.example&next=%2Fpeople", None),
     )
     .await;
@@ -646,14 +685,7 @@ async fn start_and_callback_over_http(pool: PgPool) {
         common::urlencode("http://127.0.0.1:3000/sso/callback")
     );
     assert!(to.contains(&redirect), "{to}");
-    let state_value = to
-        .split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_owned();
+    let state_value = state_in(&to);
     let cookie = res
         .headers()
         .get_all("set-cookie")
@@ -667,11 +699,48 @@ async fn start_and_callback_over_http(pool: PgPool) {
             && cookie.contains("Max-Age=600")
     );
     let jar = cookie.split(';').next().unwrap().to_owned();
-    let next: String = sqlx::query_scalar("SELECT return_path FROM sso_logins")
-        .fetch_one(&pool)
+    let next = sqlx::query_scalar!("SELECT return_path FROM sso_logins")
+        .fetch_one(pool)
         .await
         .unwrap();
     assert_eq!(next, "/people");
+    (state_value, jar)
+}
+
+/// A sign-in started more than 10 minutes ago is refused as expired.
+async fn assert_an_expired_sign_in_is_refused(app: &Router, pool: &PgPool) {
+    let res = send(app, get_req("/sso/start?email=sam%40acme.example", None)).await;
+    let state_value = state_in(&location(&res));
+    sqlx::query!("UPDATE sso_logins SET created_at = now() - interval '11 minutes'")
+        .execute(pool)
+        .await
+        .unwrap();
+    let jar = format!("hrc_sso_state={state_value}");
+    let res = send(
+        app,
+        get_req(
+            &format!("/sso/callback?code=abc&state={state_value}"),
+            Some(&jar),
+        ),
+    )
+    .await;
+    assert_eq!(location(&res), "/sso/error?reason=expired");
+}
+
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn start_and_callback_over_http(pool: PgPool) {
+    let issuer = discovery_server().await;
+    let ada = common::user(&pool, "Acme Ltd", "ada@acme.example", Role::Admin).await;
+    configure(
+        &pool,
+        &issuer,
+        ada.account_id,
+        ada.user_id,
+        draft(&issuer, "acme.example"),
+    )
+    .await;
+    let app = common::app(pool.clone());
+    let (state_value, jar) = start_for_sam(&app, &pool, &issuer).await;
 
     // No single sign-on for the domain: a clear page.
     let res = send(&app, get_req("/sso/start?email=x%40nowhere.example", None)).await;
@@ -713,31 +782,7 @@ async fn start_and_callback_over_http(pool: PgPool) {
         "a used state is refused"
     );
 
-    // An expired sign-in.
-    let res = send(&app, get_req("/sso/start?email=sam%40acme.example", None)).await;
-    let to = location(&res);
-    let state_value = to
-        .split("state=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_owned();
-    sqlx::query("UPDATE sso_logins SET created_at = now() - interval '11 minutes'")
-        .execute(&pool)
-        .await
-        .unwrap();
-    let jar = format!("hrc_sso_state={state_value}");
-    let res = send(
-        &app,
-        get_req(
-            &format!("/sso/callback?code=abc&state={state_value}"),
-            Some(&jar),
-        ),
-    )
-    .await;
-    assert_eq!(location(&res), "/sso/error?reason=expired");
+    assert_an_expired_sign_in_is_refused(&app, &pool).await;
 
     // The refusal page is public and carries the sentence.
     let res = send(&app, get_req("/sso/error?reason=expired", None)).await;

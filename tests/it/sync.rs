@@ -97,13 +97,13 @@ async fn advance(env: &Env, merge_account: &str) -> Value {
 
 /// Everything the staff table says about a connection, for comparing runs.
 async fn snapshot(pool: &PgPool, connection: Uuid) -> Vec<String> {
-    sqlx::query_scalar(
-        "SELECT concat_ws('|', merge_id, display_name, work_email, job_title, team_id, manager_id,
+    sqlx::query_scalar!(
+        r#"SELECT concat_ws('|', merge_id, display_name, work_email, job_title, team_id, manager_id,
                  country, start_date::text, employment_status, termination_date::text, deleted::text,
-                 removed_at IS NOT NULL)
-         FROM staff WHERE connection_id = $1 ORDER BY merge_id",
+                 removed_at IS NOT NULL) AS "row!"
+         FROM staff WHERE connection_id = $1 ORDER BY merge_id"#,
+        connection,
     )
-    .bind(connection)
     .fetch_all(pool)
     .await
     .unwrap()
@@ -122,27 +122,31 @@ async fn initial_sync_stores_the_workforce(pool: PgPool) {
     assert_eq!(job.received, 240);
     assert_eq!(job.added, 240);
     assert_eq!(job.pages, 3);
-    let teams: i64 = sqlx::query_scalar("SELECT count(*) FROM teams WHERE connection_id = $1")
-        .bind(c.id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(teams, 73);
-    let with_title: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM staff WHERE connection_id = $1 AND job_title IS NOT NULL AND country IS NOT NULL",
+    let teams = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM teams WHERE connection_id = $1"#,
+        c.id,
     )
-    .bind(c.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(teams, 73);
+    let with_title = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM staff
+           WHERE connection_id = $1 AND job_title IS NOT NULL AND country IS NOT NULL"#,
+        c.id,
+    )
     .fetch_one(&pool)
     .await
     .unwrap();
     assert_eq!(with_title, 240);
     // The token is encrypted at rest.
-    let sealed: String =
-        sqlx::query_scalar("SELECT account_token_enc FROM connections WHERE id = $1")
-            .bind(c.id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let sealed = sqlx::query_scalar!(
+        r#"SELECT account_token_enc AS "account_token_enc!" FROM connections WHERE id = $1"#,
+        c.id,
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     let token = connections::account_token(&pool, &env.state.secrets, c.id)
         .await
         .unwrap()
@@ -173,16 +177,22 @@ async fn control_characters_from_the_hr_system_are_stored_cleaned(pool: PgPool) 
     let env = env(pool.clone()).await;
     let c = connect_and_sync(&env, "initech").await;
     assert_eq!(c.people_count, 60);
-    let stored: (String, String, String, String) = sqlx::query_as(
-        "SELECT first_name, last_name, display_name, job_title FROM staff
-         WHERE connection_id = $1 AND remote_id = '10041'",
+    let stored = sqlx::query!(
+        r#"SELECT first_name AS "first_name!", last_name AS "last_name!", display_name,
+               job_title AS "job_title!"
+           FROM staff WHERE connection_id = $1 AND remote_id = '10041'"#,
+        c.id,
     )
-    .bind(c.id)
     .fetch_one(&pool)
     .await
     .unwrap();
     assert_eq!(
-        stored,
+        (
+            stored.first_name,
+            stored.last_name,
+            stored.display_name,
+            stored.job_title
+        ),
         (
             "Marie".to_owned(),
             "Lo[31mpez".to_owned(),
@@ -190,11 +200,11 @@ async fn control_characters_from_the_hr_system_are_stored_cleaned(pool: PgPool) 
             "Night nurse lead".to_owned()
         )
     );
-    let with_controls: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM staff WHERE connection_id = $1 AND concat(first_name, last_name,
-             display_name, job_title, search_text, work_email) ~ '[[:cntrl:]]'",
+    let with_controls = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM staff WHERE connection_id = $1 AND concat(first_name, last_name,
+             display_name, job_title, search_text, work_email) ~ '[[:cntrl:]]'"#,
+        c.id,
     )
-    .bind(c.id)
     .fetch_one(&pool)
     .await
     .unwrap();
@@ -232,7 +242,7 @@ async fn wrong_credentials_are_reported_next_to_the_field(pool: PgPool) {
         .await
         .unwrap_err();
     assert_eq!(err, AppError::Forbidden);
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM connections")
+    let n = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM connections"#)
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -262,12 +272,13 @@ async fn incremental_sync_finds_hires_changes_leavers_and_deletions(pool: PgPool
         .unwrap()
         .unwrap();
     assert_eq!(after.people_count as i64, 1200 + hired - deleted);
-    let flagged: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM staff WHERE connection_id = $1 AND deleted")
-            .bind(c.id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let flagged = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM staff WHERE connection_id = $1 AND deleted"#,
+        c.id,
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(flagged, deleted);
     common::assert_word_index_follows_staff(&pool).await;
 }
@@ -279,13 +290,13 @@ async fn mass_removals_are_held_small_ones_applied(pool: PgPool) {
     let ghost = |n: i64| {
         let pool = pool.clone();
         async move {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO staff (connection_id, merge_id, account_id, display_name)
-                 SELECT $1, 'ghost-' || g, $2, 'Ghost ' || g FROM generate_series(1, $3) g",
+                 SELECT $1, 'ghost-' || g, $2, 'Ghost ' || g FROM generate_series(1, $3::bigint) g",
+                c.id,
+                c.account_id,
+                n,
             )
-            .bind(c.id)
-            .bind(c.account_id)
-            .bind(n)
             .execute(&pool)
             .await
             .unwrap();
@@ -298,7 +309,7 @@ async fn mass_removals_are_held_small_ones_applied(pool: PgPool) {
     let job = jobs::latest(&pool, c.id).await.unwrap().unwrap();
     assert_eq!((job.removed, job.held_removals), (10, 0));
     // 100 of 340 gone at once: held for review, nobody removed.
-    sqlx::query("DELETE FROM staff WHERE merge_id LIKE 'ghost-%'")
+    sqlx::query!("DELETE FROM staff WHERE merge_id LIKE 'ghost-%'")
         .execute(&pool)
         .await
         .unwrap();
@@ -362,11 +373,13 @@ async fn a_crashed_sync_resumes_from_its_checkpoint(pool: PgPool) {
     assert_eq!(job.state, JobState::Running);
     assert!(job.pages < 12, "the crash should interrupt the sync");
     // Its heartbeat goes stale; another worker takes over and finishes from the checkpoint.
-    sqlx::query("UPDATE sync_jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1")
-        .bind(job.id)
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query!(
+        "UPDATE sync_jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1",
+        job.id,
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     env.drain().await;
     let job = jobs::get(&pool, job.id).await.unwrap().unwrap();
     assert_eq!(job.state, JobState::Succeeded);
@@ -388,8 +401,7 @@ async fn faults_end_in_the_same_data_as_a_clean_run(pool: PgPool) {
         json!({"rate_limit_pct": 10, "retry_after_secs": 1, "server_error_pct": 10, "drop_pct": 10}),
     )
     .await;
-    sqlx::query("DELETE FROM staff WHERE connection_id = $1")
-        .bind(clean.id)
+    sqlx::query!("DELETE FROM staff WHERE connection_id = $1", clean.id)
         .execute(&pool)
         .await
         .unwrap();
@@ -508,16 +520,9 @@ async fn webhooks_need_a_valid_signature_and_count_once(pool: PgPool) {
     );
 }
 
-/// BRIEF §3: after syncing data that carries every sensitive field, no table holds any of it.
-#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
-async fn privacy_no_blocked_value_is_stored_anywhere(pool: PgPool) {
-    let env = env(pool.clone()).await;
-    sandbox_put(&env, "/sandbox/v1/faults", json!({"leak_sensitive": true})).await;
-    let c = connect_and_sync(&env, "acme").await;
-    assert_eq!(c.people_count, 240);
-
-    // What the HR system sent, sensitive fields included.
-    let token = connections::account_token(&pool, &env.state.secrets, c.id)
+/// What the HR system sent for the connection's people, sensitive fields included.
+async fn sensitive_values_sent(env: &Env, connection: Uuid) -> Vec<String> {
+    let token = connections::account_token(&env.state.pool, &env.state.secrets, connection)
         .await
         .unwrap()
         .unwrap();
@@ -557,6 +562,43 @@ async fn privacy_no_blocked_value_is_stored_anywhere(pool: PgPool) {
             None => break,
         }
     }
+    sensitive
+}
+
+/// Every row of every table in the schema, as text, a line each.
+async fn every_row_as_text(pool: &PgPool) -> String {
+    let tables = sqlx::query_scalar!(
+        r#"SELECT table_name::text AS "table!" FROM information_schema.tables
+           WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"#,
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut dump = String::new();
+    for t in &tables {
+        let rows: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT row_to_json(x)::text FROM \"{t}\" x"
+        )))
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        for r in rows {
+            dump.push_str(&r);
+            dump.push('\n');
+        }
+    }
+    dump
+}
+
+/// BRIEF §3: after syncing data that carries every sensitive field, no table holds any of it.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn privacy_no_blocked_value_is_stored_anywhere(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    sandbox_put(&env, "/sandbox/v1/faults", json!({"leak_sensitive": true})).await;
+    let c = connect_and_sync(&env, "acme").await;
+    assert_eq!(c.people_count, 240);
+
+    let sensitive = sensitive_values_sent(&env, c.id).await;
     assert_eq!(sensitive.len(), 240 * 8);
     let enum_values = [
         "NON-BINARY",
@@ -573,27 +615,7 @@ async fn privacy_no_blocked_value_is_stored_anywhere(pool: PgPool) {
         "t_shirt_size",
     ];
 
-    // Every row of every table in the schema, as text.
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT table_name::text FROM information_schema.tables
-         WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
-    let mut dump = String::new();
-    for t in &tables {
-        let rows: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT row_to_json(x)::text FROM \"{t}\" x"
-        )))
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        for r in rows {
-            dump.push_str(&r);
-            dump.push('\n');
-        }
-    }
+    let dump = every_row_as_text(&pool).await;
     assert!(
         dump.contains("Acme") && dump.len() > 10_000,
         "the dump should hold the synced staff"
@@ -612,28 +634,8 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
     let env = env(pool.clone()).await;
     let keep = connect_and_sync(&env, "acme").await;
     let purge = connect_and_sync(&env, "initech").await;
-    let staff = |id: Uuid| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM staff WHERE connection_id = $1")
-                .bind(id)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
-    let chains = |id: Uuid| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT count(*) FROM staff_chains WHERE connection_id = $1",
-            )
-            .bind(id)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-        }
-    };
+    let staff = |id: Uuid| staff_of(&pool, id);
+    let chains = |id: Uuid| chains_of(&pool, id);
     assert!(
         chains(purge.id).await > 0,
         "the sandbox's people have managers"
@@ -668,23 +670,7 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
     assert_eq!(staff(keep.id).await, 240);
     assert_eq!(staff(purge.id).await, 0);
     assert_eq!(chains(purge.id).await, 0);
-    // Each disconnect is in the activity log, written with it: connected twice, disconnected
-    // twice, the data of one deleted.
-    let logged: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT action, count(*) FROM audit_events WHERE account_id = $1 GROUP BY action ORDER BY action",
-    )
-    .bind(env.admin.account_id)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        logged,
-        [
-            ("connected".to_owned(), 2),
-            ("data_deleted".to_owned(), 1),
-            ("disconnected".to_owned(), 2)
-        ]
-    );
+    assert_each_disconnect_is_logged(&pool, env.admin.account_id).await;
     common::assert_word_index_follows_staff(&pool).await;
     let kept = connections::get(&pool, keep.account_id, keep.id)
         .await
@@ -714,19 +700,71 @@ async fn disconnecting_keeps_or_purges_and_deletes_the_merge_account(pool: PgPoo
     .unwrap_err();
     assert!(matches!(err, AppError::NotFound(_)));
     assert_eq!(staff(keep.id).await, 240);
-    // After the read-only period the kept staff is deleted too.
-    sqlx::query("UPDATE connections SET read_only_until = now() - interval '1 day' WHERE id = $1")
-        .bind(keep.id)
-        .execute(&pool)
+    assert_kept_staff_goes_after_the_read_only_period(&pool, keep.id).await;
+}
+
+/// How many people of the connection are stored.
+async fn staff_of(pool: &PgPool, connection: Uuid) -> i64 {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM staff WHERE connection_id = $1"#,
+        connection,
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// How many management chains of the connection's people are stored.
+async fn chains_of(pool: &PgPool, connection: Uuid) -> i64 {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM staff_chains WHERE connection_id = $1"#,
+        connection,
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Each disconnect is in the activity log, written with it: connected twice, disconnected
+/// twice, the data of one deleted.
+async fn assert_each_disconnect_is_logged(pool: &PgPool, account: Uuid) {
+    let logged: Vec<(String, i64)> = sqlx::query!(
+        r#"SELECT action, count(*) AS "n!" FROM audit_events WHERE account_id = $1
+           GROUP BY action ORDER BY action"#,
+        account,
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|r| (r.action, r.n))
+    .collect();
+    assert_eq!(
+        logged,
+        [
+            ("connected".to_owned(), 2),
+            ("data_deleted".to_owned(), 1),
+            ("disconnected".to_owned(), 2)
+        ]
+    );
+}
+
+/// After the read-only period the kept staff is deleted too, with their chains and words.
+async fn assert_kept_staff_goes_after_the_read_only_period(pool: &PgPool, kept: Uuid) {
+    sqlx::query!(
+        "UPDATE connections SET read_only_until = now() - interval '1 day' WHERE id = $1",
+        kept,
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    hr_connectors::server::integrations::disconnect::purge_expired(pool)
         .await
         .unwrap();
-    hr_connectors::server::integrations::disconnect::purge_expired(&pool)
-        .await
-        .unwrap();
-    assert_eq!(staff(keep.id).await, 0);
-    assert_eq!(chains(keep.id).await, 0);
-    let words: i64 = sqlx::query_scalar("SELECT count(*) FROM staff_tokens")
-        .fetch_one(&pool)
+    assert_eq!(staff_of(pool, kept).await, 0);
+    assert_eq!(chains_of(pool, kept).await, 0);
+    let words = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM staff_tokens"#)
+        .fetch_one(pool)
         .await
         .unwrap();
     assert_eq!(words, 0, "a purged person's words are gone with them");
@@ -896,7 +934,7 @@ async fn relinking_with_details_keeps_the_connection_and_its_staff(pool: PgPool)
     assert_eq!(after.status, ConnectionStatus::Healthy);
     assert_eq!(after.people_count, 240);
     assert_eq!(snapshot(&pool, c.id).await, before);
-    let connections: i64 = sqlx::query_scalar("SELECT count(*) FROM connections")
+    let connections = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM connections"#)
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -944,6 +982,51 @@ async fn relinking_an_oauth_system_goes_back_through_link(pool: PgPool) {
     assert_eq!(snapshot(&pool, c.id).await, before);
 }
 
+/// Stores `n` ghosts the HR system does not list, in place of any before, and queues a sync
+/// that will find them gone.
+async fn queue_a_sync_missing_ghosts(pool: &PgPool, c: &Connection, n: i64) {
+    sqlx::query!("DELETE FROM staff WHERE merge_id LIKE 'ghost-%'")
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query!(
+        "INSERT INTO staff (connection_id, merge_id, account_id, display_name, job_title)
+         SELECT $1, 'ghost-' || g, $2, 'Ghost ' || g, 'Phantom' FROM generate_series(1, $3::bigint) g",
+        c.id,
+        c.account_id,
+        n,
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    jobs::enqueue(pool, c.id, JobKind::Manual).await.unwrap();
+}
+
+/// Another account sees nothing of the connection's held removals, and settles none.
+async fn assert_another_account_can_neither_see_nor_settle(pool: &PgPool, connection: Uuid) {
+    use hr_connectors::server::integrations::details::details;
+    use hr_connectors::server::store::removals::settle_held;
+    let other = common::user(pool, "Globex", "gus@globex.example", Role::Admin).await;
+    assert!(
+        details(pool, other.account_id, connection)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        settle_held(
+            pool,
+            other.account_id,
+            connection,
+            true,
+            &Actor::operator(other.account_id)
+        )
+        .await
+        .unwrap(),
+        0
+    );
+}
+
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool) {
     use hr_connectors::domain::connection_details::RemovalReason;
@@ -952,28 +1035,8 @@ async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool
     use hr_connectors::server::store::removals::settle_held;
     let env = env(pool.clone()).await;
     let c = connect_and_sync(&env, "acme").await;
-    let hold = |n: i64| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query("DELETE FROM staff WHERE merge_id LIKE 'ghost-%'")
-                .execute(&pool)
-                .await
-                .unwrap();
-            sqlx::query(
-                "INSERT INTO staff (connection_id, merge_id, account_id, display_name, job_title)
-                 SELECT $1, 'ghost-' || g, $2, 'Ghost ' || g, 'Phantom' FROM generate_series(1, $3) g",
-            )
-            .bind(c.id)
-            .bind(c.account_id)
-            .bind(n)
-            .execute(&pool)
-            .await
-            .unwrap();
-            jobs::enqueue(&pool, c.id, JobKind::Manual).await.unwrap();
-        }
-    };
 
-    hold(100).await;
+    queue_a_sync_missing_ghosts(&pool, &c, 100).await;
     env.drain().await;
     let d = details(&pool, env.admin.account_id, c.id)
         .await
@@ -986,26 +1049,7 @@ async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool
     assert_eq!(d.history[0].held, 100);
     assert_eq!(d.history.last().unwrap().trigger, "First sync");
     assert_eq!(d.connection.people, 340);
-    // Another account sees nothing of it.
-    let other = common::user(&pool, "Globex", "gus@globex.example", Role::Admin).await;
-    assert!(
-        details(&pool, other.account_id, c.id)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert_eq!(
-        settle_held(
-            &pool,
-            other.account_id,
-            c.id,
-            true,
-            &Actor::operator(other.account_id)
-        )
-        .await
-        .unwrap(),
-        0
-    );
+    assert_another_account_can_neither_see_nor_settle(&pool, c.id).await;
 
     // Keeping them clears the hold; they stay on the staff list.
     assert_eq!(
@@ -1030,7 +1074,7 @@ async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool
     );
 
     // The next full sync asks again; removing them applies it and records why.
-    hold(100).await;
+    queue_a_sync_missing_ghosts(&pool, &c, 100).await;
     env.drain().await;
     assert_eq!(
         settle_held(
@@ -1061,22 +1105,13 @@ async fn held_removals_are_reviewed_and_the_receipt_tells_the_story(pool: PgPool
     assert_eq!(d.changes.added, 240);
 }
 
-/// Dumps the whole database the way a backup would and looks for every secret in plain text:
-/// the Merge account token, the API key typed to connect, and the key that encrypts tokens.
-#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
-async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
-    let env = env(pool.clone()).await;
-    let c = connect_and_sync(&env, "acme").await;
-    let token = connections::account_token(&pool, &env.state.secrets, c.id)
-        .await
-        .unwrap()
-        .unwrap();
-    let sealed: String =
-        sqlx::query_scalar("SELECT account_token_enc FROM connections WHERE id = $1")
-            .bind(c.id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+/// The single sign-on client secret the dump must not show.
+const SSO_SECRET: &str = "sso-client-secret-that-must-stay-sealed";
+
+/// People's links and sessions (an invitation, a password reset and a live session) and the
+/// account's single sign-on client secret. Returns the session's token and the two links'
+/// tokens.
+async fn leave_links_a_session_and_an_sso_secret(env: &Env) -> (String, Vec<String>) {
     // People's links and sessions: an invitation, a password reset and a live session.
     let mailing = hr_connectors::server::people::Mailing::from_state(&env.state);
     hr_connectors::server::people::invitations::invite(
@@ -1094,15 +1129,17 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
     hr_connectors::server::people::reset::request(mailing, &env.admin.email, "")
         .await
         .unwrap();
-    let session =
-        hr_connectors::server::auth::session::create(&pool, env.admin.user_id, &Default::default())
-            .await
-            .unwrap()
-            .token;
+    let session = hr_connectors::server::auth::session::create(
+        &env.state.pool,
+        env.admin.user_id,
+        &Default::default(),
+    )
+    .await
+    .unwrap()
+    .token;
     // The account's single sign-on client secret, saved the way the settings page saves it.
-    let sso_secret = "sso-client-secret-that-must-stay-sealed";
     hr_connectors::server::sso::settings::save(
-        &pool,
+        &env.state.pool,
         &env.state.secrets,
         &env.admin,
         "",
@@ -1110,7 +1147,7 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
             display_name: "Okta".into(),
             issuer_url: "https://acme.okta.example".into(),
             client_id: "hrc".into(),
-            client_secret: sso_secret.into(),
+            client_secret: SSO_SECRET.into(),
             domains: "acme.example".into(),
             auto_join: false,
             required: false,
@@ -1122,7 +1159,7 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
     .await
     .unwrap();
     let mail = hr_connectors::server::mail::outbox::list(
-        &pool,
+        &env.state.pool,
         &env.state.secrets,
         env.admin.account_id,
         10,
@@ -1142,10 +1179,11 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
         2,
         "an invitation and a reset link were mailed"
     );
-    let database: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    (session, link_tokens)
+}
+
+/// A data-only `pg_dump` of the database, as a backup would take it.
+fn pg_dump_data(database: &str) -> String {
     let base = std::env::var("DATABASE_URL").unwrap();
     let url = format!("{}/{database}", base.rsplit_once('/').unwrap().0);
     let pg_dump = std::fs::read_dir("/usr/lib/postgresql")
@@ -1164,7 +1202,32 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let dump = String::from_utf8_lossy(&out.stdout);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Dumps the whole database the way a backup would and looks for every secret in plain text:
+/// the Merge account token, the API key typed to connect, and the key that encrypts tokens.
+#[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
+async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
+    let env = env(pool.clone()).await;
+    let c = connect_and_sync(&env, "acme").await;
+    let token = connections::account_token(&pool, &env.state.secrets, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let sealed = sqlx::query_scalar!(
+        r#"SELECT account_token_enc AS "account_token_enc!" FROM connections WHERE id = $1"#,
+        c.id,
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let (session, link_tokens) = leave_links_a_session_and_an_sso_secret(&env).await;
+    let database = sqlx::query_scalar!(r#"SELECT current_database() AS "name!""#)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let dump = pg_dump_data(&database);
     // The dump has the connection, so the search below is not vacuous.
     assert!(dump.contains(&sealed));
     assert!(dump.contains(&c.id.to_string()));
@@ -1175,7 +1238,7 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
         ("an invitation link's token", link_tokens[0].clone()),
         ("a password reset link's token", link_tokens[1].clone()),
         ("a session token", session),
-        ("the single sign-on client secret", sso_secret.to_owned()),
+        ("the single sign-on client secret", SSO_SECRET.to_owned()),
     ] {
         assert!(!dump.contains(&secret), "{what} is in the dump");
     }

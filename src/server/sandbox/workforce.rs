@@ -624,6 +624,56 @@ fn ascii_fold(s: &str) -> String {
         .replace('ł', "l")
 }
 
+/// A person's names, as [`Workforce::person`] builds them.
+struct Names {
+    first: String,
+    last: String,
+    preferred_name: Option<String>,
+    /// The local part of their email addresses.
+    local: String,
+}
+
+/// A person's employment, as [`Workforce::person`] builds it.
+struct Employment {
+    start_date: DateTime<Utc>,
+    status: &'static str,
+    termination_date: Option<DateTime<Utc>>,
+    deleted: bool,
+    modified_at: DateTime<Utc>,
+    title_generation: usize,
+}
+
+const GENDERS: [&str; 5] = [
+    "MALE",
+    "FEMALE",
+    "NON-BINARY",
+    "OTHER",
+    "PREFER_NOT_TO_DISCLOSE",
+];
+const ETHNICITIES: [&str; 6] = [
+    "ASIAN_OR_INDIAN_SUBCONTINENT",
+    "BLACK_OR_AFRICAN_AMERICAN",
+    "HISPANIC_OR_LATINO",
+    "WHITE",
+    "TWO_OR_MORE_RACES",
+    "PREFER_NOT_TO_DISCLOSE",
+];
+const MARITAL_STATUSES: [&str; 3] = ["SINGLE", "MARRIED_FILING_JOINTLY", "HEAD_OF_HOUSEHOLD"];
+
+/// A birth date between 1960 and 2004 from three random numbers.
+fn date_of_birth(year: u64, month: u64, day: u64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(
+        1960 + (year % 45) as i32,
+        1 + (month % 12) as u32,
+        1 + (day % 28) as u32,
+        0,
+        0,
+        0,
+    )
+    .single()
+    .expect("valid date")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -706,54 +756,4 @@ mod tests {
         }
         assert_eq!(w.person(1003).created_at, w.generations[0]);
     }
-}
-
-/// A person's names, as [`Workforce::person`] builds them.
-struct Names {
-    first: String,
-    last: String,
-    preferred_name: Option<String>,
-    /// The local part of their email addresses.
-    local: String,
-}
-
-/// A person's employment, as [`Workforce::person`] builds it.
-struct Employment {
-    start_date: DateTime<Utc>,
-    status: &'static str,
-    termination_date: Option<DateTime<Utc>>,
-    deleted: bool,
-    modified_at: DateTime<Utc>,
-    title_generation: usize,
-}
-
-const GENDERS: [&str; 5] = [
-    "MALE",
-    "FEMALE",
-    "NON-BINARY",
-    "OTHER",
-    "PREFER_NOT_TO_DISCLOSE",
-];
-const ETHNICITIES: [&str; 6] = [
-    "ASIAN_OR_INDIAN_SUBCONTINENT",
-    "BLACK_OR_AFRICAN_AMERICAN",
-    "HISPANIC_OR_LATINO",
-    "WHITE",
-    "TWO_OR_MORE_RACES",
-    "PREFER_NOT_TO_DISCLOSE",
-];
-const MARITAL_STATUSES: [&str; 3] = ["SINGLE", "MARRIED_FILING_JOINTLY", "HEAD_OF_HOUSEHOLD"];
-
-/// A birth date between 1960 and 2004 from three random numbers.
-fn date_of_birth(year: u64, month: u64, day: u64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(
-        1960 + (year % 45) as i32,
-        1 + (month % 12) as u32,
-        1 + (day % 28) as u32,
-        0,
-        0,
-        0,
-    )
-    .single()
-    .expect("valid date")
 }

@@ -112,9 +112,9 @@ pub async fn claim(
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<Job>, ServerError> {
     job_query!("SELECT", "FROM sync_jobs WHERE id = $1", id)
-    .fetch_optional(pool)
-    .await
-    .context("loading a sync job")
+        .fetch_optional(pool)
+        .await
+        .context("loading a sync job")
 }
 
 /// The running or most recent job of each given connection.

@@ -60,12 +60,9 @@ pub struct AccountA {
     pub secrets: Vec<String>,
 }
 
-pub async fn account_a(env: &SyncedEnv, pool: &PgPool) -> AccountA {
+/// A's campaign, with a dynamic audience of everyone.
+async fn alpha_campaign(env: &SyncedEnv, pool: &PgPool) -> Uuid {
     let account = env.admin.account_id;
-    let c = env.connect("initech").await;
-    connections::rename(pool, account, c.id, "Initech Alpha")
-        .await
-        .unwrap();
     let campaign = campaigns::create(
         pool,
         account,
@@ -92,6 +89,16 @@ pub async fn account_a(env: &SyncedEnv, pool: &PgPool) -> AccountA {
     )
     .await
     .unwrap();
+    campaign
+}
+
+pub async fn account_a(env: &SyncedEnv, pool: &PgPool) -> AccountA {
+    let account = env.admin.account_id;
+    let c = env.connect("initech").await;
+    connections::rename(pool, account, c.id, "Initech Alpha")
+        .await
+        .unwrap();
+    let campaign = alpha_campaign(env, pool).await;
     let keys = staff_query::all_keys(pool, account, &StaffFilter::default())
         .await
         .unwrap();
@@ -153,6 +160,7 @@ pub async fn account_a(env: &SyncedEnv, pool: &PgPool) -> AccountA {
 }
 
 /// Every server function, called with account A's ids.
+// Kept whole: one table literal, an entry per server function, best read as a single list.
 pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
     use Access::*;
     use Payload::*;
@@ -359,8 +367,8 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
 
 /// Everything about account A that a foreign call could have changed.
 pub async fn fingerprint(pool: &PgPool, a: &AccountA) -> Vec<String> {
-    sqlx::query_scalar(
-        "SELECT concat_ws('|', c.label, c.status, c.people_count, k.name, k.archived_at IS NULL, k.audience_kind,
+    sqlx::query_scalar!(
+        r#"SELECT concat_ws('|', c.label, c.status, c.people_count, k.name, k.archived_at IS NULL, k.audience_kind,
              (SELECT count(*) FROM campaign_members m WHERE m.campaign_id = k.id),
              (SELECT count(*) FROM campaign_exclusions x WHERE x.campaign_id = k.id),
              (SELECT count(*) FROM staff s WHERE s.connection_id = c.id AND s.removed_at IS NULL),
@@ -369,11 +377,11 @@ pub async fn fingerprint(pool: &PgPool, a: &AccountA) -> Vec<String> {
              (SELECT string_agg(u.email || ':' || u.role, ',' ORDER BY u.email) FROM users u
               WHERE u.account_id = c.account_id),
              (SELECT string_agg(i.email || ':' || (i.revoked_at IS NULL)::text || (i.replaced_at IS NULL)::text, ',')
-              FROM invitations i WHERE i.account_id = c.account_id))
-         FROM connections c, campaigns k WHERE c.id = $1 AND k.id = $2",
+              FROM invitations i WHERE i.account_id = c.account_id)) AS "fingerprint!"
+         FROM connections c, campaigns k WHERE c.id = $1 AND k.id = $2"#,
+        a.connection,
+        a.campaign,
     )
-    .bind(a.connection)
-    .bind(a.campaign)
     .fetch_all(pool)
     .await
     .unwrap()
