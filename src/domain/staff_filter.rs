@@ -329,6 +329,9 @@ impl StaffFilter {
                 _ => {}
             }
         }
+        // "Direct reports only" means nothing without a manager, and the URL never writes it
+        // alone; read alone, it would make a filter that differs from its own URL.
+        f.direct_only &= f.manager.is_some();
         f
     }
 
@@ -664,6 +667,13 @@ pub struct FilterOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn direct_reports_alone_mean_nothing_and_read_as_nothing() {
+        let f = StaffFilter::from_pairs([("direct", "1")]);
+        assert!(!f.direct_only);
+        assert_eq!(f, StaffFilter::default());
+    }
 
     /// A filter that sets every field.
     fn every_part() -> StaffFilter {
