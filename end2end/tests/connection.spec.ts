@@ -49,6 +49,13 @@ test("the details page shows the data receipt, the sync history and held removal
   await expect(history.getByRole("row").nth(1)).toContainText("Succeeded");
   await looked(page, "details-0-receipt");
 
+  // A campaign with one of Initech's people among its recipients.
+  const campaign = sql(`INSERT INTO campaigns (id, account_id, name, occasion)
+                        SELECT gen_random_uuid(), account_id, 'Spring thanks', 'Thank you'
+                        FROM connections WHERE id = '${id}' RETURNING id`);
+  sql(`INSERT INTO campaign_members (campaign_id, connection_id, merge_id)
+       SELECT '${campaign}', connection_id, merge_id FROM staff WHERE connection_id = '${id}' LIMIT 1`);
+
   // 100 people the HR system no longer lists: more than a fifth, so the sync holds them.
   sql(`INSERT INTO staff (connection_id, merge_id, account_id, display_name, job_title)
        SELECT c.id, 'ghost-' || g, c.account_id, 'Ghost <b>' || g || '</b>', 'Phantom'
@@ -62,12 +69,58 @@ test("the details page shows the data receipt, the sync history and held removal
   await expect(page.getByText("Needs attention")).toBeVisible();
   await looked(page, "details-1-held");
 
+  // The hold is an incident: a banner on Integrations with the fix, and one email to each admin.
+  await gotoHydrated(page, "/integrations");
+  const banner = page.getByRole("region", { name: /needs? attention/ });
+  const incident = banner.getByRole("listitem").filter({ hasText: "Initech would remove many people at once" });
+  await expect(incident).toContainText("A sync would remove 100 people at once");
+  await expect(incident).toContainText("Campaigns use its people as of");
+  expect(sql(`SELECT count(*) FROM mail_outbox m JOIN users u ON u.email = m.to_address
+              WHERE m.subject = 'Action needed: Sage HR ("Initech") holds removals for your review'
+                AND u.account_id = (SELECT account_id FROM connections WHERE id = '${id}')`)).toBe("1");
+  await looked(page, "integrations-incident");
+  // The campaign that has Initech's people says so too, with the same fix.
+  await gotoHydrated(page, `/campaigns/${campaign}`);
+  const onCampaign = page.getByRole("region", { name: /needs? attention/ });
+  await expect(onCampaign).toContainText("Initech would remove many people at once");
+  await looked(page, "campaign-incident");
+  await onCampaign.getByRole("link", { name: "Review removals" }).click();
+  await expect(page).toHaveURL(new RegExp(`/integrations/${id}#held-title$`));
+  await page.locator("body[data-hydrated]").waitFor();
+
   await held.getByRole("button", { name: "Remove these 100 people" }).click();
   await expect(held).toHaveCount(0);
   await expect(page.getByText("Healthy")).toBeVisible();
   await expect(receipt.getByText("100 people", { exact: true })).toBeVisible();
   await expect(receipt.getByRole("row").nth(1)).toContainText("No longer listed by the HR system");
   await expect(page.locator(".connection-facts")).toContainText("60 people");
+  // Reviewed: the incident is closed at once and the banners gone.
+  await gotoHydrated(page, "/integrations");
+  await expect(page.getByText("Initech would remove many people at once")).toHaveCount(0);
+  await gotoHydrated(page, `/campaigns/${campaign}`);
+  await expect(page.getByRole("heading", { level: 1, name: "Spring thanks" })).toBeVisible();
+  await expect(page.getByText("Initech would remove many people at once")).toHaveCount(0);
+  sql(`DELETE FROM campaigns WHERE id = '${campaign}'`);
+});
+
+test("each person chooses whether connection alerts are emailed to them", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await signIn(page, DEMO.globex);
+  await gotoHydrated(page, "/account");
+  const section = page.getByRole("region", { name: "Notifications" });
+  const box = section.getByRole("checkbox", { name: "Email me when a connection needs attention" });
+  await expect(box).toBeChecked();
+  // By keyboard: Space toggles it, and the choice is saved and kept.
+  await box.focus();
+  await page.keyboard.press("Space");
+  await expect(section.getByText("Saved: you no longer get connection alerts.")).toBeVisible();
+  await looked(page, "account-notifications");
+  await gotoHydrated(page, "/account");
+  await expect(box).not.toBeChecked();
+  await box.click();
+  await expect(section.getByText("Saved: you get connection alerts.")).toBeVisible();
+  await gotoHydrated(page, "/account");
+  await expect(box).toBeChecked();
 });
 
 test("an admin relinks a connection whose HR system stopped accepting its access", async ({ page }) => {

@@ -73,10 +73,18 @@ for (const width of [1280, 360]) {
     // The summary email says the same.
     await dialog.getByRole("button", { name: "Done" }).click();
     await gotoHydrated(page, "/outbox");
-    const mail = page.locator(".outbox-message").first();
-    await expect(mail.getByRole("heading", { name: "Sage HR is connected, but some data is missing: 60 people synced" })).toBeVisible();
+    const mail = page.locator(".outbox-message").filter({
+      has: page.getByRole("heading", { name: "Sage HR is connected, but some data is missing: 60 people synced" }),
+    });
+    await expect(mail).toHaveCount(1);
     await expect(mail.getByText(/these filters find no one from Sage HR: Job title contains\./)).toBeVisible();
     await expect(mail.getByText(/Campaigns can choose: [\d,]+/)).toBeVisible();
+    // Missing permissions are also a connection incident: every admin is alerted, with the guide.
+    const alert = page.locator(".outbox-message").filter({
+      has: page.getByRole("heading", { name: "Action needed: Sage HR · initech is missing permissions" }),
+    });
+    await expect(alert).toHaveCount(1);
+    await expect(alert).toContainText("/help/connect/sage-hr#permissions");
     await axe(page, `missing permissions email ${width}`);
     await shot(page, `progress-missing-permissions-email-${width}`);
 

@@ -51,3 +51,17 @@ pub async fn change_password(
     )
     .await
 }
+
+/// Whether the signed-in person gets connection alert emails.
+#[server(endpoint = "account/alerts")]
+pub async fn connection_alerts() -> Result<bool, AppError> {
+    let (me, state) = crate::server::auth::context::signed_in()?;
+    Ok(crate::server::people::account::connection_alerts(&state.pool, &me).await?)
+}
+
+/// Switches the signed-in person's connection alert emails on or off.
+#[server(endpoint = "account/set-alerts")]
+pub async fn set_connection_alerts(on: bool) -> Result<bool, AppError> {
+    let (me, state) = crate::server::auth::context::signed_in()?;
+    Ok(crate::server::people::account::set_connection_alerts(&state.pool, &me, on).await?)
+}

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::domain::campaign::{
     AudienceKind, CampaignDetails, CampaignDraft, CampaignSummary, Person, RecipientsPage, WhyNot,
 };
+use crate::domain::incident::IncidentView;
 use crate::domain::staff_filter::StaffFilter;
 use crate::error::AppError;
 
@@ -83,4 +84,11 @@ pub async fn find_anyone(text: String) -> Result<Vec<Person>, AppError> {
 pub async fn explain_absence(id: Uuid, key: String) -> Result<WhyNot, AppError> {
     let (user, state) = crate::server::auth::context::signed_in()?;
     crate::server::campaigns::explain_absence(&state.pool, &user, id, &key).await
+}
+
+/// Open incidents of the connections a campaign's recipients come from, for its banner.
+#[server(endpoint = "campaigns/incidents")]
+pub async fn campaign_incidents(id: Uuid) -> Result<Vec<IncidentView>, AppError> {
+    let (user, state) = crate::server::auth::context::signed_in()?;
+    crate::server::campaigns::incidents(&state.pool, &user, id).await
 }

@@ -8,6 +8,7 @@ use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 use crate::domain::connection_details::ConnectionDetails;
+use crate::domain::incident::IncidentView;
 use crate::domain::integration::{CatalogueItem, ConnectionView, DisconnectPreview};
 use crate::error::AppError;
 
@@ -235,16 +236,9 @@ pub async fn start_relink(id: Uuid) -> Result<String, AppError> {
 /// Applies (`apply`) or dismisses the removals a sync held back for review.
 #[server(endpoint = "integrations/review-held")]
 pub async fn review_held(id: Uuid, apply: bool) -> Result<u64, AppError> {
-    use crate::server::store::{audit::Actor, connections, removals};
     let (user, state) = crate::server::auth::context::admin()?;
-    connections::get(&state.pool, user.account_id, id)
-        .await?
-        .ok_or_else(|| AppError::not_found("That connection"))?;
     let ip = crate::server::auth::context::client_ip();
-    let by = Actor::user(&user, &ip);
-    let n = removals::settle_held(&state.pool, user.account_id, id, apply, &by).await?;
-    tracing::info!(connection = %id, apply, people = n, "held removals reviewed");
-    Ok(n)
+    crate::server::integrations::details::review_held(&state, &user, id, apply, &ip).await
 }
 
 /// The account's activity log, for admins.
@@ -252,4 +246,11 @@ pub async fn review_held(id: Uuid, apply: bool) -> Result<u64, AppError> {
 pub async fn activity() -> Result<Vec<crate::domain::audit::AuditEntry>, AppError> {
     let (user, state) = crate::server::auth::context::admin()?;
     Ok(crate::server::store::audit::recent(&state.pool, user.account_id, 200).await?)
+}
+
+/// The account's open connection incidents, for the banner on the Integrations page.
+#[server(endpoint = "integrations/incidents")]
+pub async fn open_incidents() -> Result<Vec<IncidentView>, AppError> {
+    let (user, state) = crate::server::auth::context::signed_in()?;
+    Ok(crate::server::alerts::for_account(&state.pool, user.account_id).await?)
 }

@@ -9,6 +9,7 @@ pub mod disconnect_dialog;
 pub mod empty_state;
 pub mod form_state;
 pub mod icon;
+pub mod incident_banner;
 pub mod manager_picker;
 pub mod more_filters;
 pub mod new_password;

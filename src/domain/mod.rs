@@ -7,6 +7,7 @@ pub mod connection_details;
 pub mod credentials;
 pub mod email;
 pub mod field_policy;
+pub mod incident;
 pub mod integration;
 pub mod numbers;
 pub mod password;

@@ -1,13 +1,16 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::account::{ChangePassword, SignOutElsewhere, sessions};
+use crate::api::account::{
+    ChangePassword, SetConnectionAlerts, SignOutElsewhere, connection_alerts, sessions,
+};
 use crate::components::new_password::NewPasswordField;
 use crate::components::page_header::PageHeader;
 use crate::components::shell::UserResource;
 use crate::domain::team::SignedInSession;
 
-/// "Your account": who you are here, your password, and where you are signed in.
+/// "Your account": who you are here, your password, the emails you get, and where you are
+/// signed in.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let me = expect_context::<UserResource>();
@@ -19,7 +22,7 @@ pub fn AccountPage() -> impl IntoView {
     );
     view! {
         <Title text="Your account"/>
-        <PageHeader title="Your account" description="Your details, your password and where you are signed in."/>
+        <PageHeader title="Your account" description="Your details, your password, the emails you get and where you are signed in."/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match me.await {
@@ -39,6 +42,7 @@ pub fn AccountPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <NotificationsSection/>
         <section class="card" aria-labelledby="sessions-title">
             <h2 id="sessions-title" class="section-title section-title--first">"Where you're signed in"</h2>
             <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
@@ -146,6 +150,47 @@ fn PasswordSection(change: ServerAction<ChangePassword>, email: String) -> impl 
                     {move || if change.pending().get() { "Changing…" } else { "Change password" }}
                 </button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// The emails a person can choose: connection alerts (on for admins unless they switch them off).
+#[component]
+fn NotificationsSection() -> impl IntoView {
+    let save = ServerAction::<SetConnectionAlerts>::new();
+    let current = Resource::new(move || save.version().get(), |_| connection_alerts());
+    view! {
+        <section class="card" id="notifications" aria-labelledby="notifications-title">
+            <h2 id="notifications-title" class="section-title section-title--first">"Notifications"</h2>
+            <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match current.await {
+                        Ok(on) => view! {
+                            <label class="check">
+                                <input type="checkbox" prop:checked=on disabled=move || save.pending().get()
+                                    on:change=move |ev| { save.dispatch(SetConnectionAlerts { on: event_target_checked(&ev) }); }/>
+                                "Email me when a connection needs attention"
+                            </label>
+                        }.into_any(),
+                        Err(e) => view! { <p class="notice notice--danger" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <p class="muted alerts-help">
+                "When an HR system needs relinking, its syncs keep failing, removals wait for review or it withholds permissions: "
+                "one email when it starts, a reminder after a day and after three days while it lasts, and a short note when it is fixed. "
+                "Admins get these unless they switch them off; campaign managers only if they switch them on."
+            </p>
+            <p role="status" class="muted">
+                {move || save.value().get().and_then(|r| r.ok()).map(|on| if on {
+                    "Saved: you get connection alerts."
+                } else {
+                    "Saved: you no longer get connection alerts."
+                })}
+            </p>
+            <div class="form-error" role="alert">
+                {move || save.value().get().and_then(|r| r.err()).map(|e| view! { <p>{e.to_string()}</p> })}
+            </div>
         </section>
     }
 }

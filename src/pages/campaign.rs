@@ -6,10 +6,12 @@ use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 use crate::api::campaigns::{
-    ArchiveCampaign, SaveAudience, SetExclusion, UpdateCampaign, campaign_recipients, load_campaign,
+    ArchiveCampaign, SaveAudience, SetExclusion, UpdateCampaign, campaign_incidents,
+    campaign_recipients, load_campaign,
 };
 use crate::api::staff::count_staff;
 use crate::components::campaign_form::CampaignForm;
+use crate::components::incident_banner::IncidentBanner;
 use crate::components::recipients::{RecipientsView, use_url_filter};
 use crate::components::why_not::WhyNotPanel;
 use crate::domain::campaign::{
@@ -41,9 +43,21 @@ pub fn CampaignPage() -> impl IntoView {
             }
         },
     );
+    let incidents = Resource::new(
+        move || (id(), refresh.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => campaign_incidents(id).await.unwrap_or_default(),
+                None => Vec::new(),
+            }
+        },
+    );
     let on_change = Callback::new(move |_| refresh.update(|r| *r += 1));
     view! {
         <p class="breadcrumb"><a href="/campaigns">"← Campaigns"</a></p>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move { view! { <IncidentBanner incidents=incidents.await/> } })}
+        </Transition>
         <Transition fallback=|| view! { <p class="muted">"Loading the campaign…"</p> }>
             {move || Suspend::new(async move {
                 match details.await {

@@ -3,11 +3,13 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::integrations::open_incidents;
 use crate::components::connect::dialog::ConnectDialog;
 use crate::components::connect::progress::LiveConnections;
 use crate::components::connection_actions::ConnectionActions;
 use crate::components::empty_state::EmptyState;
 use crate::components::icon::Icon;
+use crate::components::incident_banner::IncidentBanner;
 use crate::components::page_header::PageHeader;
 use crate::components::shell::UserResource;
 use crate::components::sync_progress::SyncProgressBar;
@@ -27,6 +29,7 @@ pub fn IntegrationsPage() -> impl IntoView {
     let live = LiveConnections::new(refresh);
     provide_context(live);
     let connections = live.resource;
+    let incidents = Resource::new(move || refresh.get(), |_| open_incidents());
     // While a sync runs anywhere on the page, refresh once a second, but only once the last
     // refresh has answered: a newer request discards an older one's answer, so asking every
     // second while answers take longer would leave the cards showing old numbers.
@@ -61,6 +64,11 @@ pub fn IntegrationsPage() -> impl IntoView {
                 })}
             </Transition>
         </PageHeader>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                incidents.await.ok().map(|list| view! { <IncidentBanner incidents=list/> })
+            })}
+        </Transition>
         <Transition fallback=|| view! { <p class="muted">"Loading integrations…"</p> }>
             {move || Suspend::new(async move {
                 let admin = is_admin().await;

@@ -2,6 +2,7 @@
 //! client and sandbox, the sync engine, mail. None of it is compiled into the browser bundle.
 
 pub mod accounts;
+pub mod alerts;
 pub mod auth;
 pub mod campaigns;
 pub mod cli;

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod alerts;
 mod audit;
 mod auth;
 mod campaigns;

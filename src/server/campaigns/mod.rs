@@ -11,9 +11,11 @@ use crate::domain::campaign::{
     AudienceKind, CampaignDetails, CampaignDraft, CampaignSummary, Person, RecipientsPage,
     ValidCampaign, WhyNot,
 };
+use crate::domain::incident::IncidentView;
 use crate::domain::staff_filter::{MAX_PAGE, StaffFilter, check_person_key};
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;
+use crate::server::alerts;
 use crate::server::store::{audiences, campaigns, staff_query};
 
 fn no_campaign() -> AppError {
@@ -79,6 +81,18 @@ pub async fn details(
     audiences::details(pool, user.account_id, id)
         .await?
         .ok_or_else(no_campaign)
+}
+
+/// Open incidents of the connections the campaign's recipients come from (its banner).
+pub async fn incidents(
+    pool: &PgPool,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<Vec<IncidentView>, AppError> {
+    if campaigns::get(pool, user.account_id, id).await?.is_none() {
+        return Err(no_campaign());
+    }
+    Ok(alerts::for_campaign(pool, user.account_id, id).await?)
 }
 
 /// A page of the campaign's current recipients, optionally narrowed by name or work email.

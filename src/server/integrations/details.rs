@@ -1,6 +1,7 @@
 //! The connection details page for one of the account's connections: data receipt, sync
-//! history and held removals.
+//! history and held removals, and the review of those removals.
 
+use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -8,8 +9,13 @@ use super::views;
 use crate::domain::connection_details::{
     ChangeTotals, ConnectionDetails, HISTORY_LIMIT, SyncRecord,
 };
+use crate::domain::user::CurrentUser;
+use crate::error::AppError;
+use crate::server::alerts;
 use crate::server::error::{Context, ServerError};
 use crate::server::model::records::SkipReason;
+use crate::server::state::AppState;
+use crate::server::store::audit::Actor;
 use crate::server::store::jobs::{self, Job, JobState};
 use crate::server::store::{connections, removals};
 
@@ -67,4 +73,23 @@ pub async fn details(
         held,
         held_total,
     }))
+}
+
+/// Applies (`apply`) or dismisses the removals a sync held for review, then reviews incidents
+/// at once, so the banner and the "Fixed" email follow the review rather than the next minute.
+pub async fn review_held(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    apply: bool,
+    client_ip: &str,
+) -> Result<u64, AppError> {
+    connections::get(&state.pool, user.account_id, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("That connection"))?;
+    let by = Actor::user(user, client_ip);
+    let n = removals::settle_held(&state.pool, user.account_id, id, apply, &by).await?;
+    tracing::info!(connection = %id, apply, people = n, "held removals reviewed");
+    alerts::review(&state.pool, &state.config.public_url, Utc::now()).await?;
+    Ok(n)
 }

@@ -33,11 +33,19 @@ fn skip_lines(job: &Job) -> String {
 
 /// The system's name, and the connection's own name when the admin gave it another.
 fn named(connection: &Connection) -> String {
-    let system = &connection.integration_name;
-    if connection.label.trim() == system.trim() {
-        system.clone()
+    named_as(&connection.integration_name, &connection.label)
+}
+
+/// A name that already starts with the system's ("Sage HR · globex") is said as it is.
+pub(super) fn named_as(system: &str, label: &str) -> String {
+    if label
+        .trim()
+        .to_lowercase()
+        .starts_with(&system.trim().to_lowercase())
+    {
+        label.trim().to_owned()
     } else {
-        format!("{system} (\"{}\")", connection.label)
+        format!("{system} (\"{label}\")")
     }
 }
 

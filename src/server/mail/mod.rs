@@ -2,6 +2,7 @@
 //! `SMTP_URL` is set. Without it they stay in the outbox, which the Outbox page shows, so
 //! development needs no mail server.
 
+pub mod alerts;
 pub mod compose;
 pub mod outbox;
 pub mod people;

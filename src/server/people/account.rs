@@ -199,3 +199,36 @@ pub async fn change_password(
     tx.commit().await.context("saving a password change")?;
     Ok(())
 }
+
+/// Whether the signed-in person is emailed about connection incidents: their own choice, or
+/// their role's default (`user_gets_connection_alerts`).
+pub async fn connection_alerts(pool: &PgPool, me: &CurrentUser) -> Result<bool, ServerError> {
+    let on = sqlx::query_scalar!(
+        r#"SELECT user_gets_connection_alerts(connection_alerts, role) AS "on!"
+           FROM users WHERE id = $1 AND account_id = $2"#,
+        me.user_id,
+        me.account_id,
+    )
+    .fetch_optional(pool)
+    .await
+    .context("reading a person's alert choice")?;
+    Ok(on.unwrap_or(false))
+}
+
+/// Switches the signed-in person's connection alerts on or off; returns the choice now saved.
+pub async fn set_connection_alerts(
+    pool: &PgPool,
+    me: &CurrentUser,
+    on: bool,
+) -> Result<bool, ServerError> {
+    sqlx::query!(
+        "UPDATE users SET connection_alerts = $3 WHERE id = $1 AND account_id = $2",
+        me.user_id,
+        me.account_id,
+        on,
+    )
+    .execute(pool)
+    .await
+    .context("saving a person's alert choice")?;
+    connection_alerts(pool, me).await
+}

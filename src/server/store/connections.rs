@@ -425,8 +425,8 @@ pub async fn read_only_expired(pool: &PgPool) -> Result<Vec<Uuid>, ServerError> 
     .context("finding expired disconnected connections")
 }
 
-/// Records a finished sync on its connection: its health, as of when the data was read, and
-/// how many people it lists. A connection disconnected meanwhile is left as it is.
+/// Records a finished sync on its connection: its health, as of when the data was read, how
+/// many people it lists, and Merge's ongoing issue with the linked account, if any. A connection disconnected meanwhile is left as it is.
 pub async fn record_sync(
     pool: &PgPool,
     id: Uuid,
@@ -434,16 +434,18 @@ pub async fn record_sync(
     reason: Option<&str>,
     data_as_of: DateTime<Utc>,
     people: i64,
+    merge_issue: Option<&str>,
 ) -> Result<(), ServerError> {
     sqlx::query!(
         "UPDATE connections SET status = $2, status_reason = $3, data_as_of = $4, synced_through = $4,
-             people_count = $5
+             people_count = $5, merge_issue = $6
          WHERE id = $1 AND status <> 'disconnected'",
         id,
         status as ConnectionStatus,
         reason,
         data_as_of,
         people as i32,
+        merge_issue,
     )
     .execute(pool)
     .await

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod connections;
 pub mod derived;
+pub mod incidents;
 pub mod jobs;
 pub mod org;
 pub mod reach;

@@ -319,8 +319,8 @@ async fn record_outcome(
                 "This sync would remove {held} people. Review before they leave your staff list."
             )),
         )
-    } else if let Some(issue) = issue {
-        (ConnectionStatus::NeedsAttention, Some(issue))
+    } else if let Some(issue) = &issue {
+        (ConnectionStatus::NeedsAttention, Some(issue.clone()))
     } else {
         (ConnectionStatus::Healthy, None)
     };
@@ -331,6 +331,7 @@ async fn record_outcome(
         reason.as_deref(),
         window_end,
         people,
+        issue.as_deref(),
     )
     .await?;
     let state = if status == ConnectionStatus::Healthy {

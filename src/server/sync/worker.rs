@@ -1,5 +1,6 @@
-//! Background workers: claim due jobs and run several connections in parallel, and queue an
-//! incremental sync for every connection whose data is older than the sync interval.
+//! Background workers: claim due jobs and run several connections in parallel, queue an
+//! incremental sync for every connection whose data is older than the sync interval, and review
+//! connection incidents after each sync and every minute.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use super::run::{SyncContext, run};
+use crate::server::alerts;
 use crate::server::error::{Context, ServerError};
 use crate::server::mail::compose;
 use crate::server::store::connections::{self, ConnectionStatus};
@@ -39,6 +41,7 @@ pub async fn run_one(ctx: &SyncContext) -> Result<Option<Worked>, ServerError> {
 async fn work_on(ctx: &SyncContext, job: jobs::Job) -> Result<Worked, ServerError> {
     let id = job.id;
     let outcome = run_and_refresh(ctx, job).await;
+    review_alerts(ctx).await;
     let started = std::time::Instant::now();
     catch_up_index(ctx).await;
     let index_catch_up = started.elapsed();
@@ -96,6 +99,14 @@ async fn notify_first_sync(ctx: &SyncContext, id: Uuid) -> Result<(), ServerErro
 async fn catch_up_index(ctx: &SyncContext) {
     if let Err(err) = tokens::catch_up(&ctx.pool).await {
         tracing::warn!(error = %err, "the word index could not catch up with a sync");
+    }
+}
+
+/// Opens and closes connection incidents after a sync ended, and emails about them
+/// (`server::alerts`). A failure here delays an alert until the next review, a minute later.
+async fn review_alerts(ctx: &SyncContext) {
+    if let Err(err) = alerts::review(&ctx.pool, &ctx.public_url, chrono::Utc::now()).await {
+        tracing::warn!(error = %err, "could not review connection incidents");
     }
 }
 
@@ -177,6 +188,9 @@ pub fn spawn(
                 _ = schedule.tick() => {
                     // Also after a restart that cut a catch-up short.
                     catch_up_index(&ctx).await;
+                    // Time alone opens some incidents (a day without a good sync) and makes
+                    // reminders due.
+                    review_alerts(&ctx).await;
                     match schedule_due(&ctx, interval).await {
                         Ok(n) if n > 0 => tracing::info!(queued = n, "queued periodic syncs"),
                         Ok(_) => {}

@@ -220,6 +220,8 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
         ),
         ("team/remove", (Admin, Form(format!("user_id={m}")))),
         ("account/sessions", (Member, Form(String::new()))),
+        ("account/alerts", (Member, Form(String::new()))),
+        ("account/set-alerts", (Member, Form("on=true".into()))),
         ("account/sign-out-elsewhere", (Member, Form(String::new()))),
         (
             "account/password",
@@ -248,6 +250,7 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
         ("mail/outbox", (Member, Form(String::new()))),
         ("mail/outbox-in-navigation", (Member, Form(String::new()))),
         ("integrations/list", (Member, Form(String::new()))),
+        ("integrations/incidents", (Member, Form(String::new()))),
         ("integrations/catalogue", (Member, Form(String::new()))),
         ("integrations/activity", (Admin, Form(String::new()))),
         ("integrations/get", (Member, Form(format!("id={c}")))),
@@ -337,6 +340,7 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
             (Member, Form(format!("id={k}&archived=true"))),
         ),
         ("campaigns/get", (Member, Form(format!("id={k}")))),
+        ("campaigns/incidents", (Member, Form(format!("id={k}")))),
         (
             "campaigns/recipients",
             (Member, Form(format!("id={k}&text=&page=0"))),
