@@ -129,12 +129,16 @@ test("an admin relinks a connection whose HR system stopped accepting its access
   await gotoHydrated(page, "/integrations");
   const id = sql(`SELECT id FROM connections WHERE label = 'Initech'`);
   sql(`UPDATE connections SET status = 'needs_relink', status_reason = 'Sage HR no longer accepts the access it gave. Relink to restore it.' WHERE id = '${id}'`);
-  await gotoHydrated(page, `/integrations/${id}`);
+  // A relink alert's link opens the page with the Relink dialog already open.
+  await gotoHydrated(page, `/integrations/${id}?relink`);
+  const dialog = page.getByRole("dialog", { name: "Relink Initech" });
+  await expect(dialog).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
   await expect(page.getByText("Needs relink")).toBeVisible();
   await expect(page.locator(".connection-reason")).toHaveText(/Sage HR no longer accepts the access/);
 
   await page.getByRole("button", { name: "Relink" }).click();
-  const dialog = page.getByRole("dialog", { name: "Relink Initech" });
   await expect(dialog).toBeVisible();
   await expect(dialog.getByLabel("Name this connection")).toHaveCount(0);
   await dialog.getByLabel("Subdomain").fill("initech");

@@ -8,7 +8,13 @@ use crate::domain::integration::{ConnectionView, Health};
 /// An admin's actions on one connection, on its card and on its details page: Relink when the
 /// HR system needs it, Resync now, Rename and Disconnect.
 #[component]
-pub fn ConnectionActions(connection: ConnectionView, on_change: Callback<()>) -> impl IntoView {
+pub fn ConnectionActions(
+    connection: ConnectionView,
+    on_change: Callback<()>,
+    /// Open the Relink dialog at once (see `RelinkButton`).
+    #[prop(optional)]
+    open_relink: Option<RwSignal<bool>>,
+) -> impl IntoView {
     let c = connection;
     let id = c.id;
     let resync = ServerAction::<Resync>::new();
@@ -32,7 +38,7 @@ pub fn ConnectionActions(connection: ConnectionView, on_change: Callback<()>) ->
     view! {
         <div class="button-row connection-actions">
             {(live && c.health == Health::NeedsRelink).then(|| view! {
-                <RelinkButton connection=c.clone() on_done=on_change/>
+                <RelinkButton connection=c.clone() on_done=on_change open_now=open_relink.unwrap_or_else(|| RwSignal::new(false))/>
             })}
             {live.then(|| view! {
                 <button type="button" class="button button--secondary button--small"

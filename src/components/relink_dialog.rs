@@ -5,12 +5,27 @@ use crate::components::connect::credentials::CredentialsStep;
 use crate::domain::integration::{CatalogueItem, ConnectionView};
 
 /// "Relink": the system's own details form (or its sign-in page, for OAuth systems) in a modal
-/// `<dialog>`, for a connection whose HR system stopped accepting its access.
+/// `<dialog>`, for a connection whose HR system stopped accepting its access. With `open_now`
+/// set, the dialog opens as soon as the page is live (a connection alert's link), once.
 #[component]
-pub fn RelinkButton(connection: ConnectionView, on_done: Callback<()>) -> impl IntoView {
+pub fn RelinkButton(
+    connection: ConnectionView,
+    on_done: Callback<()>,
+    #[prop(optional)] open_now: Option<RwSignal<bool>>,
+) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
     // Mounting the form only while open gives every opening a fresh, empty form.
     let open = RwSignal::new(false);
+    Effect::new(move |_| {
+        let (Some(wanted), Some(d)) = (open_now, dialog.get()) else {
+            return;
+        };
+        if wanted.get_untracked() {
+            wanted.set(false);
+            open.set(true);
+            let _ = d.show_modal();
+        }
+    });
     let id = connection.id;
     let system = CatalogueItem {
         slug: connection.slug.clone(),

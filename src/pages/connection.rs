@@ -3,7 +3,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 use crate::api::integrations::{ReviewHeld, connection_page};
@@ -58,13 +58,15 @@ pub fn ConnectionPage() -> impl IntoView {
         }
     });
     let on_change = Callback::new(move |_| refresh.update(|r| *r += 1));
+    // "?relink" (the link in a relink alert) opens the Relink dialog once the page is live.
+    let open_relink = RwSignal::new(use_query_map().read_untracked().get("relink").is_some());
     view! {
         <p class="breadcrumb"><a href="/integrations">"← Integrations"</a></p>
         <Transition fallback=|| view! { <p class="muted">"Loading the connection…"</p> }>
             {move || Suspend::new(async move {
                 let admin = me.await.map(|u| u.role.can_manage_integrations()).unwrap_or(false);
                 match page.await {
-                    Ok(details) => view! { <Details details admin on_change/> }.into_any(),
+                    Ok(details) => view! { <Details details admin on_change open_relink/> }.into_any(),
                     Err(message) => view! {
                         <Title text="Connection not found"/>
                         <h1>"Connection not found"</h1>
@@ -77,7 +79,12 @@ pub fn ConnectionPage() -> impl IntoView {
 }
 
 #[component]
-fn Details(details: ConnectionDetails, admin: bool, on_change: Callback<()>) -> impl IntoView {
+fn Details(
+    details: ConnectionDetails,
+    admin: bool,
+    on_change: Callback<()>,
+    open_relink: RwSignal<bool>,
+) -> impl IntoView {
     let c = details.connection.clone();
     let syncing = c.health == Health::Syncing;
     let title = c.label.clone();
@@ -98,7 +105,7 @@ fn Details(details: ConnectionDetails, admin: bool, on_change: Callback<()>) -> 
             })}
             {c.reason.clone().filter(|_| !syncing).map(|r| view! { <p class="connection-reason">{r}</p> })}
             {c.progress.clone().filter(|_| syncing).map(|p| view! { <SyncProgressBar progress=p compact=true/> })}
-            {admin.then(|| view! { <ConnectionActions connection=c.clone() on_change/> })}
+            {admin.then(|| view! { <ConnectionActions connection=c.clone() on_change open_relink/> })}
         </section>
         {(details.held_total > 0).then(|| view! {
             <HeldRemovals id=c.id system=c.system.clone() held=details.held.clone() total=details.held_total admin on_change/>

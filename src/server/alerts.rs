@@ -106,11 +106,11 @@ async fn queue(
     Ok(u64::from(queued))
 }
 
-/// Where the fix is: the connection's page (its Relink and Resync now buttons, its held
-/// removals, its history), or the system's help for the permissions to grant.
+/// Where the fix is: the connection's page with its Relink dialog open, its history (with
+/// Resync now) or its held removals, or the system's help for the permissions to grant.
 fn fix_path(i: &Incident) -> String {
     match i.kind {
-        IncidentKind::NeedsRelink => format!("/integrations/{}", i.connection_id),
+        IncidentKind::NeedsRelink => format!("/integrations/{}?relink", i.connection_id),
         IncidentKind::Failing => format!("/integrations/{}#history-title", i.connection_id),
         IncidentKind::RemovalsHeld => format!("/integrations/{}#held-title", i.connection_id),
         IncidentKind::MissingPermissions => guide_path(&i.slug),

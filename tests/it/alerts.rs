@@ -164,7 +164,7 @@ async fn a_relink_is_emailed_once_reminded_twice_and_its_fix_announced(pool: PgP
     assert!(body.contains("Winter gifts 2026"), "{body}");
     assert!(body.contains("as of the last good sync"), "{body}");
     assert!(
-        body.contains(&format!("{ORIGIN}/integrations/{}", c.id)),
+        body.contains(&format!("{ORIGIN}/integrations/{}?relink", c.id)),
         "{body}"
     );
 
