@@ -164,6 +164,10 @@ async fn a_relink_is_emailed_once_reminded_twice_and_its_fix_announced(pool: PgP
     assert!(body.contains("Winter gifts 2026"), "{body}");
     assert!(body.contains("as of the last good sync"), "{body}");
     assert!(
+        body.contains(&format!("{ORIGIN}/account#notifications")),
+        "{body}"
+    );
+    assert!(
         body.contains(&format!("{ORIGIN}/integrations/{}?relink", c.id)),
         "{body}"
     );

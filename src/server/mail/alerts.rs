@@ -36,8 +36,8 @@ pub fn opened(a: &Alert<'_>) -> Composed {
          {still}\
          What it means for campaigns:\n{campaigns}\n\n\
          Fix it here ({fix}):\n{fix_url}\n\n\
-         You get these emails because you look after integrations for your account. \
-         Choose which emails you get:\n{public_url}/account#notifications\n\n\
+         You get this email because connection alerts are on for you. \
+         To switch them off:\n{public_url}/account#notifications\n\n\
          — &Open HR Connectors\n",
         name = a.name,
         headline = i.kind.headline(&named),
@@ -80,21 +80,19 @@ fn short(kind: IncidentKind, named: &str) -> String {
 
 /// Which campaigns are affected, and as of when their people are.
 fn campaigns_line(i: &Incident, campaigns: &[String]) -> String {
-    let as_of = match i.data_as_of {
+    let meanwhile = match i.data_as_of {
         Some(at) => format!(
-            "the data as of the last good sync, {}",
+            "Until it is fixed, campaigns use its people as of the last good sync ({}).",
             at.format("%-d %b %Y, %H:%M UTC")
         ),
-        None => "no people from it, since it never finished a sync".to_owned(),
+        None => "It never finished a sync, so campaigns have none of its people yet.".to_owned(),
     };
     if campaigns.is_empty() {
-        format!(
-            "No campaign has recipients from it yet. Campaigns you start meanwhile use {as_of}."
-        )
+        format!("No campaign has recipients from it yet. {meanwhile}")
     } else {
         let list: Vec<String> = campaigns.iter().map(|c| format!("  - {c}")).collect();
         format!(
-            "These campaigns have recipients from it and use {as_of} until it is fixed:\n{}",
+            "These campaigns have recipients from it:\n{}\n{meanwhile}",
             list.join("\n")
         )
     }
