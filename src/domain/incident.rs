@@ -13,7 +13,8 @@ use uuid::Uuid;
 pub enum IncidentKind {
     /// The HR system stopped accepting the access it gave (Merge: relink needed).
     NeedsRelink,
-    /// Three syncs in a row failed, or none succeeded for a day while the connection is on.
+    /// Three syncs in a row failed, or none succeeded for a day while the connection is on
+    /// (the rule itself is `connection_conditions`, migration 0025).
     Failing,
     /// A sync would remove many people at once and waits for an admin.
     RemovalsHeld,
@@ -21,10 +22,6 @@ pub enum IncidentKind {
     MissingPermissions,
 }
 
-/// A connection counts as failing after this many failed syncs in a row…
-pub const FAILED_SYNCS_IN_A_ROW: i64 = 3;
-/// …or after this long without a successful sync while it is on.
-pub const HOURS_WITHOUT_SUCCESS: i64 = 24;
 /// Reminders after the opening email, counted from when the incident opened.
 pub const REMINDER_HOURS: [i64; 2] = [24, 72];
 
