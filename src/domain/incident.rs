@@ -72,10 +72,23 @@ pub fn email_due(sent: i32, opened_at: DateTime<Utc>, now: DateTime<Utc>) -> boo
     }
 }
 
+/// What campaigns work from while a connection's incident is open: its people as of its last
+/// good sync (`data_as_of`), or none if it never finished one. The banners and the emails say
+/// this in the same words.
+pub fn campaigns_meanwhile(data_as_of: Option<DateTime<Utc>>) -> String {
+    match data_as_of {
+        Some(at) => format!(
+            "Campaigns use its people as of the last good sync ({}) until this is fixed.",
+            at.format("%-d %b %Y, %H:%M UTC")
+        ),
+        None => "Campaigns have none of its people until this is fixed: it never finished a sync."
+            .to_owned(),
+    }
+}
+
 /// An open incident as the banners show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IncidentView {
-    pub id: Uuid,
     pub connection_id: Uuid,
     pub connection: String,
     pub kind: IncidentKind,
@@ -94,13 +107,7 @@ impl IncidentView {
 
     /// What it means for campaigns, for people who choose recipients.
     pub fn for_campaigns(&self) -> String {
-        match self.data_as_of {
-            Some(at) => format!(
-                "Campaigns use its people as of {} until this is fixed.",
-                at.format("%-d %b %Y, %H:%M UTC")
-            ),
-            None => "Campaigns have none of its people until this is fixed.".to_owned(),
-        }
+        campaigns_meanwhile(self.data_as_of)
     }
 }
 

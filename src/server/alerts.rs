@@ -120,7 +120,6 @@ fn fix_path(i: &Incident) -> String {
 fn view(i: Incident) -> IncidentView {
     IncidentView {
         fix_path: fix_path(&i),
-        id: i.id,
         connection_id: i.connection_id,
         connection: i.connection,
         kind: i.kind,

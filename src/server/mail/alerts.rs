@@ -3,7 +3,7 @@
 
 use super::compose::named_as;
 use super::people::Composed;
-use crate::domain::incident::IncidentKind;
+use crate::domain::incident::{IncidentKind, campaigns_meanwhile};
 use crate::server::store::incidents::Incident;
 
 /// What the email needs beyond the incident.
@@ -78,15 +78,9 @@ fn short(kind: IncidentKind, named: &str) -> String {
     }
 }
 
-/// Which campaigns are affected, and as of when their people are.
+/// Which campaigns are affected, and what they use until the fix.
 fn campaigns_line(i: &Incident, campaigns: &[String]) -> String {
-    let meanwhile = match i.data_as_of {
-        Some(at) => format!(
-            "Until it is fixed, campaigns use its people as of the last good sync ({}).",
-            at.format("%-d %b %Y, %H:%M UTC")
-        ),
-        None => "It never finished a sync, so campaigns have none of its people yet.".to_owned(),
-    };
+    let meanwhile = campaigns_meanwhile(i.data_as_of);
     if campaigns.is_empty() {
         format!("No campaign has recipients from it yet. {meanwhile}")
     } else {

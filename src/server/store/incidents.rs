@@ -21,7 +21,6 @@ pub struct Incident {
     pub kind: IncidentKind,
     pub detail: String,
     pub opened_at: DateTime<Utc>,
-    pub closed_at: Option<DateTime<Utc>>,
     pub emails_sent: i32,
     pub data_as_of: Option<DateTime<Utc>>,
 }
@@ -34,7 +33,7 @@ macro_rules! incident_query {
             Incident,
             r#"SELECT i.id, i.account_id, i.connection_id, c.label AS connection,
                    c.integration_name AS system, c.integration_slug AS slug,
-                   i.kind AS "kind: IncidentKind", i.detail, i.opened_at, i.closed_at,
+                   i.kind AS "kind: IncidentKind", i.detail, i.opened_at,
                    i.emails_sent, c.data_as_of
                FROM connection_incidents i JOIN connections c ON c.id = i.connection_id "# + $rest
             $(, $arg)*
