@@ -105,8 +105,15 @@ async fn catch_up_index(ctx: &SyncContext) {
 /// Opens and closes connection incidents after a sync ended, and emails about them
 /// (`server::alerts`). A failure here delays an alert until the next review, a minute later.
 async fn review_alerts(ctx: &SyncContext) {
-    if let Err(err) = alerts::review(&ctx.pool, &ctx.public_url, chrono::Utc::now()).await {
-        tracing::warn!(error = %err, "could not review connection incidents");
+    match alerts::review(&ctx.pool, &ctx.public_url, chrono::Utc::now()).await {
+        Ok(r) if r != alerts::Reviewed::default() => tracing::info!(
+            opened = r.opened,
+            closed = r.closed,
+            emails = r.emails,
+            "connection incidents reviewed"
+        ),
+        Ok(_) => {}
+        Err(err) => tracing::warn!(error = %err, "could not review connection incidents"),
     }
 }
 
