@@ -217,6 +217,7 @@ async fn serve_app(pool: &sqlx::PgPool, url: &str) -> Running {
             worker: "load-test".into(),
             policy: SyncPolicy::default(),
             public_url: base.clone(),
+            clock: state.clock.clone(),
         },
         2,
         Duration::from_secs(3600),

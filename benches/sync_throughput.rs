@@ -348,6 +348,7 @@ fn sync_context(state: &AppState) -> SyncContext {
             ..SyncPolicy::default()
         },
         public_url: "http://127.0.0.1:3000".into(),
+        clock: state.clock.clone(),
     }
 }
 

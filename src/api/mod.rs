@@ -5,6 +5,7 @@
 pub mod account;
 pub mod auth;
 pub mod campaigns;
+pub mod colleague;
 pub mod integrations;
 pub mod mail;
 pub mod sso;

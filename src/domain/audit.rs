@@ -23,6 +23,11 @@ pub enum AuditAction {
     SignedOutElsewhere,
     SsoSettingsChanged,
     SsoJoined,
+    ConnectRequestSent,
+    ConnectRequestResent,
+    ConnectRequestOpened,
+    ConnectRequestDeclined,
+    ConnectRequestRevoked,
 }
 
 impl AuditAction {
@@ -45,6 +50,11 @@ impl AuditAction {
         AuditAction::SignedOutElsewhere,
         AuditAction::SsoSettingsChanged,
         AuditAction::SsoJoined,
+        AuditAction::ConnectRequestSent,
+        AuditAction::ConnectRequestResent,
+        AuditAction::ConnectRequestOpened,
+        AuditAction::ConnectRequestDeclined,
+        AuditAction::ConnectRequestRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +77,11 @@ impl AuditAction {
             AuditAction::SignedOutElsewhere => "signed_out_elsewhere",
             AuditAction::SsoSettingsChanged => "sso_settings_changed",
             AuditAction::SsoJoined => "sso_joined",
+            AuditAction::ConnectRequestSent => "connect_request_sent",
+            AuditAction::ConnectRequestResent => "connect_request_resent",
+            AuditAction::ConnectRequestOpened => "connect_request_opened",
+            AuditAction::ConnectRequestDeclined => "connect_request_declined",
+            AuditAction::ConnectRequestRevoked => "connect_request_revoked",
         }
     }
 
@@ -94,6 +109,11 @@ impl AuditAction {
             AuditAction::SignedOutElsewhere => "Signed out their other sessions",
             AuditAction::SsoSettingsChanged => "Changed single sign-on settings",
             AuditAction::SsoJoined => "Joined through single sign-on",
+            AuditAction::ConnectRequestSent => "Asked a colleague to connect an HR system",
+            AuditAction::ConnectRequestResent => "Resent a request to connect",
+            AuditAction::ConnectRequestOpened => "Opened a request to connect",
+            AuditAction::ConnectRequestDeclined => "Declined a request to connect",
+            AuditAction::ConnectRequestRevoked => "Withdrew a request to connect",
         }
     }
 }

@@ -74,26 +74,12 @@ pub enum InvitationError {
 impl InvitationDraft {
     pub fn validate(&self) -> Result<ValidInvitation, InvitationError> {
         let email = EmailAddress::parse(&self.email)?;
-        let message = self.message.trim();
-        if message.chars().nth(MAX_MESSAGE).is_some() {
-            return Err(InvitationError::Message(TextError::TooLong {
-                what: "The message",
-                max: MAX_MESSAGE,
-            }));
-        }
-        // A message may have line breaks, nothing else invisible.
-        if message
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r')
-        {
-            return Err(InvitationError::Message(TextError::ControlCharacter {
-                what: "The message",
-            }));
-        }
+        let message = text::message("The message", &self.message, MAX_MESSAGE)
+            .map_err(InvitationError::Message)?;
         Ok(ValidInvitation {
             email,
             role: self.role,
-            message: message.replace("\r\n", "\n"),
+            message,
         })
     }
 }

@@ -28,6 +28,19 @@ pub fn one_line(what: &'static str, value: &str, max: usize) -> Result<(), TextE
     Ok(())
 }
 
+/// A message of at most `max` characters that may have line breaks and nothing else invisible,
+/// trimmed and with Windows line endings made plain.
+pub fn message(what: &'static str, value: &str, max: usize) -> Result<String, TextError> {
+    let value = value.trim();
+    if value.chars().nth(max).is_some() {
+        return Err(TextError::TooLong { what, max });
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+        return Err(TextError::ControlCharacter { what });
+    }
+    Ok(value.replace("\r\n", "\n"))
+}
+
 /// Text typed into a people search ("find a manager", "find anyone").
 pub fn search(value: &str) -> Result<(), TextError> {
     one_line("The search text", value, MAX_SEARCH)

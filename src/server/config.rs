@@ -43,6 +43,8 @@ pub struct Config {
     pub trust_proxy_headers: bool,
     pub seed_demo_data: bool,
     pub log_json: bool,
+    /// Development only: browser tests may move the app's clock forward (`POST /test/clock`).
+    pub test_clock: bool,
     /// Where generated development secrets are kept between runs.
     pub dev_secrets_file: PathBuf,
 }
@@ -108,6 +110,7 @@ impl Config {
             trust_proxy_headers: vars.flag("TRUST_PROXY_HEADERS", false),
             seed_demo_data: vars.flag("SEED_DEMO_DATA", mode == Mode::Development),
             log_json: vars.flag("LOG_JSON", mode == Mode::Production),
+            test_clock: mode == Mode::Development && vars.flag("TEST_CLOCK", false),
             dev_secrets_file,
         })
     }

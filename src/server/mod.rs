@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod auth;
 pub mod campaigns;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;

@@ -184,7 +184,11 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let request_id = HeaderName::from_static("x-request-id");
 
-    Router::new()
+    let mut router = Router::new();
+    if state.config.test_clock {
+        router = router.route("/test/clock", post(crate::server::clock::set));
+    }
+    router
         .route("/healthz", get(health::healthz))
         .route("/webhooks/merge", post(sync::webhook::receive))
         .route("/campaigns/{id}/export", get(recipients_csv::download))
@@ -242,6 +246,7 @@ pub fn sync_context(state: &AppState) -> sync::run::SyncContext {
         ),
         policy: sync::run::SyncPolicy::default(),
         public_url: state.config.public_url.clone(),
+        clock: state.clock.clone(),
     }
 }
 

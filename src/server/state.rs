@@ -4,6 +4,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
+use super::clock::Clock;
 use super::config::Config;
 use super::crypto::SecretBox;
 use super::merge::client::MergeClient;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub secrets: Arc<SecretBox>,
     pub merge: MergeClient,
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
             config: Arc::new(config),
             secrets: Arc::new(secrets),
             merge,
+            clock: Clock::default(),
         }
     }
 }

@@ -25,13 +25,16 @@ fn is_static(path: &str) -> bool {
     path.starts_with("/pkg/") || PUBLIC_FILES.contains(&path)
 }
 
-/// Pages for people who are not signed in: signing in, joining from an invitation, and
-/// resetting a forgotten password.
+/// Pages for people who are not signed in: signing in, joining from an invitation, resetting
+/// a forgotten password, and a colleague's request to connect an HR system (and its return from
+/// Merge Link).
 const SIGNED_OUT_PAGES: &[&str] = &[
     "/login",
     "/invitation",
     "/forgot-password",
     "/reset-password",
+    "/connect",
+    "/connect/linked",
 ];
 
 /// Paths anyone may request. Server functions (`/api/…`) check the session themselves and
@@ -156,6 +159,8 @@ mod tests {
             "/invitation",
             "/forgot-password",
             "/reset-password",
+            "/connect",
+            "/connect/linked",
             "/healthz",
             "/api/auth/login",
             "/pkg/app.wasm",
@@ -175,6 +180,7 @@ mod tests {
             "/team",
             "/account",
             "/invitation/x",
+            "/connect/x",
             "/help/connect/sage.hr",
             "/campaigns/0e6b8e3a-2a7e-4c61-9d1e-9c1a0b6d7f00.x",
             "/integrations/x.y",

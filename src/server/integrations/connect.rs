@@ -151,13 +151,97 @@ pub async fn connect_with_credentials(
     if !user.role.can_manage_integrations() {
         return Err(AppError::Forbidden);
     }
+    let linked = link_new(state, &Party::admin(user), input).await?;
+    let ip = crate::server::auth::context::client_ip();
+    let connection = connections::create(
+        &state.pool,
+        &state.secrets,
+        linked.new_connection(user.account_id, Some(user.user_id), None),
+        &Actor::user(user, &ip),
+    )
+    .await
+    .map_err(|e| tenant_race(e, &linked.integration.name))?;
+    tracing::info!(connection = %connection.id, integration = %linked.integration.slug, "HR system connected");
+    Ok(connection)
+}
+
+/// Whom Merge links an account for: the company, and the person connecting it.
+pub struct Party<'a> {
+    pub account_id: Uuid,
+    pub account_name: &'a str,
+    pub email: &'a str,
+}
+
+impl<'a> Party<'a> {
+    pub fn admin(user: &'a CurrentUser) -> Self {
+        Party {
+            account_id: user.account_id,
+            account_name: &user.account_name,
+            email: &user.email,
+        }
+    }
+
+    fn end_user(&self, origin_id: &str) -> EndUser {
+        EndUser {
+            email: self.email.to_owned(),
+            organization_name: self.account_name.to_owned(),
+            origin_id: origin_id.to_owned(),
+        }
+    }
+}
+
+/// A new account linked at Merge, not stored yet.
+pub struct LinkedNew {
+    pub id: Uuid,
+    pub integration: Integration,
+    tenant: Option<String>,
+    label: String,
+    consent: Consent,
+    origin_id: String,
+    linked: AccountTokenResponse,
+    token: Secret,
+}
+
+impl LinkedNew {
+    pub fn new_connection<'a>(
+        &'a self,
+        account_id: Uuid,
+        consented_by: Option<Uuid>,
+        requested_by: Option<&'a str>,
+    ) -> NewConnection<'a> {
+        NewConnection {
+            id: self.id,
+            account_id,
+            integration_slug: &self.integration.slug,
+            integration_name: &self.integration.name,
+            label: &self.label,
+            tenant: self.tenant.as_deref(),
+            origin_id: &self.origin_id,
+            merge_account_id: self.linked.id.as_deref(),
+            account_token: &self.token,
+            consent: &self.consent,
+            consented_by,
+            requested_by,
+            first_sync: JobKind::Initial,
+        }
+    }
+}
+
+/// Checks the form and links the account at Merge; the caller stores it. Wrong details are
+/// reported at their field and change nothing here.
+pub async fn link_new(
+    state: &AppState,
+    party: &Party<'_>,
+    input: ConnectInput,
+) -> Result<LinkedNew, AppError> {
     let integration = find_integration(state, &input.slug).await?;
     let fields = fields_of(&integration.slug, &integration.name)?;
     let credentials = checked(fields, &input.credentials)?;
     let tenant = tenant_of(&integration.slug, &credentials);
     if let Some(t) = &tenant
         && let Some(existing) =
-            connections::live_for_tenant(&state.pool, user.account_id, &integration.slug, t).await?
+            connections::live_for_tenant(&state.pool, party.account_id, &integration.slug, t)
+                .await?
     {
         return Err(already_connected(&existing));
     }
@@ -169,10 +253,10 @@ pub async fn connect_with_credentials(
     let label = check_label(&input.label, &fallback)?;
     let consent = consent(&input.optional_fields)?;
     let id = Uuid::new_v4();
-    let origin_id = connections::origin_id(user.account_id, id);
+    let origin_id = connections::origin_id(party.account_id, id);
     let linked = link_with_credentials(
         state,
-        user,
+        party,
         &integration.slug,
         &integration.name,
         &origin_id,
@@ -180,34 +264,20 @@ pub async fn connect_with_credentials(
         credentials,
     )
     .await?;
-    let ip = crate::server::auth::context::client_ip();
-    let connection = connections::create(
-        &state.pool,
-        &state.secrets,
-        NewConnection {
-            id,
-            account_id: user.account_id,
-            integration_slug: &integration.slug,
-            integration_name: &integration.name,
-            label: &label,
-            tenant: tenant.as_deref(),
-            origin_id: &origin_id,
-            merge_account_id: linked.id.as_deref(),
-            account_token: &Secret::new(linked.account_token.clone()),
-            consent: &consent,
-            consented_by: user.user_id,
-            first_sync: JobKind::Initial,
-        },
-        &Actor::user(user, &ip),
-    )
-    .await
-    .map_err(|e| tenant_race(e, &integration.name))?;
-    tracing::info!(connection = %connection.id, integration = %integration.slug, "HR system connected");
-    Ok(connection)
+    Ok(LinkedNew {
+        id,
+        tenant,
+        label,
+        consent,
+        origin_id,
+        token: Secret::new(linked.account_token.clone()),
+        linked,
+        integration,
+    })
 }
 
 /// Two admins connecting one tenant at the same moment: the index lets one through.
-fn tenant_race(err: ServerError, system: &str) -> AppError {
+pub fn tenant_race(err: ServerError, system: &str) -> AppError {
     match &err {
         ServerError::Db {
             source: sqlx::Error::Database(db),
@@ -223,7 +293,7 @@ fn tenant_race(err: ServerError, system: &str) -> AppError {
 /// typed into our form.
 pub async fn link_with_credentials(
     state: &AppState,
-    user: &CurrentUser,
+    party: &Party<'_>,
     slug: &str,
     system: &str,
     origin_id: &str,
@@ -231,14 +301,9 @@ pub async fn link_with_credentials(
     credentials: BTreeMap<String, String>,
 ) -> Result<AccountTokenResponse, AppError> {
     let first_field = fields_of(slug, system)?.first().map(|f| f.key);
-    let end_user = EndUser {
-        email: user.email.clone(),
-        organization_name: user.account_name.clone(),
-        origin_id: origin_id.to_owned(),
-    };
     state
         .merge
-        .bootstrap_linked_account(&end_user, slug, consent, &Credentials(credentials))
+        .bootstrap_linked_account(&party.end_user(origin_id), slug, consent, &Credentials(credentials))
         .await
         .map_err(|err| credential_error(&err, system, first_field))
 }

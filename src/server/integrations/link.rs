@@ -4,7 +4,7 @@
 
 use uuid::Uuid;
 
-use super::connect::{check_label, find_integration};
+use super::connect::{Party, check_label, find_integration};
 use super::relink::relinkable;
 use crate::domain::credentials::{SignIn, sign_in_for};
 use crate::domain::field_policy::Consent;
@@ -52,7 +52,8 @@ pub async fn start(
     let origin_id = connections::origin_id(user.account_id, Uuid::new_v4());
     hand_off(
         state,
-        user,
+        &Party::admin(user),
+        Owner::User(user.user_id),
         &integration.slug,
         &integration.name,
         &label,
@@ -78,7 +79,8 @@ pub async fn start_relink(
     }
     hand_off(
         state,
-        user,
+        &Party::admin(user),
+        Owner::User(user.user_id),
         &c.integration_slug,
         &c.integration_name,
         &c.label,
@@ -88,9 +90,17 @@ pub async fn start_relink(
     .await
 }
 
-async fn hand_off(
+/// Who finishes a hand-off: the admin who started it, or whoever holds the colleague's link.
+#[derive(Clone, Copy)]
+pub enum Owner {
+    User(Uuid),
+    Invitation(Uuid),
+}
+
+pub async fn hand_off(
     state: &AppState,
-    user: &CurrentUser,
+    party: &Party<'_>,
+    owner: Owner,
     slug: &str,
     name: &str,
     label: &str,
@@ -101,8 +111,8 @@ async fn hand_off(
         .merge
         .create_link_token(
             &EndUser {
-                email: user.email.clone(),
-                organization_name: user.account_name.clone(),
+                email: party.email.to_owned(),
+                organization_name: party.account_name.to_owned(),
                 origin_id: origin_id.to_owned(),
             },
             slug,
@@ -120,12 +130,18 @@ async fn hand_off(
         AppError::Unavailable("Signing in with this system is not available for your account yet. Contact &Open support.".into())
     })?;
     let id = Uuid::new_v4();
+    let (user_id, invitation_id, back) = match owner {
+        Owner::User(u) => (Some(u), None, "/integrations/linked"),
+        Owner::Invitation(i) => (None, Some(i), "/connect/linked"),
+    };
     sqlx::query!(
-        "INSERT INTO pending_links (id, account_id, user_id, integration_slug, integration_name, label, consent, origin_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO pending_links (id, account_id, user_id, invitation_id, integration_slug,
+             integration_name, label, consent, origin_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         id,
-        user.account_id,
-        user.user_id,
+        party.account_id,
+        user_id,
+        invitation_id,
         slug,
         name,
         label,
@@ -135,10 +151,7 @@ async fn hand_off(
     .execute(&state.pool)
     .await
     .map_err(ServerError::from)?;
-    let back = format!(
-        "{}/integrations/linked?pending={id}",
-        state.config.public_url
-    );
+    let back = format!("{}{back}?pending={id}", state.config.public_url);
     let sep = if url.contains('?') { '&' } else { '?' };
     Ok(format!("{url}{sep}return_to={}", encode_component(&back)))
 }
@@ -153,16 +166,66 @@ pub async fn complete(
     if !user.role.can_manage_integrations() {
         return Err(AppError::Forbidden);
     }
+    let claimed = exchange_and_claim(
+        state,
+        Finisher::Account(user.account_id),
+        pending,
+        public_token,
+    )
+    .await?;
+    let id = claimed.connection_id();
+    let existed = connections::get(&state.pool, user.account_id, id)
+        .await?
+        .is_some();
+    let ip = crate::server::auth::context::client_ip();
+    connections::create(
+        &state.pool,
+        &state.secrets,
+        NewConnection {
+            first_sync: if existed {
+                JobKind::Relink
+            } else {
+                JobKind::Initial
+            },
+            ..claimed.new_connection(user.account_id, Some(user.user_id))
+        },
+        &Actor::user(user, &ip),
+    )
+    .await
+    .map_err(AppError::from)
+}
+
+/// Who may finish a hand-off: any admin of the account that started it, or the holder of the
+/// colleague's link it was started from.
+#[derive(Clone, Copy)]
+pub enum Finisher {
+    Account(Uuid),
+    Invitation(Uuid),
+}
+
+/// Exchanges Link's public token and takes the hand-off, so it is finished only once.
+pub async fn exchange_and_claim(
+    state: &AppState,
+    by: Finisher,
+    pending: Uuid,
+    public_token: &str,
+) -> Result<ClaimedLink, AppError> {
     let expired = || {
         AppError::NotFound(
             "This sign-in has expired or was already finished. Start again from Connect new integration.".into(),
         )
     };
+    let (account, invitation) = match by {
+        Finisher::Account(a) => (Some(a), None),
+        Finisher::Invitation(i) => (None, Some(i)),
+    };
     let pending_exists = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM pending_links
-         WHERE id = $1 AND account_id = $2 AND created_at > now() - make_interval(hours => $3)) AS "exists!""#,
+         WHERE id = $1 AND ((user_id IS NOT NULL AND account_id = $2) OR invitation_id = $3)
+           AND created_at > now() - make_interval(hours => $4)) AS "exists!""#,
         pending,
-        user.account_id,
+        account,
+        invitation,
         PENDING_HOURS,
     )
     .fetch_one(&state.pool)
@@ -173,44 +236,27 @@ pub async fn complete(
     }
     // Exchanged before the hand-off is claimed, so a token Merge refuses (or an outage) leaves
     // the hand-off in place to be finished with the right token.
-    let account = exchange(state, public_token).await?;
-    let Some(link) = claim(state, user, pending).await? else {
-        return Err(expired());
-    };
-    let id = link
-        .origin_id
-        .rsplit_once("_conn_")
-        .and_then(|(_, c)| Uuid::parse_str(c).ok())
-        .unwrap_or_else(Uuid::new_v4);
-    let existed = connections::get(&state.pool, user.account_id, id)
-        .await?
-        .is_some();
-    let ip = crate::server::auth::context::client_ip();
-    connections::create(
-        &state.pool,
-        &state.secrets,
-        NewConnection {
-            id,
-            account_id: user.account_id,
-            integration_slug: &link.integration_slug,
-            integration_name: &link.integration_name,
-            label: &link.label,
-            tenant: None,
-            origin_id: &link.origin_id,
-            merge_account_id: account.id.as_deref(),
-            account_token: &Secret::new(account.account_token.clone()),
-            consent: &link.consent.0,
-            consented_by: user.user_id,
-            first_sync: if existed {
-                JobKind::Relink
-            } else {
-                JobKind::Initial
-            },
-        },
-        &Actor::user(user, &ip),
+    let token = exchange(state, public_token).await?;
+    let link = sqlx::query_as!(
+        PendingLink,
+        r#"DELETE FROM pending_links
+         WHERE id = $1 AND ((user_id IS NOT NULL AND account_id = $2) OR invitation_id = $3)
+           AND created_at > now() - make_interval(hours => $4)
+         RETURNING integration_slug, integration_name, label, consent AS "consent: ConsentJson",
+             origin_id"#,
+        pending,
+        account,
+        invitation,
+        PENDING_HOURS,
     )
+    .fetch_optional(&state.pool)
     .await
-    .map_err(AppError::from)
+    .context("claiming a pending link")?;
+    Ok(ClaimedLink {
+        link: link.ok_or_else(expired)?,
+        merge_account_id: token.id,
+        token: Secret::new(token.account_token),
+    })
 }
 
 /// Exchanges Link's public token for the linked account's token.
@@ -243,23 +289,42 @@ struct PendingLink {
 
 type ConsentJson = sqlx::types::Json<Consent>;
 
-/// Takes the hand-off, if it is still live, so it is finished only once.
-async fn claim(
-    state: &AppState,
-    user: &CurrentUser,
-    pending: Uuid,
-) -> Result<Option<PendingLink>, ServerError> {
-    sqlx::query_as!(
-        PendingLink,
-        r#"DELETE FROM pending_links
-         WHERE id = $1 AND account_id = $2 AND created_at > now() - make_interval(hours => $3)
-         RETURNING integration_slug, integration_name, label, consent AS "consent: ConsentJson",
-             origin_id"#,
-        pending,
-        user.account_id,
-        PENDING_HOURS,
-    )
-    .fetch_optional(&state.pool)
-    .await
-    .context("claiming a pending link")
+/// A finished hand-off: what was started, and the linked account Merge gave for it.
+pub struct ClaimedLink {
+    link: PendingLink,
+    merge_account_id: Option<String>,
+    token: Secret,
+}
+
+impl ClaimedLink {
+    /// The connection the hand-off is for: new, or the one a relink started from.
+    pub fn connection_id(&self) -> Uuid {
+        self.link
+            .origin_id
+            .rsplit_once("_conn_")
+            .and_then(|(_, c)| Uuid::parse_str(c).ok())
+            .unwrap_or_else(Uuid::new_v4)
+    }
+
+    pub fn system(&self) -> &str {
+        &self.link.integration_name
+    }
+
+    pub fn new_connection(&self, account_id: Uuid, consented_by: Option<Uuid>) -> NewConnection<'_> {
+        NewConnection {
+            id: self.connection_id(),
+            account_id,
+            integration_slug: &self.link.integration_slug,
+            integration_name: &self.link.integration_name,
+            label: &self.link.label,
+            tenant: None,
+            origin_id: &self.link.origin_id,
+            merge_account_id: self.merge_account_id.as_deref(),
+            account_token: &self.token,
+            consent: &self.link.consent.0,
+            consented_by,
+            requested_by: None,
+            first_sync: JobKind::Initial,
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use super::connect::{checked_for_relink, link_with_credentials};
+use super::connect::{Party, checked_for_relink, link_with_credentials};
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;
 use crate::server::secret::Secret;
@@ -52,7 +52,7 @@ pub async fn relink_with_credentials(
     let credentials = checked_for_relink(&c, credentials)?;
     let linked = link_with_credentials(
         state,
-        user,
+        &Party::admin(user),
         &c.integration_slug,
         &c.integration_name,
         &c.origin_id,
@@ -75,7 +75,8 @@ pub async fn relink_with_credentials(
             merge_account_id: linked.id.as_deref(),
             account_token: &Secret::new(linked.account_token.clone()),
             consent: &c.consent,
-            consented_by: user.user_id,
+            consented_by: Some(user.user_id),
+            requested_by: None,
             first_sync: JobKind::Relink,
         },
         &Actor::user(user, &ip),

@@ -8,6 +8,8 @@ use crate::domain::credentials::tenant_address;
 use crate::domain::integration::{ConnectionView, Health, Phase, SyncProgress};
 use crate::server::error::ServerError;
 use crate::server::sandbox::catalogue;
+use crate::domain::connect_invitation::made_by;
+use crate::server::store::connect_invitations;
 use crate::server::store::connections::{self, Connection, ConnectionStatus};
 use crate::server::store::jobs::{self, Job};
 use crate::server::store::reach;
@@ -50,7 +52,9 @@ pub async fn view(pool: &PgPool, c: &Connection) -> Result<ConnectionView, Serve
                 .fetch_optional(pool)
                 .await?
         }
-        None => None,
+        None => connect_invitations::made_by(pool, c.id)
+            .await?
+            .map(|(name, email, inviter)| made_by(&name, &email, &inviter)),
     };
     let mut h = health(&c.status);
     if running && c.status != ConnectionStatus::Disconnected {

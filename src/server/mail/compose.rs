@@ -56,12 +56,15 @@ pub async fn first_sync_finished(
     job: &Job,
     public_url: &str,
 ) -> Result<(), ServerError> {
-    let Some(user) = connection.consented_by else {
-        return Ok(());
-    };
+    // The admin who connected it, or the admin whose request a colleague answered.
     let recipient = sqlx::query!(
-        "SELECT email, name FROM users WHERE id = $1 AND account_id = $2",
-        user,
+        r#"SELECT u.email, u.name, i.invitee_name AS "colleague?"
+           FROM (SELECT $1::uuid AS consented_by) c
+           LEFT JOIN connect_invitations i ON i.connection_id = $2
+           JOIN users u ON u.id = coalesce(c.consented_by, i.invited_by)
+           WHERE u.account_id = $3"#,
+        connection.consented_by,
+        connection.id,
         connection.account_id,
     )
     .fetch_optional(pool)
@@ -82,11 +85,23 @@ pub async fn first_sync_finished(
         ),
         (None, false) => format!("{system} is connected: {} synced", people(reach.synced)),
     };
+    let subject = match &recipient.colleague {
+        Some(colleague) => format!("{colleague} answered your request. {subject}"),
+        None => subject,
+    };
+    let greeting = match &recipient.colleague {
+        Some(colleague) => format!(
+            "Hello {},\n\n{colleague} connected {} at your request.",
+            recipient.name,
+            named(connection)
+        ),
+        None => format!("Hello {},", recipient.name),
+    };
     let body = if failed {
-        failure_body(&recipient.name, connection, job, public_url)
+        failure_body(&greeting, connection, job, public_url)
     } else {
         success_body(
-            &recipient.name,
+            &greeting,
             connection,
             job,
             &reach,
@@ -108,9 +123,9 @@ pub async fn first_sync_finished(
     Ok(())
 }
 
-fn failure_body(name: &str, connection: &Connection, job: &Job, public_url: &str) -> String {
+fn failure_body(greeting: &str, connection: &Connection, job: &Job, public_url: &str) -> String {
     format!(
-        "Hello {name},\n\n\
+        "{greeting}\n\n\
          The first sync of {named} did not finish: {error}\n\n\
          Nothing was lost. Open Integrations to retry or relink:\n{public_url}/integrations\n\n\
          — &Open HR Connectors\n",
@@ -120,7 +135,7 @@ fn failure_body(name: &str, connection: &Connection, job: &Job, public_url: &str
 }
 
 fn success_body(
-    name: &str,
+    greeting: &str,
     connection: &Connection,
     job: &Job,
     reach: &Reach,
@@ -141,7 +156,7 @@ fn success_body(
         .collect();
     let blocked: Vec<&str> = BLOCKED.iter().map(|b| b.label).collect();
     format!(
-        "Hello {name},\n\n\
+        "{greeting}\n\n\
          {named} is connected to &Open and its first sync has finished.\n\n\
          {access}\
          People synced: {synced}\n\

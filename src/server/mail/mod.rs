@@ -3,6 +3,7 @@
 //! development needs no mail server.
 
 pub mod alerts;
+pub mod colleague;
 pub mod compose;
 pub mod outbox;
 pub mod people;

@@ -2,7 +2,7 @@
 //! (AES-256-GCM, bound to the connection id) and decrypted only to call Merge.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::domain::audit::{AuditAction, fields_shared};
@@ -86,7 +86,10 @@ pub struct NewConnection<'a> {
     pub merge_account_id: Option<&'a str>,
     pub account_token: &'a Secret,
     pub consent: &'a Consent,
-    pub consented_by: Uuid,
+    /// The admin who consented here; `None` when a colleague did, through `requested_by`'s link.
+    pub consented_by: Option<Uuid>,
+    /// The admin whose request a colleague answered by connecting, for the activity log.
+    pub requested_by: Option<&'a str>,
     /// The sync queued with it: a first sync, or one after relinking.
     pub first_sync: JobKind,
 }
@@ -148,16 +151,26 @@ pub async fn create(
     new: NewConnection<'_>,
     by: &Actor<'_>,
 ) -> Result<Connection, ServerError> {
-    let sealed = secrets.encrypt(new.account_token, &token_context(new.id));
     let mut tx = pool
         .begin()
         .await
         .context("starting to store a connection")?;
-    lock_names(&mut tx, new.account_id).await?;
-    let label = distinct_label(
-        new.label,
-        &names_taken(&mut tx, new.account_id, new.id).await?,
-    );
+    let connection = create_in(&mut tx, secrets, new, by).await?;
+    tx.commit().await.context("storing a connection")?;
+    Ok(connection)
+}
+
+/// [`create`] inside the caller's transaction, for a connection that uses something up with it
+/// (a colleague's link).
+pub async fn create_in(
+    tx: &mut Transaction<'_, Postgres>,
+    secrets: &SecretBox,
+    new: NewConnection<'_>,
+    by: &Actor<'_>,
+) -> Result<Connection, ServerError> {
+    let sealed = secrets.encrypt(new.account_token, &token_context(new.id));
+    lock_names(tx, new.account_id).await?;
+    let label = distinct_label(new.label, &names_taken(tx, new.account_id, new.id).await?);
     let connection = connection_query!(
         "INSERT INTO connections (id, account_id, integration_slug, integration_name, label, tenant,
              origin_id, merge_account_id, account_token_enc, status, consent, consented_by)
@@ -180,18 +193,20 @@ pub async fn create(
         sqlx::types::Json(new.consent) as _,
         new.consented_by,
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .context("creating a connection")?;
-    jobs::enqueue(&mut *tx, new.id, new.first_sync).await?;
+    jobs::enqueue(&mut **tx, new.id, new.first_sync).await?;
     let action = if new.first_sync == JobKind::Initial {
         AuditAction::Connected
     } else {
         AuditAction::Relinked
     };
-    let label = &connection.label;
-    audit::record_by(&mut *tx, by, action, label, &fields_shared(new.consent)).await?;
-    tx.commit().await.context("storing a connection")?;
+    let detail = match new.requested_by {
+        Some(admin) => format!("At the request of {admin}. {}", fields_shared(new.consent)),
+        None => fields_shared(new.consent),
+    };
+    audit::record_by(&mut **tx, by, action, &connection.label, &detail).await?;
     Ok(connection)
 }
 

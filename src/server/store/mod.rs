@@ -5,6 +5,7 @@
 pub mod audiences;
 pub mod audit;
 pub mod campaigns;
+pub mod connect_invitations;
 pub mod connections;
 pub mod derived;
 pub mod incidents;

@@ -37,6 +37,8 @@ pub struct SyncContext {
     pub policy: SyncPolicy,
     /// For links in the emails a first sync sends.
     pub public_url: String,
+    /// The app's time, for requests to connect that fall due a reminder.
+    pub clock: crate::server::clock::Clock,
 }
 
 #[derive(Debug, Clone, Copy)]

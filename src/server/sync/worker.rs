@@ -117,6 +117,15 @@ async fn review_alerts(ctx: &SyncContext) {
     }
 }
 
+/// Sends the one reminder of requests to connect still unanswered after three days.
+async fn remind_requests(ctx: &SyncContext) {
+    match crate::server::integrations::colleague::remind(&ctx.pool, ctx.clock.now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(reminders = n, "reminded colleagues of requests to connect"),
+        Err(err) => tracing::warn!(error = %err, "could not send reminders of requests to connect"),
+    }
+}
+
 /// A job that stopped on a database error could not be put back in the queue while the database
 /// was away. Keep trying for a minute, so it resumes from its checkpoint as soon as Postgres is
 /// back instead of waiting for its heartbeat to go stale.
@@ -198,6 +207,7 @@ pub fn spawn(
                     // Time alone opens some incidents (a day without a good sync) and makes
                     // reminders due.
                     review_alerts(&ctx).await;
+                    remind_requests(&ctx).await;
                     match schedule_due(&ctx, interval).await {
                         Ok(n) if n > 0 => tracing::info!(queued = n, "queued periodic syncs"),
                         Ok(_) => {}

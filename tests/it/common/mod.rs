@@ -247,6 +247,7 @@ impl SyncedEnv {
                 ..SyncPolicy::default()
             },
             public_url: ORIGIN.into(),
+            clock: self.state.clock.clone(),
         }
     }
 
