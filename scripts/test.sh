@@ -60,6 +60,7 @@ cp -r target/site target/e2e/site.new
 rm -rf target/e2e/site
 mv target/e2e/site.new target/e2e/site
 APP_ENV=development \
+  TEST_CLOCK=true \
   DATABASE_URL="$e2e_db" \
   LEPTOS_SITE_ROOT=target/e2e/site \
   LEPTOS_SITE_ADDR="127.0.0.1:$e2e_port" \

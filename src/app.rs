@@ -8,6 +8,7 @@ use crate::pages::account::AccountPage;
 use crate::pages::activity::ActivityPage;
 use crate::pages::campaign::CampaignPage;
 use crate::pages::campaigns::CampaignsPage;
+use crate::pages::connect_request::{ConnectRequestLinkedPage, ConnectRequestPage};
 use crate::pages::connection::ConnectionPage;
 use crate::pages::forgot_password::ForgotPasswordPage;
 use crate::pages::help::HelpPage;
@@ -87,6 +88,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
                 <Route path=path!("/reset-password") view=ResetPasswordPage/>
                 <Route path=path!("/sso/error") view=SsoErrorPage/>
+                <Route path=path!("/connect") view=ConnectRequestPage/>
+                <Route path=path!("/connect/linked") view=ConnectRequestLinkedPage/>
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=|| view! { <Redirect path="/campaigns"/> }/>
                     <Route path=path!("campaigns") view=CampaignsPage/>

@@ -4,6 +4,7 @@ pub mod auth_card;
 pub mod campaign_form;
 pub mod choice_picker;
 pub mod connect;
+pub mod connect_requests;
 pub mod connection_actions;
 pub mod disconnect_dialog;
 pub mod empty_state;

@@ -150,9 +150,14 @@ impl InvitationStatus {
         }
     }
 
-    /// Still waiting for the colleague: it can be resent or revoked.
+    /// Still waiting for the colleague: it can be revoked.
     pub fn is_open(self) -> bool {
         matches!(self, InvitationStatus::Sent | InvitationStatus::Opened)
+    }
+
+    /// Not answered yet, expired or not: a new link can be sent.
+    pub fn can_resend(self) -> bool {
+        self.is_open() || self == InvitationStatus::Expired
     }
 }
 

@@ -40,6 +40,17 @@ const PERMISSIONS: &[(&str, &str)] = &[
     ("Work locations", "the Office and Office country filters"),
 ];
 
+/// What the user or API key that connects `name` must be allowed to read, and what a missing
+/// right means.
+#[component]
+pub fn Permissions(#[prop(into)] name: String) -> impl IntoView {
+    view! {
+        <p>{format!("The {name} user or API key you connect with must be allowed to read:")}</p>
+        <ul>{PERMISSIONS.iter().map(|(what, feeds)| view! { <li><strong>{*what}</strong>" — "{*feeds}</li> }).collect_view()}</ul>
+        <p>"If a right is missing, the connection still works, but the filters it feeds find no one from this system. Once the right is granted, a new sync picks the data up."</p>
+    }
+}
+
 /// How to connect one HR system: who can do it, what to collect, step by step.
 #[component]
 pub fn HelpGuidePage() -> impl IntoView {
@@ -74,9 +85,7 @@ pub fn HelpGuidePage() -> impl IntoView {
                                 <li>"In HR Connectors, open Integrations → Connect new integration, choose " {*name} ", review the data requested, and paste the details."</li>
                             </ol>
                             <h3 id="permissions">"Permissions HR Connectors needs"</h3>
-                            <p>{format!("The {name} user or API key you connect with must be allowed to read:")}</p>
-                            <ul>{PERMISSIONS.iter().map(|(what, feeds)| view! { <li><strong>{*what}</strong>" — "{*feeds}</li> }).collect_view()}</ul>
-                            <p>"If a right is missing, the connection still works, but the filters it feeds find no one from this system. Once the right is granted, choose Resync now on the connection to check again."</p>
+                            <Permissions name=*name/>
                             <p class="muted">"Your details are checked with " {*name} " straight away and stored encrypted. Your staff list starts syncing as soon as the connection works."</p>
                         </article>
                     }.into_any()

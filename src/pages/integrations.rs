@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::integrations::open_incidents;
+use crate::api::colleague::requests;
 use crate::components::connect::dialog::ConnectDialog;
+use crate::components::connect_requests::ConnectRequests;
 use crate::components::connect::progress::LiveConnections;
 use crate::components::connection_actions::ConnectionActions;
 use crate::components::empty_state::EmptyState;
@@ -30,6 +32,16 @@ pub fn IntegrationsPage() -> impl IntoView {
     provide_context(live);
     let connections = live.resource;
     let incidents = Resource::new(move || refresh.get(), |_| open_incidents());
+    let requests = Resource::new(
+        move || refresh.get(),
+        move |_| async move {
+            if is_admin().await {
+                requests().await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
     // While a sync runs anywhere on the page, refresh once a second, but only once the last
     // refresh has answered: a newer request discards an older one's answer, so asking every
     // second while answers take longer would leave the cards showing old numbers.
@@ -45,6 +57,11 @@ pub fn IntegrationsPage() -> impl IntoView {
         }
     });
     let dialog_open = RwSignal::new(false);
+    let asking = RwSignal::new(false);
+    let connect = move |ask: bool| {
+        asking.set(ask);
+        dialog_open.set(true);
+    };
     let on_change = Callback::new(move |_| refresh.update(|r| *r += 1));
 
     view! {
@@ -57,7 +74,10 @@ pub fn IntegrationsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     is_admin().await.then(|| view! {
                         <a class="button button--ghost" href="/activity">"Activity log"</a>
-                        <button type="button" class="button button--primary" on:click=move |_| dialog_open.set(true)>
+                        <button type="button" class="button button--secondary" on:click=move |_| connect(true)>
+                            "Ask a colleague to connect"
+                        </button>
+                        <button type="button" class="button button--primary" on:click=move |_| connect(false)>
                             "Connect new integration"
                         </button>
                     })
@@ -80,9 +100,14 @@ pub fn IntegrationsPage() -> impl IntoView {
                             message="Connecting your HR system lets &Open keep an up-to-date list of your staff — names, work emails, teams, managers, start dates and office countries — so campaigns can reach the right people. Sensitive details such as pay, home address or date of birth are never requested."
                         >
                             {admin.then(|| view! {
-                                <button type="button" class="button button--primary" on:click=move |_| dialog_open.set(true)>
-                                    "Connect your HR system"
-                                </button>
+                                <div class="button-row">
+                                    <button type="button" class="button button--primary" on:click=move |_| connect(false)>
+                                        "Connect your HR system"
+                                    </button>
+                                    <button type="button" class="button button--secondary" on:click=move |_| connect(true)>
+                                        "Ask a colleague to connect it"
+                                    </button>
+                                </div>
                             })}
                         </EmptyState>
                     }.into_any(),
@@ -91,7 +116,8 @@ pub fn IntegrationsPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <ConnectDialog open=dialog_open on_change/>
+        <ConnectRequests list=requests refresh/>
+        <ConnectDialog open=dialog_open on_change asking/>
     }
 }
 

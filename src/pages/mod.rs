@@ -4,6 +4,7 @@ pub mod account;
 pub mod activity;
 pub mod campaign;
 pub mod campaigns;
+pub mod connect_request;
 pub mod connection;
 pub mod forgot_password;
 pub mod help;

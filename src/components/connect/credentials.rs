@@ -4,7 +4,9 @@ use leptos::prelude::*;
 
 use uuid::Uuid;
 
+use crate::api::colleague::{connect_requested, start_requested_link};
 use crate::api::integrations::{self, connect, resync, same_tenant, start_link, start_relink};
+use crate::domain::connect_invitation::ConnectedProgress;
 use crate::domain::credentials::{
     CredentialField, FieldKind, SignIn, sign_in_for, tenant_of, validate,
 };
@@ -15,6 +17,8 @@ use crate::error::AppError;
 #[derive(Clone)]
 enum Submitted {
     Linked(ConnectionView),
+    /// Connected through a colleague's request link.
+    Requested(ConnectedProgress),
     /// The tenant is connected already: nothing was sent to the HR system.
     AlreadyConnected(ConnectionView),
 }
@@ -31,32 +35,91 @@ type Values = BTreeMap<String, String>;
 /// nothing typed is lost. With `relink`, the same form gives an existing connection new access
 /// and keeps its name and consent. When a new connection's tenant is one the account already
 /// reads, the form offers to resync or relink that connection instead (`on_existing` runs once
-/// it has), and nothing is sent to the HR system.
+/// it has), and nothing is sent to the HR system. With `request` (a colleague's link), the
+/// connection is made through that link and `on_requested` gets its first sync; the link
+/// reveals nothing of the account's other connections, so no tenant is checked as it is typed.
 #[component]
 pub fn CredentialsStep(
     system: CatalogueItem,
     optional_on: RwSignal<BTreeSet<String>>,
-    on_connected: Callback<ConnectionView>,
+    #[prop(optional)] on_connected: Option<Callback<ConnectionView>>,
     on_back: Callback<()>,
     #[prop(optional)] relink: Option<Uuid>,
     #[prop(optional)] on_existing: Option<Callback<()>>,
+    #[prop(optional)] request: Option<String>,
+    #[prop(optional)] on_requested: Option<Callback<ConnectedProgress>>,
 ) -> impl IntoView {
-    let SignIn::Fields { fields, steps } = sign_in_for(&system.slug) else {
-        return view! { <MergeLinkStep system optional_on on_back relink/> }.into_any();
+    let via = match (relink, request) {
+        (Some(id), _) => Via::Relink(id),
+        (None, Some(token)) => Via::Request(token),
+        (None, None) => Via::Admin,
     };
+    let SignIn::Fields { fields, steps } = sign_in_for(&system.slug) else {
+        return view! { <MergeLinkStep system optional_on on_back via/> }.into_any();
+    };
+    let done = Callback::new(move |s: Submitted| match s {
+        Submitted::Linked(c) => {
+            if let Some(f) = on_connected {
+                f.run(c)
+            }
+        }
+        Submitted::Requested(p) => {
+            if let Some(f) = on_requested {
+                f.run(p)
+            }
+        }
+        Submitted::AlreadyConnected(_) => {}
+    });
     view! {
         <CredentialsForm
             system
             fields
             steps
             optional_on
-            on_connected
+            done
             on_back
-            relink
+            via
             on_existing
         />
     }
     .into_any()
+}
+
+/// Who the form connects for: an admin (a new connection or a relink), or a colleague through
+/// a request link.
+#[derive(Clone, PartialEq)]
+enum Via {
+    Admin,
+    Relink(Uuid),
+    Request(String),
+}
+
+/// Where the browser keeps a request link while Merge Link has the colleague: the return page
+/// needs it, and it must not travel through Merge's address bar.
+#[cfg(feature = "hydrate")]
+const REQUEST_LINK_KEY: &str = "hrc-connect-request";
+
+fn remember_request_link(token: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Ok(Some(store)) = window().session_storage() {
+        let _ = store.set_item(REQUEST_LINK_KEY, token);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = token;
+}
+
+/// The request link this tab kept before leaving for Merge Link (browser only).
+pub fn remembered_request_link() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        window()
+            .session_storage()
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_item(REQUEST_LINK_KEY).ok().flatten())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
 }
 
 /// A system that signs in on its own page: Merge Link takes the admin there and back, so there
@@ -66,16 +129,21 @@ fn MergeLinkStep(
     system: CatalogueItem,
     optional_on: RwSignal<BTreeSet<String>>,
     on_back: Callback<()>,
-    relink: Option<Uuid>,
+    via: Via,
 ) -> impl IntoView {
     let slug = system.slug.clone();
+    let relink = matches!(via, Via::Relink(_));
     let start = Action::new(move |_: &()| {
-        let slug = slug.clone();
+        let (slug, via) = (slug.clone(), via.clone());
         let optional = optional_on.get_untracked().into_iter().collect::<Vec<_>>();
         async move {
-            match relink {
-                Some(id) => start_relink(id).await,
-                None => start_link(slug, String::new(), optional).await,
+            match via {
+                Via::Relink(id) => start_relink(id).await,
+                Via::Admin => start_link(slug, String::new(), optional).await,
+                Via::Request(token) => {
+                    remember_request_link(&token);
+                    start_requested_link(token, optional).await
+                }
             }
         }
     });
@@ -94,7 +162,7 @@ fn MergeLinkStep(
             </p>
             <p class="form-error" role="alert">{move || start.value().get().and_then(|r| r.err()).map(|e| e.to_string())}</p>
             <div class="button-row dialog-actions">
-                <button type="button" class="button button--secondary" on:click=move |_| on_back.run(())>{if relink.is_some() { "Cancel" } else { "Back" }}</button>
+                <button type="button" class="button button--secondary" on:click=move |_| on_back.run(())>{if relink { "Cancel" } else { "Back" }}</button>
                 <button type="button" class="button button--primary" disabled=start.pending() on:click=move |_| { start.dispatch(()); }>
                     {move || if start.pending().get() { "Opening…".to_owned() } else { format!("Continue to {name}") }}
                 </button>
@@ -109,11 +177,16 @@ fn CredentialsForm(
     fields: &'static [CredentialField],
     steps: &'static [&'static str],
     optional_on: RwSignal<BTreeSet<String>>,
-    on_connected: Callback<ConnectionView>,
+    done: Callback<Submitted>,
     on_back: Callback<()>,
-    relink: Option<Uuid>,
+    via: Via,
     on_existing: Option<Callback<()>>,
 ) -> impl IntoView {
+    let relink = match via {
+        Via::Relink(id) => Some(id),
+        _ => None,
+    };
+    let new_for_admin = via == Via::Admin;
     let verb = if relink.is_some() {
         "Relink"
     } else {
@@ -124,14 +197,14 @@ fn CredentialsForm(
     let label = RwSignal::new(String::new());
     let form_error = RwSignal::new(None::<String>);
     let existing = RwSignal::new(None::<ConnectionView>);
-    let action = submit_action(system.slug.clone(), relink, optional_on);
+    let action = submit_action(system.slug.clone(), via, optional_on);
     let check_tenant = tenant_check(system.slug.clone(), existing);
     let pending = action.pending();
     Effect::new(move |_| {
         if let Some(result) = action.value().get() {
             match result {
-                Ok(Submitted::Linked(view)) => on_connected.run(view),
                 Ok(Submitted::AlreadyConnected(c)) => existing.set(Some(c)),
+                Ok(submitted) => done.run(submitted),
                 Err(err) => file_error(err, fields, errors, form_error),
             }
         }
@@ -163,12 +236,12 @@ fn CredentialsForm(
                 <ol>{steps.iter().map(|s| view! { <li>{*s}</li> }).collect_view()}</ol>
             </details>
             {fields.iter().enumerate().map(|(i, field)| view! {
-                <CredentialInput field=*field first=i == 0 values errors existing check_tenant relink/>
+                <CredentialInput field=*field first=i == 0 values errors existing check_tenant=new_for_admin.then_some(check_tenant)/>
             }).collect_view()}
             {move || existing.get().map(|c| view! {
                 <SameTenant connection=c values on_existing=on_existing.unwrap_or(on_back)/>
             })}
-            {relink.is_none().then(|| view! { <ConnectionName system fields values label errors/> })}
+            {new_for_admin.then(|| view! { <ConnectionName system fields values label errors/> })}
             <div class="form-error" role="alert">{move || form_error.get().map(|e| view! { <p>{e}</p> })}</div>
             <div class="button-row dialog-actions">
                 <button type="button" class="button button--secondary" on:click=move |_| on_back.run(()) disabled=pending>{if relink.is_some() { "Cancel" } else { "Back" }}</button>
@@ -184,18 +257,21 @@ fn CredentialsForm(
 /// has found that its tenant is not one the account reads already.
 fn submit_action(
     slug: String,
-    relink: Option<Uuid>,
+    via: Via,
     optional_on: RwSignal<BTreeSet<String>>,
 ) -> Action<(String, Values), Result<Submitted, AppError>> {
     Action::new(move |(label, values): &(String, Values)| {
-        let (slug, label, values) = (slug.clone(), label.clone(), values.clone());
+        let (slug, label, values, via) = (slug.clone(), label.clone(), values.clone(), via.clone());
         let optional = optional_on.get_untracked().into_iter().collect::<Vec<_>>();
         async move {
-            match relink {
-                Some(id) => integrations::relink(id, values)
+            match via {
+                Via::Relink(id) => integrations::relink(id, values)
                     .await
                     .map(Submitted::Linked),
-                None => match same_tenant(slug.clone(), values.clone()).await? {
+                Via::Request(token) => connect_requested(token, optional, values)
+                    .await
+                    .map(Submitted::Requested),
+                Via::Admin => match same_tenant(slug.clone(), values.clone()).await? {
                     Some(c) => Ok(Submitted::AlreadyConnected(c)),
                     None => connect(slug, label, optional, values)
                         .await
@@ -275,8 +351,7 @@ fn CredentialInput(
     values: RwSignal<Values>,
     errors: RwSignal<BTreeMap<String, String>>,
     existing: RwSignal<Option<ConnectionView>>,
-    check_tenant: Action<Values, Result<Option<ConnectionView>, AppError>>,
-    relink: Option<Uuid>,
+    check_tenant: Option<Action<Values, Result<Option<ConnectionView>, AppError>>>,
 ) -> impl IntoView {
     let key = field.key;
     let id = format!("cred-{key}");
@@ -316,8 +391,11 @@ fn CredentialInput(
                         if filled == Some(true) {
                             check_field(&f, values, errors);
                             let valid = errors.with_untracked(|e| !e.contains_key(key));
-                            if relink.is_none() && names_tenant(&f) && valid {
-                                check_tenant.dispatch(values.get_untracked());
+                            if let Some(check) = check_tenant
+                                && names_tenant(&f)
+                                && valid
+                            {
+                                check.dispatch(values.get_untracked());
                             }
                         }
                     }
@@ -389,7 +467,7 @@ fn ConnectionName(
     }
 }
 
-fn focus_by_id(id: &str) {
+pub(super) fn focus_by_id(id: &str) {
     use leptos::wasm_bindgen::JsCast;
     if let Some(el) = document().get_element_by_id(id)
         && let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>()

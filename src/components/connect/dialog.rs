@@ -3,6 +3,7 @@ use std::collections::BTreeSet;
 use leptos::html;
 use leptos::prelude::*;
 
+use super::ask::AskStep;
 use super::consent::ConsentStep;
 use super::credentials::CredentialsStep;
 use super::picker::Picker;
@@ -18,6 +19,9 @@ enum Step {
     Consent(CatalogueItem),
     Credentials(CatalogueItem),
     Progress(Box<ConnectionView>),
+    /// Handing the rest to a colleague, and the confirmation that it was sent.
+    Ask(CatalogueItem),
+    Asked { colleague: String, system: String },
 }
 
 fn default_optional() -> BTreeSet<String> {
@@ -29,9 +33,15 @@ fn default_optional() -> BTreeSet<String> {
 
 /// "Connect new integration": a modal `<dialog>` (the browser traps focus, Esc closes, focus
 /// returns to the button that opened it) that walks through picker → consent → credentials →
-/// live progress.
+/// live progress. From the consent step the admin can instead ask a colleague to finish;
+/// opened with `asking`, the dialog goes from the consent step straight to that.
 #[component]
-pub fn ConnectDialog(open: RwSignal<bool>, on_change: Callback<()>) -> impl IntoView {
+pub fn ConnectDialog(
+    open: RwSignal<bool>,
+    on_change: Callback<()>,
+    #[prop(optional)] asking: Option<RwSignal<bool>>,
+) -> impl IntoView {
+    let asking = asking.unwrap_or_else(|| RwSignal::new(false));
     let dialog = NodeRef::<html::Dialog>::new();
     let step = RwSignal::new(Step::Pick);
     let optional_on = RwSignal::new(default_optional());
@@ -76,6 +86,8 @@ pub fn ConnectDialog(open: RwSignal<bool>, on_change: Callback<()>) -> impl Into
         Step::Consent(_) => "Choose what to share",
         Step::Credentials(_) => "Enter your details",
         Step::Progress(_) => "Syncing your staff",
+        Step::Ask(_) => "Ask a colleague to connect",
+        Step::Asked { .. } => "Request sent",
     };
     view! {
         <dialog
@@ -92,7 +104,7 @@ pub fn ConnectDialog(open: RwSignal<bool>, on_change: Callback<()>) -> impl Into
                 <button type="button" class="button button--ghost button--small" aria-label="Close" on:click=move |_| open.set(false)>"✕"</button>
             </div>
             <div class="modal-body">
-                <CurrentStep step items optional_on open on_change/>
+                <CurrentStep step items optional_on open on_change asking/>
             </div>
         </dialog>
     }
@@ -106,6 +118,7 @@ fn CurrentStep(
     optional_on: RwSignal<BTreeSet<String>>,
     open: RwSignal<bool>,
     on_change: Callback<()>,
+    asking: RwSignal<bool>,
 ) -> impl IntoView {
     move || {
         match step.get() {
@@ -122,13 +135,50 @@ fn CurrentStep(
                 })}
             </Transition>
         }.into_any(),
-        Step::Consent(item) => view! {
+        Step::Consent(item) if asking.get_untracked() => view! {
             <ConsentStep
                 system=item.clone()
                 optional_on
-                on_allow=Callback::new(move |_| step.set(Step::Credentials(item.clone())))
+                on_allow=Callback::new(move |_| step.set(Step::Ask(item.clone())))
                 on_decline=Callback::new(move |_| step.set(Step::Pick))
+                allow_label="Next: who connects"
             />
+        }.into_any(),
+        Step::Consent(item) => {
+            let ask = item.clone();
+            view! {
+                <ConsentStep
+                    system=item.clone()
+                    optional_on
+                    on_allow=Callback::new(move |_| step.set(Step::Credentials(item.clone())))
+                    on_decline=Callback::new(move |_| step.set(Step::Pick))
+                    on_ask=Callback::new(move |_| step.set(Step::Ask(ask.clone())))
+                />
+            }.into_any()
+        }
+        Step::Ask(item) => {
+            let system = item.name.clone();
+            view! {
+                <AskStep
+                    system=item.clone()
+                    optional_on
+                    on_sent=Callback::new(move |colleague| {
+                        step.set(Step::Asked { colleague, system: system.clone() });
+                        on_change.run(());
+                    })
+                    on_back=Callback::new(move |_| step.set(Step::Consent(item.clone())))
+                />
+            }.into_any()
+        }
+        Step::Asked { colleague, system } => view! {
+            <div class="asked" role="status">
+                <h3 tabindex="-1" data-autofocus>{format!("We've asked {colleague} to connect {system}")}</h3>
+                <p>"They have the link by email. We'll email you when they connect it (with the first sync's summary) or decline. "
+                   "Until then the request is listed on Integrations, where you can resend or withdraw it."</p>
+                <div class="button-row dialog-actions">
+                    <button type="button" class="button button--primary" on:click=move |_| open.set(false)>"Done"</button>
+                </div>
+            </div>
         }.into_any(),
         Step::Credentials(item) => view! {
             <CredentialsStep

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::connect::{ConnectInput, Party, find_integration, link_new, tenant_race};
-use super::link::{self, Finisher, Owner};
+use super::link::{self, Finisher, Owner, Wanted};
 use crate::domain::audit::AuditAction;
 use crate::domain::connect_invitation::{
     ClosedLink, ConnectInvitationView, ConnectRequestPage, ConnectedProgress, LINK_DAYS,
@@ -211,11 +211,11 @@ async fn send(
 
 fn no_longer_open() -> AppError {
     AppError::NotFound(
-        "That request is no longer open: it was answered, withdrawn, resent or has expired. Reload Integrations.".into(),
+        "That request is no longer open: it was answered, withdrawn or resent meanwhile. Reload Integrations.".into(),
     )
 }
 
-/// Sends a new link for an open request; the old link stops working.
+/// Sends a new link for a request not answered yet, expired or not; the old link stops working.
 pub async fn resend(
     state: &AppState,
     admin: &CurrentUser,
@@ -225,7 +225,7 @@ pub async fn resend(
 ) -> Result<Uuid, AppError> {
     admin_only(admin)?;
     let mut tx = state.pool.begin().await.context("starting a resend")?;
-    let old = store::open_for_update(&mut tx, admin.account_id, id, now)
+    let old = store::open_for_update(&mut tx, admin.account_id, id, None)
         .await?
         .ok_or_else(no_longer_open)?;
     store::close(&mut *tx, old.id, Outcome::Replaced, "", now).await?;
@@ -269,7 +269,7 @@ pub async fn revoke(
 ) -> Result<(), AppError> {
     admin_only(admin)?;
     let mut tx = state.pool.begin().await.context("starting to withdraw")?;
-    let row = store::open_for_update(&mut tx, admin.account_id, id, now)
+    let row = store::open_for_update(&mut tx, admin.account_id, id, Some(now))
         .await?
         .ok_or_else(no_longer_open)?;
     store::close(&mut *tx, row.id, Outcome::Revoked, "", now).await?;
@@ -442,11 +442,13 @@ pub async fn start_link(
         state,
         &party(&row),
         Owner::Invitation(row.id),
-        &row.integration_slug,
-        &row.integration_name,
-        &default_label(&row.integration_name, None, now.date_naive()),
-        &consent,
-        &origin_id,
+        &Wanted {
+            slug: &row.integration_slug,
+            name: &row.integration_name,
+            label: &default_label(&row.integration_name, None, now.date_naive()),
+            consent: &consent,
+            origin_id: &origin_id,
+        },
     )
     .await
 }

@@ -54,11 +54,13 @@ pub async fn start(
         state,
         &Party::admin(user),
         Owner::User(user.user_id),
-        &integration.slug,
-        &integration.name,
-        &label,
-        &consent,
-        &origin_id,
+        &Wanted {
+            slug: &integration.slug,
+            name: &integration.name,
+            label: &label,
+            consent: &consent,
+            origin_id: &origin_id,
+        },
     )
     .await
 }
@@ -81,11 +83,13 @@ pub async fn start_relink(
         state,
         &Party::admin(user),
         Owner::User(user.user_id),
-        &c.integration_slug,
-        &c.integration_name,
-        &c.label,
-        &c.consent,
-        &c.origin_id,
+        &Wanted {
+            slug: &c.integration_slug,
+            name: &c.integration_name,
+            label: &c.label,
+            consent: &c.consent,
+            origin_id: &c.origin_id,
+        },
     )
     .await
 }
@@ -97,16 +101,28 @@ pub enum Owner {
     Invitation(Uuid),
 }
 
+/// The connection a hand-off is for.
+pub struct Wanted<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub label: &'a str,
+    pub consent: &'a Consent,
+    pub origin_id: &'a str,
+}
+
 pub async fn hand_off(
     state: &AppState,
     party: &Party<'_>,
     owner: Owner,
-    slug: &str,
-    name: &str,
-    label: &str,
-    consent: &Consent,
-    origin_id: &str,
+    wanted: &Wanted<'_>,
 ) -> Result<String, AppError> {
+    let Wanted {
+        slug,
+        name,
+        label,
+        consent,
+        origin_id,
+    } = *wanted;
     let link = state
         .merge
         .create_link_token(

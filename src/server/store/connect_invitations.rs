@@ -155,18 +155,20 @@ pub async fn list(pool: &PgPool, account_id: Uuid) -> Result<Vec<InvitationRow>,
     .context("listing requests to connect")
 }
 
-/// The account's request `id` if it is open at `now`, locked for the caller's change.
+/// The account's request `id` if it is open at `at` (or unanswered, expired or not, for `None`),
+/// locked for the caller's change.
 pub async fn open_for_update(
     tx: &mut Transaction<'_, Postgres>,
     account_id: Uuid,
     id: Uuid,
-    now: DateTime<Utc>,
+    at: Option<DateTime<Utc>>,
 ) -> Result<Option<InvitationRow>, ServerError> {
     invitation_query!(
-        "WHERE i.id = $1 AND i.account_id = $2 AND connect_invitation_open(i, $3) FOR UPDATE OF i",
+        "WHERE i.id = $1 AND i.account_id = $2
+           AND connect_invitation_open(i, coalesce($3::timestamptz, '-infinity')) FOR UPDATE OF i",
         id,
         account_id,
-        now,
+        at,
     )
     .fetch_optional(&mut **tx)
     .await
@@ -195,8 +197,8 @@ pub enum Outcome {
     Replaced,
 }
 
-/// Closes the request with `outcome` if it is still open at `now`; false if something else
-/// closed it first.
+/// Closes the request with `outcome` if it is still open at `now` (a request is replaced by a
+/// new link even once expired); false if something else closed it first.
 pub async fn close(
     db: impl PgExecutor<'_>,
     id: Uuid,
@@ -218,7 +220,8 @@ pub async fn close(
              decline_reason = CASE WHEN $3 = 'declined' THEN $5 END,
              revoked_at = CASE WHEN $3 = 'revoked' THEN $2 END,
              replaced_at = CASE WHEN $3 = 'replaced' THEN $2 END
-         WHERE id = $1 AND connect_invitation_open(connect_invitations, $2)",
+         WHERE id = $1 AND connect_invitation_open(connect_invitations,
+             CASE WHEN $3 = 'replaced' THEN '-infinity' ELSE $2::timestamptz END)",
         id,
         now,
         kind,
