@@ -21,16 +21,16 @@ async function freshAdmin(page: Page, name: string): Promise<{ company: string; 
 }
 
 /// Sends a request through the same server function the dialog uses.
-async function ask(page: Page, name: string, email: string) {
+async function ask(page: Page, name: string, email: string, slug = "sage-hr") {
   await gotoHydrated(page, "/integrations");
-  const status = await page.evaluate(async ([name, email]) => {
+  const status = await page.evaluate(async ([name, email, slug]) => {
     const res = await fetch("/api/integrations/ask-colleague", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ slug: "sage-hr", optional_fields: ["job_title"], draft: { name, email, message: "" } }),
+      body: JSON.stringify({ slug, optional_fields: ["job_title"], draft: { name, email, message: "" } }),
     });
     return res.status;
-  }, [name, email]);
+  }, [name, email, slug]);
   expect(status).toBe(200);
 }
 
@@ -71,6 +71,8 @@ test("a colleague connects through the link, narrowing the consent, after a wron
   await dialog.getByLabel("Their name").fill("Jo Colleague");
   await dialog.getByLabel("Their work email").fill(jo);
   await dialog.getByLabel(/Message/).fill("Could you connect our HR system? <b>Thanks!</b>");
+  await axe(page, "ask a colleague");
+  await shot(page, "request-0-ask-1280");
   await dialog.getByRole("button", { name: "Send request" }).click();
   await expect(dialog.getByRole("heading", { name: "We've asked Jo Colleague to connect Sage HR" })).toBeVisible();
   await dialog.getByRole("button", { name: "Done" }).click();
@@ -142,7 +144,7 @@ test("a colleague declines; a withdrawn, a resent and an expired link are refuse
   const { admin } = await freshAdmin(page, "Contoso");
   const id = stamp();
   const [dee, rev, res, old] = ["dee", "rev", "res", "old"].map((n) => `${n}-${id}@contoso.example`);
-  for (const [name, email] of [["Dee Decliner", dee], ["Rev Revoked", rev], ["Res Resent", res], ["Old Expired", old]]) {
+  for (const [name, email] of [["Dee Decliner", dee], ["Rae Later", rev], ["Res Resent", res], ["Old Expired", old]]) {
     await ask(page, name, email);
   }
   const colleague = await colleaguePage(browser);
@@ -162,7 +164,7 @@ test("a colleague declines; a withdrawn, a resent and an expired link are refuse
   // Withdrawn by the admin, then opened.
   const revoked = await linkFromOutbox(page, rev, "/connect?token=");
   await gotoHydrated(page, "/integrations");
-  await requests.getByRole("button", { name: "Withdraw the request to Rev Revoked" }).click();
+  await requests.getByRole("button", { name: "Withdraw the request to Rae Later" }).click();
   await expect(requests.getByRole("listitem").filter({ hasText: rev })).toContainText("Revoked");
   await refused(colleague, revoked, /This request was withdrawn.*ask Ida Admin/);
 
@@ -203,6 +205,27 @@ test("a colleague declines; a withdrawn, a resent and an expired link are refuse
     expect((await setClock(0)).status()).toBe(204);
   }
   await colleague.close();
+});
+
+test("a colleague connects a system that signs in on its own page, through Merge Link", async ({ page, browser }) => {
+  await freshAdmin(page, "Fabrikam");
+  const gus = `gus-${stamp()}@fabrikam.example`;
+  await ask(page, "Gus Payroll", gus, "gusto");
+  const colleague = await colleaguePage(browser);
+  await gotoHydrated(colleague, await linkFromOutbox(page, gus, "/connect?token="));
+  await colleague.getByRole("button", { name: "Allow and continue" }).click();
+  await colleague.getByRole("button", { name: "Continue to Gusto" }).click();
+  // The sandbox's emulated Merge Link page, then back to the request's own return page.
+  await colleague.getByRole("button", { name: "Sign in with Gusto" }).click();
+  await expect(colleague).toHaveURL(/\/connect\/linked\?pending=/);
+  await colleague.locator("body[data-hydrated]").waitFor();
+  await expect(colleague.getByRole("heading", { name: "Gusto is connected" })).toBeVisible({ timeout: 60_000 });
+  expect(colleague.url()).not.toMatch(/[?&]token=/);
+  await colleague.close();
+  expect(sql(`SELECT count(*) FROM connections c JOIN connect_invitations i ON i.connection_id = c.id
+              WHERE i.invitee_email = '${gus}' AND c.consented_by IS NULL`)).toBe("1");
+  await gotoHydrated(page, "/integrations");
+  await expect(page.getByRole("region", { name: "Requests to colleagues" }).getByRole("listitem")).toContainText("Connected");
 });
 
 test("a campaign manager cannot ask a colleague to connect", async ({ page }) => {
