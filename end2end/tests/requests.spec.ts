@@ -69,6 +69,7 @@ test("a colleague connects through the link, narrowing the consent, after a wron
   await dialog.getByRole("button", { name: "Send request" }).click();
   await expect(dialog.locator("#ask-name-error")).toHaveText("Enter your colleague's name.");
   await dialog.getByLabel("Their name").fill("Jo Colleague");
+  await expect(dialog.locator("#ask-name-error")).toBeEmpty();
   await dialog.getByLabel("Their work email").fill(jo);
   await dialog.getByLabel(/Message/).fill("Could you connect our HR system? <b>Thanks!</b>");
   await axe(page, "ask a colleague");

@@ -63,19 +63,36 @@ impl ConnectRequestError {
 
 impl ConnectRequestDraft {
     pub fn validate(&self) -> Result<ValidConnectRequest, ConnectRequestError> {
+        Ok(ValidConnectRequest {
+            name: self.name()?,
+            email: EmailAddress::parse(&self.email)?,
+            message: self.message()?,
+        })
+    }
+
+    /// The problem with one field ("name", "email" or "message"), for checking it as it is
+    /// typed.
+    pub fn problem_with(&self, field: &str) -> Option<ConnectRequestError> {
+        match field {
+            "name" => self.name().err(),
+            "email" => EmailAddress::parse(&self.email).err().map(Into::into),
+            "message" => self.message().err(),
+            _ => None,
+        }
+    }
+
+    fn name(&self) -> Result<String, ConnectRequestError> {
         let name = self.name.trim();
         if name.is_empty() {
             return Err(ConnectRequestError::NoName);
         }
         text::one_line("The name", name, MAX_NAME).map_err(ConnectRequestError::Name)?;
-        let email = EmailAddress::parse(&self.email)?;
-        let message = text::message("The message", &self.message, MAX_MESSAGE)
-            .map_err(ConnectRequestError::Message)?;
-        Ok(ValidConnectRequest {
-            name: name.to_owned(),
-            email,
-            message,
-        })
+        Ok(name.to_owned())
+    }
+
+    fn message(&self) -> Result<String, ConnectRequestError> {
+        text::message("The message", &self.message, MAX_MESSAGE)
+            .map_err(ConnectRequestError::Message)
     }
 }
 
@@ -98,8 +115,8 @@ pub fn narrowed(proposed: &Consent, chosen: &Consent) -> Result<(), String> {
     match chosen.optional_on().find(|k| !allowed.contains(k)) {
         None => Ok(()),
         Some(extra) => Err(format!(
-            "\"{}\" was not part of the request, so it cannot be shared through this link.",
-            super::field_policy::field(extra).map_or(extra, |f| f.label)
+            "The request did not include {}, so it cannot be shared through this link.",
+            super::field_policy::field(extra).map_or("that field", |f| f.label)
         )),
     }
 }
@@ -306,15 +323,24 @@ mod tests {
             message: message.into(),
         };
         assert_eq!(
-            draft(" ", "jo@acme.example", "").validate().unwrap_err().field(),
+            draft(" ", "jo@acme.example", "")
+                .validate()
+                .unwrap_err()
+                .field(),
             "name"
         );
         assert_eq!(
-            draft("Jo", "not an address", "").validate().unwrap_err().field(),
+            draft("Jo", "not an address", "")
+                .validate()
+                .unwrap_err()
+                .field(),
             "email"
         );
         assert_eq!(
-            draft("Jo", "jo@acme.example", "a\0b").validate().unwrap_err().field(),
+            draft("Jo", "jo@acme.example", "a\0b")
+                .validate()
+                .unwrap_err()
+                .field(),
             "message"
         );
         let ok = draft(" Jo Bloggs ", "jo@acme.example", "Thanks!\r\nAda")
@@ -328,9 +354,11 @@ mod tests {
     fn a_guessed_link_and_an_expired_one_read_the_same() {
         assert!(ClosedLink::NotValid.message().contains("not valid"));
         assert!(
-            ClosedLink::Revoked { ask: "Ada Admin".into() }
-                .message()
-                .contains("Ada Admin")
+            ClosedLink::Revoked {
+                ask: "Ada Admin".into()
+            }
+            .message()
+            .contains("Ada Admin")
         );
     }
 }

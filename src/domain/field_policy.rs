@@ -341,9 +341,12 @@ pub struct Consent {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConsentError {
-    #[error("\"{0}\" is not a field HR Connectors can request.")]
+    /// Says nothing of the value sent: it came from outside and may be anything.
+    #[error(
+        "One of the chosen fields is not one HR Connectors can request. Reload the page and choose again."
+    )]
     UnknownField(String),
-    #[error("\"{0}\" is always requested and cannot be switched off.")]
+    #[error("{label} is always requested and cannot be switched off.", label = field(.0).map_or("That field", |f| f.label))]
     NotOptional(String),
 }
 

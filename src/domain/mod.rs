@@ -2,8 +2,8 @@
 //! so the same rules check a form as the user types and again when the server receives it.
 
 pub mod audit;
-pub mod connect_invitation;
 pub mod campaign;
+pub mod connect_invitation;
 pub mod connection_details;
 pub mod credentials;
 pub mod email;

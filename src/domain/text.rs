@@ -35,7 +35,10 @@ pub fn message(what: &'static str, value: &str, max: usize) -> Result<String, Te
     if value.chars().nth(max).is_some() {
         return Err(TextError::TooLong { what, max });
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
         return Err(TextError::ControlCharacter { what });
     }
     Ok(value.replace("\r\n", "\n"))

@@ -97,7 +97,10 @@ fn Request(page: ConnectRequestPage, token: String) -> impl IntoView {
     let system = page.system.clone();
     let name = system.name.clone();
     let help_name = name.clone();
-    let expires = format!("This link works until {}.", page.expires_at.format("%-d %B %Y, %H:%M UTC"));
+    let expires = format!(
+        "This link works until {}.",
+        page.expires_at.format("%-d %B %Y, %H:%M UTC")
+    );
     view! {
         <h1>{format!("Connect {} for {}", name, page.company)}</h1>
         <p>
@@ -171,7 +174,13 @@ fn DeclineForm(
             on_declined.run(());
         }
     });
-    let error = move || decline.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let error = move || {
+        decline
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
     let pending = decline.pending();
     view! {
         <form class="form decline-form" novalidate on:submit=move |ev| {
@@ -220,11 +229,8 @@ fn RequestProgress(token: String, first: ConnectedProgress) -> impl IntoView {
     let asking = RwSignal::new(false);
     Effect::new(move |_| {
         tick.track();
-        let running = latest.with_untracked(|p| {
-            p.progress
-                .as_ref()
-                .is_none_or(|s| s.phase.is_running())
-        });
+        let running =
+            latest.with_untracked(|p| p.progress.as_ref().is_none_or(|s| s.phase.is_running()));
         if running && !asking.get_untracked() {
             asking.set(true);
             let token = token.clone();

@@ -3,11 +3,11 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::integrations::open_incidents;
 use crate::api::colleague::requests;
+use crate::api::integrations::open_incidents;
 use crate::components::connect::dialog::ConnectDialog;
-use crate::components::connect_requests::ConnectRequests;
 use crate::components::connect::progress::LiveConnections;
+use crate::components::connect_requests::ConnectRequests;
 use crate::components::connection_actions::ConnectionActions;
 use crate::components::empty_state::EmptyState;
 use crate::components::icon::Icon;

@@ -917,6 +917,7 @@ async fn account_state(pool: &PgPool, account: Uuid) -> String {
             (SELECT string_agg(t::text, '|' ORDER BY t::text) FROM connections t WHERE account_id = $1),
             (SELECT string_agg(t::text, '|' ORDER BY t::text) FROM campaigns t WHERE account_id = $1),
             (SELECT string_agg(t::text, '|' ORDER BY t::text) FROM pending_links t WHERE account_id = $1),
+            (SELECT string_agg(t::text, '|' ORDER BY t::text) FROM connect_invitations t WHERE account_id = $1),
             (SELECT string_agg(t::text, '|' ORDER BY t::text) FROM audit_events t WHERE account_id = $1),
             (SELECT string_agg(t::text, '|' ORDER BY t::text) FROM users t WHERE account_id = $1),
             (SELECT string_agg(t::text, '|' ORDER BY t::text) FROM mail_outbox t WHERE account_id = $1),
@@ -1020,7 +1021,13 @@ fn public_without_session(path: &str) -> bool {
     let path = path.split('?').next().unwrap_or(path);
     matches!(
         path,
-        "/login" | "/invitation" | "/forgot-password" | "/reset-password" | "/sso/error"
+        "/login"
+            | "/invitation"
+            | "/forgot-password"
+            | "/reset-password"
+            | "/sso/error"
+            | "/connect"
+            | "/connect/linked"
     ) || path == "/healthz"
         || path == "/sso/start"
         || path == "/sso/callback"

@@ -74,6 +74,8 @@ fn reads_own_account(path: &str) -> bool {
             | "account/sign-out-elsewhere"
             | "auth/sso-for-email"
             | "sso/settings"
+            | "integrations/ask-colleague"
+            | "integrations/requests"
     )
 }
 

@@ -8,6 +8,7 @@ mod alerts;
 mod audit;
 mod auth;
 mod campaigns;
+mod connect_requests;
 mod connections;
 mod derived;
 mod fuzz;

@@ -1183,6 +1183,48 @@ async fn leave_links_a_session_and_an_sso_secret(env: &Env) -> (String, Vec<Stri
     (session, link_tokens)
 }
 
+/// Asks a colleague to connect an HR system; returns the token of the link they were mailed.
+async fn ask_a_colleague(env: &Env) -> String {
+    use hr_connectors::server::integrations::colleague::{Ask, invite};
+    let to = hr_connectors::domain::connect_invitation::ConnectRequestDraft {
+        name: "Jo Colleague".into(),
+        email: "jo.colleague@payroll.example".into(),
+        message: String::new(),
+    }
+    .validate()
+    .unwrap();
+    let ask = Ask {
+        slug: "sage-hr",
+        optional_fields: &[],
+        to: &to,
+    };
+    invite(&env.state, &env.admin, "", ask, chrono::Utc::now())
+        .await
+        .unwrap();
+    let mail = hr_connectors::server::mail::outbox::list(
+        &env.state.pool,
+        &env.state.secrets,
+        env.admin.account_id,
+        20,
+        hr_connectors::server::mail::outbox::PrivateLinks::Show,
+    )
+    .await
+    .unwrap();
+    let body = mail
+        .iter()
+        .find(|m| m.to_address == "jo.colleague@payroll.example")
+        .and_then(|m| m.body_text.clone())
+        .unwrap();
+    let token = body
+        .lines()
+        .find_map(|l| l.split("/connect?token=").nth(1))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(token.len() >= 40, "{token}");
+    token
+}
+
 /// A data-only `pg_dump` of the database, as a backup would take it.
 fn pg_dump_data(database: &str) -> String {
     let base = std::env::var("DATABASE_URL").unwrap();
@@ -1224,6 +1266,7 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
     .await
     .unwrap();
     let (session, link_tokens) = leave_links_a_session_and_an_sso_secret(&env).await;
+    let request_token = ask_a_colleague(&env).await;
     let database = sqlx::query_scalar!(r#"SELECT current_database() AS "name!""#)
         .fetch_one(&pool)
         .await
@@ -1239,6 +1282,7 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
         ("an invitation link's token", link_tokens[0].clone()),
         ("a password reset link's token", link_tokens[1].clone()),
         ("a session token", session),
+        ("a request to connect's link token", request_token),
         ("the single sign-on client secret", SSO_SECRET.to_owned()),
     ] {
         assert!(!dump.contains(&secret), "{what} is in the dump");
@@ -1246,6 +1290,10 @@ async fn a_database_dump_holds_no_plaintext_secret(pool: PgPool) {
     assert!(
         dump.contains("cam@acme.example"),
         "the invitation is in the dump"
+    );
+    assert!(
+        dump.contains("jo.colleague@payroll.example"),
+        "the request to connect is in the dump"
     );
     let config = &env.state.config;
     let keys = std::iter::once(&config.secret_key).chain(&config.previous_secret_keys);

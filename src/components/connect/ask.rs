@@ -59,6 +59,20 @@ pub fn AskStep(
             }
         }
     };
+    // A field with an error is checked again as it is typed, so the error goes once fixed.
+    let recheck = move |key: &'static str| {
+        if errors.with_untracked(|e| e.contains_key(key)) {
+            let problem = draft.with_untracked(|d| d.problem_with(key));
+            errors.update(|es| match problem {
+                Some(p) => {
+                    es.insert(key, p.to_string());
+                }
+                None => {
+                    es.remove(key);
+                }
+            });
+        }
+    };
     let name = system.name.clone();
     let field = move |key: &'static str| {
         (
@@ -82,7 +96,7 @@ pub fn AskStep(
                 <input id="ask-name" type="text" autocomplete="off" maxlength="200"
                     aria-invalid=name_invalid aria-describedby="ask-name-error"
                     prop:value=move || draft.with(|d| d.name.clone())
-                    on:input=move |ev| draft.update(|d| d.name = event_target_value(&ev))/>
+                    on:input=move |ev| { draft.update(|d| d.name = event_target_value(&ev)); recheck("name"); }/>
                 <p class="field-error" id="ask-name-error" aria-live="polite">{name_error}</p>
             </div>
             <div class="field">
@@ -90,7 +104,7 @@ pub fn AskStep(
                 <input id="ask-email" type="email" autocomplete="off" maxlength="254"
                     aria-invalid=email_invalid aria-describedby="ask-email-error"
                     prop:value=move || draft.with(|d| d.email.clone())
-                    on:input=move |ev| draft.update(|d| d.email = event_target_value(&ev))/>
+                    on:input=move |ev| { draft.update(|d| d.email = event_target_value(&ev)); recheck("email"); }/>
                 <p class="field-error" id="ask-email-error" aria-live="polite">{email_error}</p>
             </div>
             <div class="field">
@@ -98,7 +112,7 @@ pub fn AskStep(
                 <textarea id="ask-message" rows="3" maxlength="1000"
                     aria-invalid=message_invalid aria-describedby="ask-message-hint ask-message-error"
                     prop:value=move || draft.with(|d| d.message.clone())
-                    on:input=move |ev| draft.update(|d| d.message = event_target_value(&ev))></textarea>
+                    on:input=move |ev| { draft.update(|d| d.message = event_target_value(&ev)); recheck("message"); }></textarea>
                 <p class="field-hint" id="ask-message-hint">"Why you're asking, and anything they should know."</p>
                 <p class="field-error" id="ask-message-error" aria-live="polite">{message_error}</p>
             </div>

@@ -21,7 +21,10 @@ enum Step {
     Progress(Box<ConnectionView>),
     /// Handing the rest to a colleague, and the confirmation that it was sent.
     Ask(CatalogueItem),
-    Asked { colleague: String, system: String },
+    Asked {
+        colleague: String,
+        system: String,
+    },
 }
 
 fn default_optional() -> BTreeSet<String> {

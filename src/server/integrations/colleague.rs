@@ -551,10 +551,7 @@ pub async fn decline(
 
 /// Sends the one reminder of each request still open three days after it was sent; returns how
 /// many were sent. Safe to run from several workers at once.
-pub async fn remind(
-    pool: &sqlx::PgPool,
-    now: DateTime<Utc>,
-) -> Result<usize, ServerError> {
+pub async fn remind(pool: &sqlx::PgPool, now: DateTime<Utc>) -> Result<usize, ServerError> {
     let mut sent = 0;
     for row in store::due_reminders(pool, now, REMINDER_AFTER_DAYS).await? {
         let mut tx = pool.begin().await.context("starting a reminder")?;

@@ -303,7 +303,12 @@ pub async fn link_with_credentials(
     let first_field = fields_of(slug, system)?.first().map(|f| f.key);
     state
         .merge
-        .bootstrap_linked_account(&party.end_user(origin_id), slug, consent, &Credentials(credentials))
+        .bootstrap_linked_account(
+            &party.end_user(origin_id),
+            slug,
+            consent,
+            &Credentials(credentials),
+        )
         .await
         .map_err(|err| credential_error(&err, system, first_field))
 }

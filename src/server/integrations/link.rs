@@ -326,7 +326,11 @@ impl ClaimedLink {
         &self.link.integration_name
     }
 
-    pub fn new_connection(&self, account_id: Uuid, consented_by: Option<Uuid>) -> NewConnection<'_> {
+    pub fn new_connection(
+        &self,
+        account_id: Uuid,
+        consented_by: Option<Uuid>,
+    ) -> NewConnection<'_> {
         NewConnection {
             id: self.connection_id(),
             account_id,

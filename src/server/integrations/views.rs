@@ -4,11 +4,11 @@ use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::domain::connect_invitation::made_by;
 use crate::domain::credentials::tenant_address;
 use crate::domain::integration::{ConnectionView, Health, Phase, SyncProgress};
 use crate::server::error::ServerError;
 use crate::server::sandbox::catalogue;
-use crate::domain::connect_invitation::made_by;
 use crate::server::store::connect_invitations;
 use crate::server::store::connections::{self, Connection, ConnectionStatus};
 use crate::server::store::jobs::{self, Job};

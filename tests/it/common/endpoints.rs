@@ -57,6 +57,8 @@ pub struct AccountA {
     pub campaign: Uuid,
     pub person: String,
     pub pending: Uuid,
+    /// An open request of A's admin asking a colleague to connect an HR system.
+    pub request: Uuid,
     pub secrets: Vec<String>,
 }
 
@@ -137,6 +139,7 @@ pub async fn account_a(env: &SyncedEnv, pool: &PgPool) -> AccountA {
     )
     .await
     .unwrap();
+    let request = ask_a_colleague(env).await;
     AccountA {
         member,
         invitation,
@@ -144,6 +147,7 @@ pub async fn account_a(env: &SyncedEnv, pool: &PgPool) -> AccountA {
         campaign,
         person,
         pending,
+        request,
         secrets: vec![
             c.id.to_string(),
             campaign.to_string(),
@@ -155,8 +159,32 @@ pub async fn account_a(env: &SyncedEnv, pool: &PgPool) -> AccountA {
             member.to_string(),
             invitation.to_string(),
             name,
+            request.to_string(),
+            "Quinn Colleague".into(),
+            "quinn.colleague@payroll.example".into(),
+            "Alpha request note".into(),
         ],
     }
+}
+
+/// A's open request to a colleague to connect Sage HR.
+async fn ask_a_colleague(env: &SyncedEnv) -> Uuid {
+    use hr_connectors::server::integrations::colleague::{Ask, invite};
+    let to = hr_connectors::domain::connect_invitation::ConnectRequestDraft {
+        name: "Quinn Colleague".into(),
+        email: "quinn.colleague@payroll.example".into(),
+        message: "Alpha request note".into(),
+    }
+    .validate()
+    .unwrap();
+    let ask = Ask {
+        slug: "sage-hr",
+        optional_fields: &["job_title".to_owned()],
+        to: &to,
+    };
+    invite(&env.state, &env.admin, "", ask, env.state.clock.now())
+        .await
+        .unwrap()
 }
 
 /// Every server function, called with account A's ids.
@@ -165,7 +193,7 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
     use Access::*;
     use Payload::*;
     let (c, k, p) = (a.connection, a.campaign, &a.person);
-    let (m, i) = (a.member, a.invitation);
+    let (m, i, r) = (a.member, a.invitation, a.request);
     // Links are the only credential of their pages: a token nobody was sent.
     let token = "bm90LWEtcmVhbC1saW5rLXRva2VuLWF0LWFsbC0xMjM0NQ";
     let draft = json!({"name": "Hijacked", "occasion": "Thank you", "budget": "", "currency": "GBP", "notes": ""});
@@ -363,6 +391,53 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
         ),
         ("campaigns/find-anyone", (Member, Form("text=a".into()))),
         (
+            "integrations/ask-colleague",
+            (
+                Admin,
+                Json(
+                    json!({"slug": "sage-hr", "optional_fields": ["job_title"], "draft": {"name": "Mallory", "email": "mallory@evil.example", "message": ""}}),
+                ),
+            ),
+        ),
+        ("integrations/requests", (Admin, Form(String::new()))),
+        (
+            "integrations/request-resend",
+            (Admin, Form(format!("id={r}"))),
+        ),
+        (
+            "integrations/request-revoke",
+            (Admin, Form(format!("id={r}"))),
+        ),
+        ("connect/open", (Public, Form(format!("token={token}")))),
+        (
+            "connect/connect",
+            (
+                Public,
+                Json(
+                    json!({"token": token, "optional_fields": ["job_title"], "credentials": {"subdomain": "initech", "api_key": "demo-api-key"}}),
+                ),
+            ),
+        ),
+        (
+            "connect/start-link",
+            (Public, Json(json!({"token": token, "optional_fields": []}))),
+        ),
+        (
+            "connect/complete-link",
+            (
+                Public,
+                Form(format!(
+                    "token={token}&pending={}&public_token=x",
+                    a.pending
+                )),
+            ),
+        ),
+        ("connect/progress", (Public, Form(format!("token={token}")))),
+        (
+            "connect/decline",
+            (Public, Form(format!("token={token}&reason=Hijacked"))),
+        ),
+        (
             "campaigns/why-not",
             (Member, Form(format!("id={k}&key={}", super::urlencode(p)))),
         ),
@@ -371,7 +446,7 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
 
 /// Everything about account A that a foreign call could have changed.
 pub async fn fingerprint(pool: &PgPool, a: &AccountA) -> Vec<String> {
-    sqlx::query_scalar!(
+    let mut fingerprint = sqlx::query_scalar!(
         r#"SELECT concat_ws('|', c.label, c.status, c.people_count, k.name, k.archived_at IS NULL, k.audience_kind,
              (SELECT count(*) FROM campaign_members m WHERE m.campaign_id = k.id),
              (SELECT count(*) FROM campaign_exclusions x WHERE x.campaign_id = k.id),
@@ -388,5 +463,20 @@ pub async fn fingerprint(pool: &PgPool, a: &AccountA) -> Vec<String> {
     )
     .fetch_all(pool)
     .await
-    .unwrap()
+    .unwrap();
+    // A's requests to colleagues, and the emails their links went out in.
+    let requests: String = sqlx::query_scalar(
+        "SELECT concat_ws('|',
+             (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM connect_invitations t
+              WHERE t.account_id = c.account_id),
+             (SELECT string_agg(m.dedupe_key, ',' ORDER BY m.dedupe_key) FROM mail_outbox m
+              WHERE m.account_id = c.account_id AND m.dedupe_key LIKE 'connect-request%'))
+         FROM connections c WHERE c.id = $1",
+    )
+    .bind(a.connection)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    fingerprint.push(requests);
+    fingerprint
 }
