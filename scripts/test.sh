@@ -84,7 +84,7 @@ node -e "fetch(process.argv[1]).then(async r => process.exit(r.ok && (await r.te
 repo=$PWD
 (cd end2end && BASE_URL="http://127.0.0.1:$e2e_port" E2E_DATABASE_URL="$e2e_db" \
   E2E_SECRETS_FILE="$repo/target/e2e/secrets.env" HRC_BIN="$repo/target/debug/hr-connectors" \
-  npx playwright test)
+  E2E_SERVER_LOG="$repo/target/e2e/server.log" npx playwright test)
 
 step "Fault drills: kill -9 the server and restart Postgres mid-sync (scripts/drills.sh)"
 kill "$server_pid" 2>/dev/null || true

@@ -1,4 +1,5 @@
 import { test, expect, gotoHydrated, shot, axe, sql, createAccount, linkFromOutbox, signIn, DEMO } from "./fixtures";
+import { readFileSync } from "node:fs";
 import type { Browser, Page } from "@playwright/test";
 
 /// "Ask a colleague to connect": an admin hands the connect step to someone with rights in the
@@ -122,6 +123,14 @@ test("a colleague connects through the link, narrowing the consent, after a wron
   // Used links say so.
   await refused(colleague, link, /This link has been used: Sage HR is connected\. If something else is needed, ask Ida Admin/);
   await colleague.close();
+  // The link's token is in no log line of the server that served all of this.
+  const token = new URL(link).searchParams.get("token")!;
+  expect(token.length).toBeGreaterThanOrEqual(43);
+  if (process.env.E2E_SERVER_LOG) {
+    const log = readFileSync(process.env.E2E_SERVER_LOG, "utf8");
+    expect(log).toContain("/api/connect/connect");
+    expect(log.includes(token), "the server log holds the request's token").toBe(false);
+  }
 
   // The admin sees the connection, who made it and at whose request, and has the email.
   await gotoHydrated(page, "/integrations");

@@ -60,8 +60,15 @@ pub async fn revoke_request(id: Uuid) -> Result<(), AppError> {
 #[server(endpoint = "connect/open")]
 pub async fn open_request(token: String) -> Result<ConnectRequestPage, AppError> {
     let state = crate::server::auth::context::state()?;
+    crate::server::integrations::colleague::open(&state, &token, state.clock.now()).await
+}
+
+/// Called by the link's page once it runs in a browser, which marks the request opened.
+#[server(endpoint = "connect/seen")]
+pub async fn request_seen(token: String) -> Result<(), AppError> {
+    let state = crate::server::auth::context::state()?;
     let ip = crate::server::auth::context::client_ip();
-    crate::server::integrations::colleague::open(&state, &token, &ip, state.clock.now()).await
+    crate::server::integrations::colleague::seen(&state, &token, &ip, state.clock.now()).await
 }
 
 #[server(endpoint = "connect/connect", input = Json)]

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::api::colleague::{
-    DeclineRequest, complete_requested_link, open_request, requested_progress,
+    DeclineRequest, complete_requested_link, open_request, request_seen, requested_progress,
 };
 use crate::components::connect::consent::ConsentStep;
 use crate::components::connect::credentials::{CredentialsStep, remembered_request_link};
@@ -80,6 +80,14 @@ fn Request(page: ConnectRequestPage, token: String) -> impl IntoView {
     let optional_on: RwSignal<BTreeSet<String>> =
         RwSignal::new(page.proposed.optional_on().map(str::to_owned).collect());
     let step = RwSignal::new(Step::Consent);
+    // Effects run only in the browser: a mail scanner fetching the link does not count.
+    let seen_token = token.clone();
+    Effect::new(move |_| {
+        let token = seen_token.clone();
+        leptos::task::spawn_local(async move {
+            let _ = request_seen(token).await;
+        });
+    });
     // Each step puts focus where its work starts, as the connect dialog does.
     Effect::new(move |prev: Option<()>| {
         step.track();

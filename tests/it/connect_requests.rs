@@ -304,7 +304,7 @@ async fn opening_the_link_shows_the_request_and_is_logged_once(pool: PgPool) {
     let id = ask(&env, &["job_title", "birthday"], now).await;
     let link = link_of(&env, id).await;
 
-    let page = colleague::open(&env.state, &link, IP, now).await.unwrap();
+    let page = colleague::open(&env.state, &link, now).await.unwrap();
     assert_eq!(page.company, "Acme Ltd");
     assert_eq!(page.inviter_name, "Ada Admin");
     assert_eq!(page.invitee_name, COLLEAGUE);
@@ -319,16 +319,22 @@ async fn opening_the_link_shows_the_request_and_is_logged_once(pool: PgPool) {
     );
     let sent_at = listed(&env, now).await[0].sent_at;
     assert_eq!(page.expires_at, sent_at + Duration::days(7));
+    // Reading the page (as a mail scanner does) is not opening it; the page running is.
+    assert_eq!(status_of(&env, id, now).await, Some(InvitationStatus::Sent));
+    colleague::seen(&env.state, &link, IP, now).await.unwrap();
     assert_eq!(
         status_of(&env, id, now).await,
         Some(InvitationStatus::Opened)
     );
 
     // Opened again later: the same page, still one entry in the log.
-    let again = colleague::open(&env.state, &link, IP, now + Duration::hours(2))
+    let again = colleague::open(&env.state, &link, now + Duration::hours(2))
         .await
         .unwrap();
     assert_eq!(again, page);
+    colleague::seen(&env.state, &link, IP, now + Duration::hours(2))
+        .await
+        .unwrap();
     let events = actions(&pool, env.admin.account_id).await;
     let opened: Vec<_> = events
         .iter()
@@ -377,7 +383,7 @@ async fn the_colleague_connects_within_the_proposal_and_the_admin_hears_of_it(po
         "{err:?}"
     );
     assert!(!err.to_string().contains("wrong-key-123"));
-    colleague::open(&env.state, &link, IP, now).await.unwrap();
+    colleague::seen(&env.state, &link, IP, now).await.unwrap();
     assert!(
         connections::list(&pool, env.admin.account_id)
             .await
@@ -427,11 +433,7 @@ async fn the_colleague_connects_within_the_proposal_and_the_admin_hears_of_it(po
     );
 
     // The link is used up: it says so, and nothing more can be done with it.
-    let used = conflict(
-        colleague::open(&env.state, &link, IP, now)
-            .await
-            .unwrap_err(),
-    );
+    let used = conflict(colleague::open(&env.state, &link, now).await.unwrap_err());
     assert!(used.contains("has been used"), "{used}");
     assert!(used.contains("Sage HR is connected"), "{used}");
     conflict(connect(&["job_title"], "demo-api-key").await.unwrap_err());
@@ -527,11 +529,7 @@ async fn a_decline_is_recorded_and_the_inviter_told(pool: PgPool) {
     assert_eq!(declined[0].2, reason);
 
     // The link no longer works, for anything, and the admin is told only once.
-    let closed = conflict(
-        colleague::open(&env.state, &link, IP, now)
-            .await
-            .unwrap_err(),
-    );
+    let closed = conflict(colleague::open(&env.state, &link, now).await.unwrap_err());
     assert!(closed.contains("declined"), "{closed}");
     assert!(closed.contains("Ada Admin"), "{closed}");
     conflict(
@@ -580,12 +578,12 @@ async fn withdrawn_and_replaced_links_stop_working_and_other_accounts_change_not
     let new_link = link_of(&env, second).await;
     assert_ne!(new_link, old_link);
     let replaced = conflict(
-        colleague::open(&env.state, &old_link, IP, now)
+        colleague::open(&env.state, &old_link, now)
             .await
             .unwrap_err(),
     );
     assert!(replaced.contains("newer link"), "{replaced}");
-    colleague::open(&env.state, &new_link, IP, now)
+    colleague::seen(&env.state, &new_link, IP, now)
         .await
         .unwrap();
     let list = listed(&env, now).await;
@@ -628,16 +626,14 @@ async fn withdrawn_and_replaced_links_stop_working_and_other_accounts_change_not
         "",
         "nothing was sent from the other account"
     );
-    colleague::open(&env.state, &new_link, IP, now)
-        .await
-        .unwrap();
+    colleague::open(&env.state, &new_link, now).await.unwrap();
 
     // Withdrawn: the link says so and names who to ask; it cannot be withdrawn twice.
     colleague::revoke(&env.state, &env.admin, IP, second, now)
         .await
         .unwrap();
     let withdrawn = conflict(
-        colleague::open(&env.state, &new_link, IP, now)
+        colleague::open(&env.state, &new_link, now)
             .await
             .unwrap_err(),
     );
@@ -673,20 +669,18 @@ async fn an_expired_link_reads_exactly_like_one_that_never_existed(pool: PgPool)
     let link = link_of(&env, id).await;
     let later = now + days(8.0);
 
-    let expired = colleague::open(&env.state, &link, IP, later)
-        .await
-        .unwrap_err();
-    let unknown = colleague::open(&env.state, &token::generate(), IP, later)
+    let expired = colleague::open(&env.state, &link, later).await.unwrap_err();
+    let unknown = colleague::open(&env.state, &token::generate(), later)
         .await
         .unwrap_err();
     let mut altered = link.clone().into_bytes();
     altered[5] = if altered[5] == b'A' { b'B' } else { b'A' };
     let altered = String::from_utf8(altered).unwrap();
     assert!(token::plausible(&altered).is_some());
-    let altered = colleague::open(&env.state, &altered, IP, now)
+    let altered = colleague::open(&env.state, &altered, now)
         .await
         .unwrap_err();
-    let garbage = colleague::open(&env.state, "not a link!", IP, now)
+    let garbage = colleague::open(&env.state, "not a link!", now)
         .await
         .unwrap_err();
     assert!(
@@ -739,13 +733,12 @@ async fn an_expired_link_reads_exactly_like_one_that_never_existed(pool: PgPool)
     colleague::open(
         &env.state,
         &link,
-        IP,
         sent_at + Duration::days(7) - Duration::minutes(1),
     )
     .await
     .unwrap();
     assert_eq!(
-        colleague::open(&env.state, &link, IP, sent_at + Duration::days(7))
+        colleague::open(&env.state, &link, sent_at + Duration::days(7))
             .await
             .unwrap_err(),
         expired,
@@ -757,9 +750,7 @@ async fn an_expired_link_reads_exactly_like_one_that_never_existed(pool: PgPool)
         .await
         .unwrap();
     let fresh = link_of(&env, again).await;
-    colleague::open(&env.state, &fresh, IP, later)
-        .await
-        .unwrap();
+    colleague::open(&env.state, &fresh, later).await.unwrap();
 }
 
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]

@@ -309,24 +309,13 @@ pub async fn list(
         .collect())
 }
 
-/// What the link's page shows. The first opening is logged.
+/// What the link's page shows. Reading it changes nothing: mail scanners fetch links too.
 pub async fn open(
     state: &AppState,
     link: &str,
-    client_ip: &str,
     now: DateTime<Utc>,
 ) -> Result<ConnectRequestPage, AppError> {
     let row = open_by_link(state, link, now).await?;
-    if store::mark_opened(&state.pool, row.id, now).await? {
-        audit::record_by(
-            &state.pool,
-            &row.colleague(client_ip),
-            AuditAction::ConnectRequestOpened,
-            &row.subject(),
-            &format!("Sent by {}", row.inviter_name),
-        )
-        .await?;
-    }
     Ok(ConnectRequestPage {
         system: CatalogueItem {
             color: catalogue::color(&row.integration_name),
@@ -342,6 +331,28 @@ pub async fn open(
         proposed: row.proposed.0,
         expires_at: row.expires_at,
     })
+}
+
+/// The link's page was shown in a browser that ran it: the request counts as opened, and its
+/// first opening is logged.
+pub async fn seen(
+    state: &AppState,
+    link: &str,
+    client_ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let row = open_by_link(state, link, now).await?;
+    if store::mark_opened(&state.pool, row.id, now).await? {
+        audit::record_by(
+            &state.pool,
+            &row.colleague(client_ip),
+            AuditAction::ConnectRequestOpened,
+            &row.subject(),
+            &format!("Sent by {}", row.inviter_name),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The consent the colleague chose, if it stays within the proposal.

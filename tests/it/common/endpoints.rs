@@ -409,6 +409,7 @@ pub fn table(a: &AccountA) -> BTreeMap<&'static str, (Access, Payload)> {
             (Admin, Form(format!("id={r}"))),
         ),
         ("connect/open", (Public, Form(format!("token={token}")))),
+        ("connect/seen", (Public, Form(format!("token={token}")))),
         (
             "connect/connect",
             (
