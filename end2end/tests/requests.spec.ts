@@ -59,10 +59,24 @@ test("a colleague connects through the link, narrowing the consent, after a wron
   const { company, admin } = await freshAdmin(page, "Northwind");
   const jo = `jo-${stamp()}@northwind.example`;
 
-  // The admin chooses the system and what to propose, then who should connect it.
+  // From the connect dialog's consent step, the rest can go to a colleague instead.
   await gotoHydrated(page, "/integrations");
-  await page.getByRole("button", { name: "Ask a colleague to connect", exact: true }).click();
+  await page.getByRole("button", { name: "Connect new integration" }).click();
   const dialog = page.getByRole("dialog");
+  await dialog.getByRole("combobox", { name: "Search for your HR system" }).fill("sage");
+  await dialog.getByRole("option", { name: /Sage HR/ }).click();
+  await page.setViewportSize({ width: 360, height: 740 });
+  await dialog.getByRole("button", { name: "Allow access" }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "screenshots/request-0-consent-dialog-360.png" });
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await dialog.getByRole("button", { name: "Ask a colleague to connect" }).click();
+  await expect(dialog.getByRole("heading", { name: "Who should connect Sage HR?" })).toBeFocused();
+  await dialog.getByRole("button", { name: "Back" }).click();
+  await expect(dialog.getByRole("button", { name: "Allow access" })).toBeVisible();
+  await dialog.getByRole("button", { name: "Close" }).click();
+
+  // Or straight from Integrations: the system, what to propose, then who should connect it.
+  await page.getByRole("button", { name: "Ask a colleague to connect", exact: true }).click();
   await dialog.getByRole("combobox", { name: "Search for your HR system" }).fill("sage");
   await dialog.getByRole("option", { name: /Sage HR/ }).click();
   await dialog.getByLabel(/Employee ID/).check();
