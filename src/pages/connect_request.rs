@@ -4,11 +4,11 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use uuid::Uuid;
 
 use crate::api::colleague::{
     DeclineRequest, complete_requested_link, open_request, request_seen, requested_progress,
 };
+use crate::components::auth_card::AuthCard;
 use crate::components::connect::consent::ConsentStep;
 use crate::components::connect::credentials::{CredentialsStep, remembered_request_link};
 use crate::components::sync_progress::SyncProgressBar;
@@ -19,6 +19,7 @@ use crate::domain::connect_invitation::{
 use crate::domain::integration::Phase;
 use crate::error::AppError;
 use crate::pages::help_guide::Permissions;
+use crate::pages::linked::link_return;
 
 /// The page a colleague's link opens, without an account: who asks and why, the consent
 /// (narrow only), the system's details or sign-in, then the first sync, live. Or decline.
@@ -29,7 +30,7 @@ pub fn ConnectRequestPage() -> impl IntoView {
     let request = Resource::new(token, open_request);
     view! {
         <Title text="Connect an HR system"/>
-        <RequestCard>
+        <AuthCard wide=true>
             <Transition fallback=|| view! { <p class="muted" role="status">"Opening the request…"</p> }>
                 {move || Suspend::new(async move {
                     match request.await {
@@ -38,23 +39,7 @@ pub fn ConnectRequestPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-        </RequestCard>
-    }
-}
-
-/// A wider card than sign-in's, on the same plain page: the consent needs the room.
-#[component]
-fn RequestCard(children: Children) -> impl IntoView {
-    view! {
-        <main class="auth-page" id="main">
-            <div class="auth-card request-card">
-                <div class="auth-brand">
-                    <span class="brand-mark" aria-hidden="true">"&"</span>
-                    <span>"HR Connectors"</span>
-                </div>
-                {children()}
-            </div>
-        </main>
+        </AuthCard>
     }
 }
 
@@ -277,16 +262,7 @@ fn RequestProgress(token: String, first: ConnectedProgress) -> impl IntoView {
 /// Where Merge Link brings a colleague back after signing in to an OAuth system.
 #[component]
 pub fn ConnectRequestLinkedPage() -> impl IntoView {
-    let query = use_query_map();
-    let params = move || {
-        query.with(|q| {
-            (
-                q.get("pending").and_then(|p| Uuid::parse_str(&p).ok()),
-                q.get("public_token"),
-                q.get("link_exit").is_some(),
-            )
-        })
-    };
+    let params = link_return();
     // The link waited in this tab's storage while Merge Link had the colleague; it is read in
     // the browser only, so the server renders the waiting state.
     let token = RwSignal::new(None::<String>);
@@ -308,7 +284,7 @@ pub fn ConnectRequestLinkedPage() -> impl IntoView {
     );
     view! {
         <Title text="Connecting"/>
-        <RequestCard>
+        <AuthCard wide=true>
             <Transition fallback=|| view! { <p class="muted" role="status">"Finishing the connection…"</p> }>
                 {move || Suspend::new(async move {
                     match result.await {
@@ -324,6 +300,6 @@ pub fn ConnectRequestLinkedPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-        </RequestCard>
+        </AuthCard>
     }
 }

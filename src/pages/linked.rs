@@ -6,11 +6,11 @@ use uuid::Uuid;
 use crate::api::integrations::complete_link;
 use crate::components::page_header::PageHeader;
 
-/// Where Merge Link sends the admin back after signing in to an OAuth HR system.
-#[component]
-pub fn LinkedPage() -> impl IntoView {
+/// What Merge Link's return address carries: the pending hand-off, the public token, and
+/// whether the person left Link without finishing.
+pub fn link_return() -> impl Fn() -> (Option<Uuid>, Option<String>, bool) + Copy {
     let query = use_query_map();
-    let params = move || {
+    move || {
         query.with(|q| {
             (
                 q.get("pending").and_then(|p| Uuid::parse_str(&p).ok()),
@@ -18,7 +18,13 @@ pub fn LinkedPage() -> impl IntoView {
                 q.get("link_exit").is_some(),
             )
         })
-    };
+    }
+}
+
+/// Where Merge Link sends the admin back after signing in to an OAuth HR system.
+#[component]
+pub fn LinkedPage() -> impl IntoView {
+    let params = link_return();
     let result = Resource::new(params, |(pending, token, exited)| async move {
         match (pending, token, exited) {
             (_, _, true) => {

@@ -86,19 +86,6 @@ async fn ask(env: &Env, proposed: &[&str], now: DateTime<Utc>) -> Uuid {
     ask_as(env, &env.admin, proposed, now).await.unwrap()
 }
 
-/// Every email of the admin's account, newest first, sealed bodies opened.
-async fn mail(env: &Env) -> Vec<OutboxMessage> {
-    outbox::list(
-        &env.state.pool,
-        &env.state.secrets,
-        env.admin.account_id,
-        100,
-        PrivateLinks::Show,
-    )
-    .await
-    .unwrap()
-}
-
 /// The request email of request `id`, opened.
 async fn request_mail(env: &Env, id: Uuid) -> OutboxMessage {
     let mail_id: Uuid = sqlx::query_scalar("SELECT id FROM mail_outbox WHERE dedupe_key = $1")
@@ -106,7 +93,7 @@ async fn request_mail(env: &Env, id: Uuid) -> OutboxMessage {
         .fetch_one(&env.state.pool)
         .await
         .unwrap();
-    mail(env)
+    env.mail()
         .await
         .into_iter()
         .find(|m| m.id == mail_id)
@@ -165,18 +152,6 @@ fn manager(env: &Env) -> CurrentUser {
     }
 }
 
-async fn other_admin(pool: &PgPool) -> CurrentUser {
-    let u = common::user(pool, "Globex Corp", "gil@globex.example", Role::Admin).await;
-    CurrentUser {
-        user_id: u.user_id,
-        account_id: u.account_id,
-        account_name: "Globex Corp".into(),
-        name: "Gil Globex".into(),
-        email: u.email,
-        role: Role::Admin,
-    }
-}
-
 /// Everything stored about the account's requests and their emails, to show nothing changed.
 async fn requests_state(pool: &PgPool, account_id: Uuid) -> String {
     sqlx::query_scalar(
@@ -199,7 +174,7 @@ async fn an_admin_sends_a_sealed_link_that_is_stored_only_as_its_hash(pool: PgPo
     let id = ask(&env, &["job_title", "birthday"], now).await;
 
     // One email, to the colleague, its body sealed in the outbox.
-    let all = mail(&env).await;
+    let all = env.mail().await;
     assert_eq!(all.len(), 1, "{all:?}");
     assert_eq!(all[0].to_address, COLLEAGUE_EMAIL);
     assert_eq!(
@@ -459,7 +434,8 @@ async fn the_colleague_connects_within_the_proposal_and_the_admin_hears_of_it(po
             .is_err()
     );
     env.drain().await;
-    let first_sync: Vec<_> = mail(&env)
+    let first_sync: Vec<_> = env
+        .mail()
         .await
         .into_iter()
         .filter(|m| m.subject.contains("answered your request"))
@@ -476,7 +452,7 @@ async fn the_colleague_connects_within_the_proposal_and_the_admin_hears_of_it(po
     let body = first_sync[0].body_text.as_deref().unwrap();
     assert!(body.contains("Jane Doe connected"), "{body}");
     assert!(
-        mail(&env)
+        env.mail()
             .await
             .iter()
             .all(|m| m.to_address != COLLEAGUE_EMAIL || m.subject.contains("asks you")),
@@ -511,7 +487,8 @@ async fn a_decline_is_recorded_and_the_inviter_told(pool: PgPool) {
     );
     assert_eq!(r.status_line(), format!("Declined: {reason}"));
 
-    let told: Vec<_> = mail(&env)
+    let told: Vec<_> = env
+        .mail()
         .await
         .into_iter()
         .filter(|m| m.to_address == "ada@acme.example")
@@ -555,7 +532,8 @@ async fn a_decline_is_recorded_and_the_inviter_told(pool: PgPool) {
             .unwrap()
             .is_empty()
     );
-    let to_admin = mail(&env)
+    let to_admin = env
+        .mail()
         .await
         .into_iter()
         .filter(|m| m.to_address == "ada@acme.example")
@@ -603,7 +581,7 @@ async fn withdrawn_and_replaced_links_stop_working_and_other_accounts_change_not
     ));
 
     // Another account's admin can neither withdraw nor resend it, nor see it.
-    let gil = other_admin(&pool).await;
+    let gil = common::other_admin(&pool).await;
     let before = requests_state(&pool, env.admin.account_id).await;
     let refused = [
         colleague::revoke(&env.state, &gil, IP, second, now)
@@ -805,34 +783,6 @@ async fn a_link_used_twice_at_once_connects_once(pool: PgPool) {
     );
 }
 
-/// Signs in on the (emulated) Link page at `url` and follows it back: the address it returns
-/// to, the pending hand-off id and the public token.
-async fn sign_in_on_link(url: &str) -> (String, Uuid, String) {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let (page, query) = url.split_once('?').unwrap();
-    let return_to = query.strip_prefix("return_to=").unwrap();
-    let return_to = return_to
-        .replace("%3A", ":")
-        .replace("%2F", "/")
-        .replace("%3F", "?")
-        .replace("%3D", "=");
-    let res = http
-        .post(page)
-        .form(&[("action", "authorize"), ("return_to", return_to.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let back = res.headers()["location"].to_str().unwrap().to_owned();
-    let pending: Uuid = back.split("pending=").nth(1).unwrap()[..36]
-        .parse()
-        .unwrap();
-    let token = back.split("public_token=").nth(1).unwrap().to_owned();
-    (back, pending, token)
-}
-
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
 async fn a_system_that_signs_in_on_its_own_page_connects_through_the_link(pool: PgPool) {
     let env = Env::new(pool.clone()).await;
@@ -872,7 +822,7 @@ async fn a_system_that_signs_in_on_its_own_page_connects_through_the_link(pool: 
     let url = colleague::start_link(&env.state, &link, &fields(&["birthday"]), now)
         .await
         .unwrap();
-    let (back, pending, public_token) = sign_in_on_link(&url).await;
+    let (back, pending, public_token) = common::sign_in_on_link(&url).await;
     assert!(
         back.starts_with(&format!(
             "{}/connect/linked?pending=",
@@ -997,7 +947,8 @@ async fn an_open_request_gets_one_reminder_without_its_link(pool: PgPool) {
     assert!(!body.contains("token="), "{body}");
     assert!(!body.contains("/connect"), "{body}");
     assert!(body.contains("ada@acme.example"), "{body}");
-    let reminder = mail(&env)
+    let reminder = env
+        .mail()
         .await
         .into_iter()
         .find(|m| m.subject.starts_with("Reminder: "))

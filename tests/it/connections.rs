@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use common::SyncedEnv;
 use hr_connectors::domain::campaign::{AudienceKind, CampaignDraft};
-use hr_connectors::domain::role::Role;
 use hr_connectors::domain::staff_filter::StaffFilter;
 use hr_connectors::domain::user::CurrentUser;
 use hr_connectors::error::AppError;
@@ -50,18 +49,6 @@ async fn connect_unnamed(
     .await?;
     env.drain().await;
     Ok(c)
-}
-
-async fn other_admin(pool: &PgPool) -> CurrentUser {
-    let u = common::user(pool, "Globex Corp", "gil@globex.example", Role::Admin).await;
-    CurrentUser {
-        user_id: u.user_id,
-        account_id: u.account_id,
-        account_name: "Globex Corp".into(),
-        name: "Gil".into(),
-        email: u.email,
-        role: Role::Admin,
-    }
 }
 
 #[sqlx::test(migrator = "hr_connectors::server::db::MIGRATOR")]
@@ -156,7 +143,7 @@ async fn the_same_tenant_twice_is_refused_and_offered_back(pool: PgPool) {
         .unwrap();
 
     // Another account's tenants are its own business: it neither sees nor is blocked by ours.
-    let gil = other_admin(&pool).await;
+    let gil = common::other_admin(&pool).await;
     let theirs = same_tenant(
         &env.state,
         &gil,
@@ -212,7 +199,7 @@ async fn renames_keep_names_distinct_within_the_account(pool: PgPool) {
             .unwrap(),
         Renamed::Done
     );
-    let gil = other_admin(&pool).await;
+    let gil = common::other_admin(&pool).await;
     assert_eq!(
         connections::rename(&pool, gil.account_id, initech.id, "Hijacked")
             .await
@@ -317,7 +304,7 @@ async fn disconnect_impact_counts_what_each_open_campaign_loses(pool: PgPool) {
     );
 
     // Scoped to the account: another account asking about this connection learns nothing.
-    let gil = other_admin(&pool).await;
+    let gil = common::other_admin(&pool).await;
     assert!(
         audiences::reach_through(&pool, gil.account_id, globex.id)
             .await

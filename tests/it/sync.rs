@@ -771,35 +771,14 @@ async fn assert_kept_staff_goes_after_the_read_only_period(pool: &PgPool, kept: 
     assert_eq!(words, 0, "a purged person's words are gone with them");
 }
 
-/// Signs in on the (emulated) Link page at `url` and follows it back: the pending hand-off id
-/// and the public token the return address carries.
+/// Signs in on the (emulated) Link page at `url`; back on the admin's return page, the pending
+/// hand-off id and the public token.
 async fn sign_in_on_link(url: &str) -> (Uuid, String) {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let (page, query) = url.split_once('?').unwrap();
-    let return_to = query.strip_prefix("return_to=").unwrap();
-    let return_to = return_to
-        .replace("%3A", ":")
-        .replace("%2F", "/")
-        .replace("%3F", "?")
-        .replace("%3D", "=");
-    let res = http
-        .post(page)
-        .form(&[("action", "authorize"), ("return_to", return_to.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let back = res.headers()["location"].to_str().unwrap().to_owned();
+    let (back, pending, token) = common::sign_in_on_link(url).await;
     assert!(
         back.starts_with("http://127.0.0.1:3000/integrations/linked?pending="),
         "{back}"
     );
-    let pending: Uuid = back.split("pending=").nth(1).unwrap()[..36]
-        .parse()
-        .unwrap();
-    let token = back.split("public_token=").nth(1).unwrap().to_owned();
     (pending, token)
 }
 
@@ -1159,15 +1138,7 @@ async fn leave_links_a_session_and_an_sso_secret(env: &Env) -> (String, Vec<Stri
     )
     .await
     .unwrap();
-    let mail = hr_connectors::server::mail::outbox::list(
-        &env.state.pool,
-        &env.state.secrets,
-        env.admin.account_id,
-        10,
-        hr_connectors::server::mail::outbox::PrivateLinks::Show,
-    )
-    .await
-    .unwrap();
+    let mail = env.mail().await;
     let link_tokens: Vec<String> = mail
         .iter()
         .filter_map(|m| m.body_text.as_deref())
@@ -1201,15 +1172,7 @@ async fn ask_a_colleague(env: &Env) -> String {
     invite(&env.state, &env.admin, "", ask, chrono::Utc::now())
         .await
         .unwrap();
-    let mail = hr_connectors::server::mail::outbox::list(
-        &env.state.pool,
-        &env.state.secrets,
-        env.admin.account_id,
-        20,
-        hr_connectors::server::mail::outbox::PrivateLinks::Show,
-    )
-    .await
-    .unwrap();
+    let mail = env.mail().await;
     let body = mail
         .iter()
         .find(|m| m.to_address == "jo.colleague@payroll.example")

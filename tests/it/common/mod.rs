@@ -190,6 +190,21 @@ impl Default for EnvOptions {
 }
 
 impl SyncedEnv {
+    /// Every email of the admin's account, newest first, sealed bodies opened (as the
+    /// development outbox shows them).
+    pub async fn mail(&self) -> Vec<hr_connectors::server::mail::outbox::OutboxMessage> {
+        use hr_connectors::server::mail::outbox::{self, PrivateLinks};
+        outbox::list(
+            &self.state.pool,
+            &self.state.secrets,
+            self.admin.account_id,
+            100,
+            PrivateLinks::Show,
+        )
+        .await
+        .unwrap()
+    }
+
     pub async fn new(pool: PgPool) -> SyncedEnv {
         SyncedEnv::with(pool, EnvOptions::default()).await
     }
@@ -379,5 +394,46 @@ pub async fn every_row(
             return Ok(all);
         }
         page.page += 1;
+    }
+}
+
+/// Signs in on the (emulated) Link page at `url` and follows it back: the address it returns
+/// to, the pending hand-off id and the public token.
+pub async fn sign_in_on_link(url: &str) -> (String, Uuid, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (page, query) = url.split_once('?').unwrap();
+    let return_to = query.strip_prefix("return_to=").unwrap();
+    let return_to = return_to
+        .replace("%3A", ":")
+        .replace("%2F", "/")
+        .replace("%3F", "?")
+        .replace("%3D", "=");
+    let res = http
+        .post(page)
+        .form(&[("action", "authorize"), ("return_to", return_to.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let back = res.headers()["location"].to_str().unwrap().to_owned();
+    let pending: Uuid = back.split("pending=").nth(1).unwrap()[..36]
+        .parse()
+        .unwrap();
+    let token = back.split("public_token=").nth(1).unwrap().to_owned();
+    (back, pending, token)
+}
+
+/// The admin of a second account, Globex Corp.
+pub async fn other_admin(pool: &PgPool) -> hr_connectors::domain::user::CurrentUser {
+    let u = user(pool, "Globex Corp", "gil@globex.example", Role::Admin).await;
+    hr_connectors::domain::user::CurrentUser {
+        user_id: u.user_id,
+        account_id: u.account_id,
+        account_name: "Globex Corp".into(),
+        name: "Gil Globex".into(),
+        email: u.email,
+        role: Role::Admin,
     }
 }
