@@ -201,7 +201,19 @@ test("a colleague declines; a withdrawn, a resent and an expired link are refuse
   expect(second).not.toBe(first);
   await refused(colleague, first, /A newer link was sent/);
   await gotoHydrated(colleague, second);
-  await colleague.getByRole("button", { name: "Allow and continue" }).focus();
+  // By keyboard alone: Tab to the proposed Job title, switch it off with Space, Tab on to
+  // "Allow and continue" and press Enter.
+  const tabTo = async (target: ReturnType<Page["getByRole"]>) => {
+    for (let i = 0; i < 60 && !(await target.evaluate((el) => el === document.activeElement)); i++) {
+      await colleague.keyboard.press("Tab");
+    }
+    await expect(target).toBeFocused();
+  };
+  const jobTitle = colleague.getByRole("checkbox", { name: /Job title/ });
+  await tabTo(jobTitle);
+  await colleague.keyboard.press("Space");
+  await expect(jobTitle).not.toBeChecked();
+  await tabTo(colleague.getByRole("button", { name: "Allow and continue" }));
   await colleague.keyboard.press("Enter");
   await expect(colleague.getByRole("textbox", { name: "Subdomain" })).toBeFocused();
   await colleague.keyboard.type("initech");
@@ -210,6 +222,8 @@ test("a colleague declines; a withdrawn, a resent and an expired link are refuse
   await colleague.keyboard.type("demo-api-key");
   await colleague.keyboard.press("Enter");
   await expect(colleague.getByRole("heading", { name: /Sage HR is connected|Connecting Sage HR/ })).toBeVisible({ timeout: 60_000 });
+  expect(sql(`SELECT c.consent->'optional_on' FROM connections c JOIN connect_invitations i ON i.connection_id = c.id
+              WHERE i.invitee_email = '${res}'`)).toBe("[]");
 
   // A week later the last link has expired, and reads exactly like a link that never existed.
   const expiring = await linkFromOutbox(page, old, "/connect?token=");
