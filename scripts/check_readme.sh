@@ -14,7 +14,7 @@ section() { awk -v want="## $1" '$0 == want { on = 1; next } /^## / { on = 0 } o
 
 # --- Configuration: every variable read anywhere is named in the Configuration section.
 # Variables a script sets only for its own child process are not configuration.
-internal='^(BENCH_SECRET_KEY|BENCH_MERGE_URL|MERGE_SANDBOX_API_KEY|MERGE_SANDBOX_BASE_URL|E2E_DATABASE_URL|E2E_SECRETS_FILE|HRC_BIN|OIDC_CLIENT_ID|OIDC_CLIENT_SECRET|HOSTNAME|HOME|PATH)$'
+internal='^(BENCH_SECRET_KEY|BENCH_MERGE_URL|MERGE_SANDBOX_API_KEY|MERGE_SANDBOX_BASE_URL|E2E_DATABASE_URL|E2E_SECRETS_FILE|E2E_SERVER_LOG|HRC_BIN|OIDC_CLIENT_ID|OIDC_CLIENT_SECRET|HOSTNAME|HOME|PATH)$'
 config=$(section Configuration)
 read_vars=$(
   {
