@@ -37,9 +37,9 @@ pub fn request(r: &Request<'_>) -> Composed {
              they can send gifts to colleagues, and asked you to connect {system}.\n\n\
              {message}\
              The link shows exactly which staff details would be read (read-only) and lets you \
-             switch optional ones off. Then you enter {system}'s details, or decline with a \
-             reason. No account is needed. It works for {LINK_DAYS} days, until {system} is \
-             connected:\n\
+             switch optional ones off. Then you connect it (with {system}'s details, or by \
+             signing in to it), or decline with a reason. No account is needed. It works for \
+             {LINK_DAYS} days, until {system} is connected:\n\
              {link}\n\n\
              If you weren't expecting this, ask {inviter} or ignore this email.\n\n\
              — &Open HR Connectors\n",
