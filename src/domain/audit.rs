@@ -130,8 +130,17 @@ pub struct AuditEntry {
 
 /// The activity log's detail for a connection made or relinked: what its HR system shares.
 pub fn fields_shared(consent: &super::field_policy::Consent) -> String {
+    format!("Fields shared: {}", field_labels(consent))
+}
+
+/// The activity log's detail for a request to connect: what the admin proposed to share.
+pub fn fields_proposed(consent: &super::field_policy::Consent) -> String {
+    format!("Proposed: {}", field_labels(consent))
+}
+
+fn field_labels(consent: &super::field_policy::Consent) -> String {
     let fields: Vec<&str> = consent.enabled_fields().map(|f| f.label).collect();
-    format!("Fields shared: {}", fields.join(", "))
+    fields.join(", ")
 }
 
 /// The activity log's detail for held removals an admin settled.

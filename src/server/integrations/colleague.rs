@@ -65,11 +65,17 @@ impl InvitationRow {
 
     /// "Sage HR: Jane Doe <jane@…>", the subject of the request's log entries.
     fn subject(&self) -> String {
-        format!(
-            "{}: {} <{}>",
-            self.integration_name, self.invitee_name, self.invitee_email
+        log_subject(
+            &self.integration_name,
+            &self.invitee_name,
+            &self.invitee_email,
         )
     }
+}
+
+/// "Sage HR: Jane Doe <jane@…>", how the activity log names a request.
+fn log_subject(system: &str, name: &str, email: &str) -> String {
+    format!("{system}: {name} <{email}>")
 }
 
 fn refused(closed: ClosedLink) -> AppError {
@@ -153,13 +159,8 @@ pub async fn invite(
         &mut *tx,
         &Actor::user(admin, client_ip),
         AuditAction::ConnectRequestSent,
-        &format!(
-            "{}: {} <{}>",
-            integration.name,
-            ask.to.name,
-            ask.to.email.as_str()
-        ),
-        &crate::domain::audit::fields_shared(&proposed).replace("Fields shared", "Proposed"),
+        &log_subject(&integration.name, &ask.to.name, ask.to.email.as_str()),
+        &crate::domain::audit::fields_proposed(&proposed),
     )
     .await?;
     tx.commit().await.context("saving a request")?;
